@@ -1,0 +1,120 @@
+"""Reading dataset folders and writing stage outputs atomically (temporary folder, then move).
+
+A stage never leaves a half-written folder: everything goes into ``<out>/.<name>.tmp-*`` and is
+renamed to ``<out>/<name>`` only when every file of the stage was written.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import CdiscKitError, InputError
+
+READABLE = (".xpt", ".csv", ".parquet", ".json")
+
+
+def read_dataset(path: Path) -> pd.DataFrame:
+    """One dataset file (XPT, CSV, Parquet or Dataset-JSON) as a DataFrame; blank text becomes missing."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".xpt":
+            import pyreadstat
+
+            df, meta = pyreadstat.read_xport(str(path))
+            for col, fmt in (meta.original_variable_types or {}).items():
+                if fmt and fmt.upper().startswith(("DATE", "DATETIME")) and col in df:
+                    df[col] = pd.to_datetime(df[col], errors="coerce")
+            df.attrs["label"] = meta.file_label or ""
+            df.attrs["column_labels"] = dict(zip(meta.column_names, meta.column_labels))
+        elif suffix == ".csv":
+            df = pd.read_csv(path, dtype=str, keep_default_na=False)
+            for col in df.columns:
+                num = pd.to_numeric(df[col].where(df[col] != ""), errors="coerce")
+                if num.notna().sum() == (df[col] != "").sum() and (df[col] != "").any() and not col.endswith("DTC"):
+                    df[col] = num
+        elif suffix == ".parquet":
+            df = pd.read_parquet(path)
+        elif suffix == ".json":
+            from .writers.datasetjson import read_dataset_json
+
+            df = read_dataset_json(path)
+        else:
+            raise InputError(f"cannot read {suffix} files; expected one of {', '.join(READABLE)}", file=path)
+    except CdiscKitError:
+        raise
+    except Exception as exc:  # unreadable file: say which one
+        raise InputError(f"cannot read dataset: {exc}", file=path) from exc
+    return normalise_missing(df)
+
+
+def normalise_missing(df: pd.DataFrame) -> pd.DataFrame:
+    """Blank character values become missing (NaN), as SAS treats them."""
+    for col in df.columns:
+        if df[col].dtype == object or pd.api.types.is_string_dtype(df[col]):
+            s = df[col].astype(object)
+            df[col] = s.where(~s.isin(["", " "]) & s.notna(), None)
+    return df
+
+
+def read_folder(folder: Path) -> dict[str, pd.DataFrame]:
+    """All datasets in a folder keyed by upper-case name; one format per name (XPT preferred)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError("folder not found", file=folder)
+    found: dict[str, Path] = {}
+    for ext in READABLE:
+        for p in sorted(folder.glob(f"*{ext}")):
+            found.setdefault(p.stem.upper(), p)
+    if not found:
+        raise InputError(f"no datasets ({', '.join(READABLE)}) in folder", file=folder)
+    return {name: read_dataset(p) for name, p in sorted(found.items())}
+
+
+@contextmanager
+def staged_dir(out: Path, name: str):
+    """Yield a temporary folder beside ``out/name``; on success replace ``out/name`` with it.
+
+    >>> import tempfile, pathlib
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> with staged_dir(root, "sdtm") as tmp:
+    ...     _ = (tmp / "dm.xpt").write_text("x")
+    >>> sorted(p.name for p in (root / "sdtm").iterdir())
+    ['dm.xpt']
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=out))
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    final = out / name
+    old = None
+    if final.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{name}.old-", dir=out))
+        os.replace(final, old / name)
+    os.replace(tmp, final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+@contextmanager
+def staged_file(path: Path):
+    """Yield a temporary path beside ``path``; move it into place on success."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    os.replace(tmp, path)
