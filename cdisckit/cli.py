@@ -1,0 +1,209 @@
+"""Command line: a thin layer over cdisckit.pipeline. Exit codes: 0 ok, 1 data errors/findings, 2 usage/environment.
+
+Only click is imported at module level so that ``cdisckit --help`` answers instantly.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from .errors import CdiscKitError
+
+DIR = click.Path(file_okay=False, path_type=Path)
+EXISTING_DIR = click.Path(exists=True, file_okay=False, path_type=Path)
+EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+class _Progress:
+    """Prints each step with the elapsed time on stderr (stdout stays for summaries)."""
+
+    def __init__(self, quiet: bool = False):
+        self.t0 = time.perf_counter()
+        self.quiet = quiet
+
+    def __call__(self, msg: str) -> None:
+        if not self.quiet:
+            click.echo(f"[{time.perf_counter() - self.t0:6.1f}s] {msg}", err=True)
+
+    def warn(self, msg: str) -> None:
+        click.secho(f"warning: {msg}", err=True, fg="yellow")
+
+
+def _run(ctx: click.Context, fn, *args, **kwargs):
+    """Call ``fn``; turn a CdiscKitError into a one-paragraph message and its exit code."""
+    debug = ctx.find_root().params.get("debug", False)
+    try:
+        return fn(*args, **kwargs)
+    except CdiscKitError as exc:
+        if debug:
+            raise
+        click.secho(f"error: {exc}", err=True, fg="red")
+        ctx.exit(exc.exit_code)
+    except Exception as exc:  # a bug: say so plainly, show the traceback only on request
+        if debug:
+            raise
+        click.secho(f"internal error: {type(exc).__name__}: {exc}\n(rerun with --debug for the traceback)",
+                    err=True, fg="red")
+        ctx.exit(2)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show Python tracebacks on errors.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
+@click.version_option(package_name="cdisckit")
+@click.pass_context
+def main(ctx: click.Context, debug: bool, quiet: bool) -> None:
+    """cdisckit: raw clinical-trial exports -> SDTM -> ADaM -> checks -> XPT v5, Dataset-JSON, define.xml, report."""
+    ctx.obj = _Progress(quiet)
+
+
+_engine = click.option("--engine", type=click.Choice(["native", "gx"]), default="native", show_default=True,
+                       help="Check engine: vectorised pandas, or great-expectations itself.")
+_allow = click.option("--allow-errors", is_flag=True, help="Write outputs even when checks find errors.")
+
+
+@main.command()
+@click.argument("study_dir", required=False, type=EXISTING_DIR)
+@click.option("--raw", "raw_dir", type=EXISTING_DIR, help="Raw export folder (default: the study's `raw:`).")
+@click.option("--out", "out_dir", type=DIR, default=Path("out"), show_default=True, help="Output folder.")
+@click.option("--params", "params_file", type=EXISTING_FILE, help="ADaM params YAML overriding the study's adam.yaml.")
+@_engine
+@_allow
+@click.pass_context
+def run(ctx, study_dir, raw_dir, out_dir, params_file, engine, allow_errors):
+    """The whole pipeline; with no arguments, the bundled study into ./out/."""
+    from .pipeline import run_study
+
+    progress = ctx.obj
+    summary = _run(ctx, run_study, study_dir, raw_dir, out_dir, params_file=params_file, engine=engine,
+                   allow_errors=allow_errors, progress=progress, warn=progress.warn)
+    click.echo(_format_summary(summary))
+    click.echo(f"Outputs in {out_dir}/: sdtm/ adam/ checks/ report.html run.json")
+
+
+@main.command()
+@click.argument("study_dir", type=EXISTING_DIR)
+@click.option("--raw", "raw_dir", type=EXISTING_DIR, help="Raw export folder (default: the study's `raw:`).")
+@click.option("--out", "out_dir", type=DIR, default=Path("out"), show_default=True)
+@_engine
+@_allow
+@click.pass_context
+def sdtm(ctx, study_dir, raw_dir, out_dir, engine, allow_errors):
+    """Raw export -> SDTM only (checked, then out/sdtm/*.xpt)."""
+    from .pipeline import reconciliation_table, run_sdtm
+
+    result, report = _run(ctx, run_sdtm, study_dir, raw_dir, out_dir, engine=engine, allow_errors=allow_errors,
+                          progress=ctx.obj)
+    click.echo(_format_summary({"reconciliation": reconciliation_table(result.reconciliation),
+                                "records_written": {k: len(v) for k, v in sorted(result.datasets.items())}}))
+
+
+@main.command()
+@click.option("--sdtm", "sdtm_dir", type=EXISTING_DIR, required=True, help="Folder of SDTM .xpt/.json/.csv/.parquet.")
+@click.option("--out", "out_dir", type=DIR, default=Path("out"), show_default=True)
+@click.option("--params", "params_file", type=EXISTING_FILE, help="ADaM params YAML (rules, parameter codes).")
+@click.option("--study", "study_dir", type=EXISTING_DIR, help="Study folder whose adam.yaml gives the defaults.")
+@_engine
+@_allow
+@click.pass_context
+def adam(ctx, sdtm_dir, out_dir, params_file, study_dir, engine, allow_errors):
+    """SDTM folder -> ADaM ADSL ADAE ADRS ADTTE ADTR (checked, then out/adam/*.xpt)."""
+    from .adam import load_params
+    from .io import read_folder
+    from .pipeline import run_adam
+
+    def go():
+        sdtm_ds = read_folder(sdtm_dir)
+        params = load_params(params_file, study_dir=study_dir)
+        study_id = ""
+        if "DM" in sdtm_ds and "STUDYID" in sdtm_ds["DM"] and len(sdtm_ds["DM"]):
+            study_id = str(sdtm_ds["DM"]["STUDYID"].iloc[0])
+        return run_adam(sdtm_ds, params, out_dir, study_id=study_id, engine=engine, allow_errors=allow_errors,
+                        progress=ctx.obj, warn=ctx.obj.warn)
+
+    adam_ds, _ = _run(ctx, go)
+    click.echo(_format_summary({"records_written": {k: len(v) for k, v in sorted(adam_ds.items())}}))
+
+
+@main.command()
+@click.argument("folder", type=EXISTING_DIR)
+@click.option("--standard", type=click.Choice(["sdtmig-3.4", "adamig-1.3"]), help="Default: decided per dataset.")
+@click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), help="Write a JUnit XML report.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write a JSON report.")
+@click.option("--html", type=click.Path(dir_okay=False, path_type=Path), help="Write an HTML report.")
+@_engine
+@click.pass_context
+def check(ctx, folder, standard, junit, json_path, html, engine):
+    """Check a folder of datasets; exit 0 clean, 1 errors found, 2 could not run."""
+    from .io import read_folder
+    from .pipeline import check_datasets
+
+    def go():
+        datasets = read_folder(folder)
+        ctx.obj(f"read {len(datasets)} datasets from {folder}")
+        return check_datasets(datasets, standard=standard, engine=engine)
+
+    report = _run(ctx, go)
+    for path, writer in ((junit, report.to_junit), (json_path, report.to_json), (html, report.to_html)):
+        if path:
+            writer(path)
+    click.echo(report.console_summary())
+    ctx.exit(1 if report.has_errors else 0)
+
+
+@main.command()
+@click.option("--subjects", type=click.IntRange(min=1), default=44, show_default=True, help="Subjects screened.")
+@click.option("--seed", type=int, default=31, show_default=True)
+@click.option("--out", "out_dir", type=DIR, required=True, help="Folder for the raw CSV forms.")
+@click.option("--design", type=EXISTING_FILE, help="Design YAML (default: the bundled study's synth.yaml).")
+@click.pass_context
+def synth(ctx, subjects, seed, out_dir, design):
+    """Write a synthetic raw export (one CSV per CRF form) of any size."""
+    from .pipeline import bundled_study_dir
+    from .synth import write_raw_export
+
+    paths = _run(ctx, lambda: write_raw_export(design or bundled_study_dir() / "synth.yaml", out_dir, subjects, seed))
+    click.echo(f"wrote {len(paths)} forms for {subjects} subjects to {out_dir}")
+
+
+@main.command()
+@click.argument("adam_dir", type=EXISTING_DIR)
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=Path("report.html"),
+              show_default=True)
+@click.pass_context
+def report(ctx, adam_dir, out_file):
+    """Study report (safety, efficacy by RECIST 1.1 and mRECIST, KM, figures) from an ADaM folder."""
+    from .io import read_folder
+    from .report import build_report
+
+    _run(ctx, lambda: build_report(read_folder(adam_dir), out_file))
+    click.echo(f"wrote {out_file}")
+
+
+def _format_summary(summary: dict) -> str:
+    """Plain-text run summary: raw rows per form and where they went, then records per dataset."""
+    lines = []
+    recon = summary.get("reconciliation") or []
+    if recon:
+        lines.append("Raw records")
+        cols = list(recon[0].keys())
+        widths = [max(len(str(c)), *(len(str(r.get(c, ""))) for r in recon)) for c in cols]
+        lines.append("  " + "  ".join(str(c).ljust(w) for c, w in zip(cols, widths)))
+        for r in recon:
+            lines.append("  " + "  ".join(str(r.get(c, "")).ljust(w) for c, w in zip(cols, widths)))
+    written = summary.get("records_written") or {}
+    if written:
+        lines.append("Records written")
+        lines.append("  " + "  ".join(f"{k} {v}" for k, v in written.items()))
+    checks = summary.get("checks")
+    if checks:
+        lines.append("Checks  " + "  ".join(f"{k}: {v['errors']} error(s), {v['warnings']} warning(s)"
+                                            for k, v in checks.items()))
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,177 @@
+"""The stages wired together: raw -> SDTM -> ADaM -> checks -> writers -> report.
+
+Each function takes and returns plain data (dicts of DataFrames, paths) so it can be used from Python;
+the CLI only parses options and prints. Heavy modules are imported inside the functions.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from .errors import ChecksFailed, InputError
+from .io import staged_dir, staged_file
+
+Progress = Callable[[str], None]
+
+# Data files carry no wall-clock time: Dataset-JSON gets this fixed creation stamp so reruns are byte-identical.
+FIXED_DATETIME = "2000-01-01T00:00:00"
+
+
+def _noop(_msg: str) -> None:
+    pass
+
+
+def bundled_study_dir() -> Path:
+    """The study folder that ships with the repository (the only one under mappings/ with a study.yaml)."""
+    root = Path(__file__).resolve().parent.parent / "mappings"
+    studies = sorted(p.parent for p in root.glob("*/study.yaml"))
+    if not studies:
+        raise InputError("no bundled study found; pass STUDY_DIR", file=root)
+    return studies[0]
+
+
+@dataclass
+class StageResult:
+    datasets: dict[str, pd.DataFrame]
+    report: object | None = None  # cdisckit.checks.CheckReport
+    written: list[Path] = field(default_factory=list)
+    blocked: bool = False
+
+
+def check_datasets(datasets: dict[str, pd.DataFrame], *, standard: str | None, engine: str = "native"):
+    from .checks import run_checks
+
+    return run_checks(datasets, standard=standard, engine=engine)
+
+
+def write_check_reports(report, out: Path, stem: str) -> list[Path]:
+    """JSON, JUnit and HTML reports of one check run in ``out/checks/``."""
+    folder = Path(out) / "checks"
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / f"{stem}.json", folder / f"{stem}.junit.xml", folder / f"{stem}.html"]
+    report.to_json(paths[0])
+    report.to_junit(paths[1])
+    report.to_html(paths[2])
+    return paths
+
+
+def write_datasets(datasets: dict[str, pd.DataFrame], out: Path, name: str, *, study_id: str,
+                   define_standard: str | None = None, study: dict | None = None, progress: Progress = _noop) -> list[Path]:
+    """Write ``out/<name>/*.xpt`` + Dataset-JSON (+ define.xml/html) through a temporary folder."""
+    from .standards import dataset_spec
+    from .writers.xpt import write_xpt
+
+    written: list[Path] = []
+    with staged_dir(out, name) as tmp:
+        for ds_name, df in sorted(datasets.items()):
+            spec = dataset_spec(ds_name)
+            write_xpt(df, tmp / f"{ds_name.lower()}.xpt", spec, name=ds_name)
+            written.append(out / name / f"{ds_name.lower()}.xpt")
+            try:
+                from .writers.datasetjson import write_dataset_json
+            except ImportError:  # pragma: no cover - writer not available
+                write_dataset_json = None
+            if write_dataset_json is not None:
+                write_dataset_json(df, spec, tmp / f"{ds_name.lower()}.json", study_oid=study_id,
+                                   created=FIXED_DATETIME)
+                written.append(out / name / f"{ds_name.lower()}.json")
+        if define_standard:
+            from .writers.define import write_define, write_define_html
+
+            write_define(datasets, tmp / "define.xml", standard=define_standard, study=study or {"id": study_id},
+                         created=FIXED_DATETIME)
+            write_define_html(tmp / "define.xml", tmp / "define.html")
+            written += [out / name / "define.xml", out / name / "define.html"]
+        progress(f"wrote {len(datasets)} datasets to {out / name}")
+    return written
+
+
+def gate(datasets: dict[str, pd.DataFrame], out: Path, stage: str, *, standard: str, engine: str,
+         allow_errors: bool, progress: Progress = _noop):
+    """Run the checks, write their reports, and raise :class:`ChecksFailed` when errors block output."""
+    report = check_datasets(datasets, standard=standard, engine=engine)
+    write_check_reports(report, out, stage)
+    progress(f"checks {stage}: {len(report.errors)} error(s), {len(report.warnings)} warning(s)")
+    if report.has_errors and not allow_errors:
+        raise ChecksFailed(
+            f"{len(report.errors)} conformance error(s) in {stage.upper()}; no .xpt written. "
+            f"See {Path(out) / 'checks' / (stage + '.html')} (or rerun with --allow-errors).\n"
+            + report.console_summary())
+    return report
+
+
+def run_sdtm(study_dir: Path, raw_dir: Path | None, out: Path, *, engine: str = "native", allow_errors: bool = False,
+             progress: Progress = _noop):
+    """Raw export -> SDTM datasets, checked, written to ``out/sdtm``. Returns (SdtmResult, CheckReport)."""
+    from .sdtm import map_study
+
+    result = map_study(Path(study_dir), Path(raw_dir) if raw_dir else None, progress=progress)
+    report = gate(result.datasets, out, "sdtm", standard="sdtmig-3.4", engine=engine, allow_errors=allow_errors,
+                  progress=progress)
+    study_id = str(result.study.get("studyid", ""))
+    write_datasets(result.datasets, out, "sdtm", study_id=study_id, define_standard="SDTMIG",
+                   study=_define_study(result.study), progress=progress)
+    return result, report
+
+
+def run_adam(sdtm: dict[str, pd.DataFrame], params: dict, out: Path, *, study_id: str, engine: str = "native",
+             allow_errors: bool = False, progress: Progress = _noop, warn: Progress = _noop):
+    """SDTM datasets -> ADaM datasets, checked, written to ``out/adam``. Returns (datasets, CheckReport)."""
+    from .adam import derive_adam
+
+    adam = derive_adam(sdtm, params, warn=warn)
+    report = gate(adam, out, "adam", standard="adamig-1.3", engine=engine, allow_errors=allow_errors, progress=progress)
+    write_datasets(adam, out, "adam", study_id=study_id, define_standard="ADaMIG", study={"id": study_id},
+                   progress=progress)
+    return adam, report
+
+
+def _define_study(study: dict) -> dict:
+    return {"id": str(study.get("studyid", "")), "name": str(study.get("name", study.get("studyid", ""))),
+            "description": str(study.get("description", "")), "protocol": str(study.get("protocol", ""))}
+
+
+def reconciliation_table(recon) -> list[dict]:
+    """The SDTM stage's reconciliation as JSON-ready records."""
+    if isinstance(recon, pd.DataFrame):
+        return json.loads(recon.to_json(orient="records"))
+    return recon
+
+
+def run_study(study_dir: Path | None = None, raw_dir: Path | None = None, out: Path = Path("out"), *,
+              params_file: Path | None = None, engine: str = "native", allow_errors: bool = False,
+              progress: Progress = _noop, warn: Progress = _noop) -> dict:
+    """The whole pipeline for one study; returns the run summary also written to ``out/run.json``."""
+    from . import __version__
+    from .adam import load_params
+
+    study_dir = Path(study_dir) if study_dir else bundled_study_dir()
+    out = Path(out)
+    sdtm_result, sdtm_report = run_sdtm(study_dir, raw_dir, out, engine=engine, allow_errors=allow_errors,
+                                        progress=progress)
+    study_id = str(sdtm_result.study.get("studyid", ""))
+    params = load_params(params_file, study_dir=study_dir)
+    adam, adam_report = run_adam(sdtm_result.datasets, params, out, study_id=study_id, engine=engine,
+                                 allow_errors=allow_errors, progress=progress, warn=warn)
+    summary = {
+        "cdisckit": __version__,
+        "study": study_id,
+        "standards": {"SDTMIG": "3.4", "ADaMIG": "1.3", "CT": "2025-03-28"},
+        "inputs": {"study_dir": str(study_dir), "raw_dir": str(sdtm_result.raw_dir) if hasattr(sdtm_result, "raw_dir") else None},
+        "reconciliation": reconciliation_table(sdtm_result.reconciliation),
+        "records_written": {**{k: int(len(v)) for k, v in sorted(sdtm_result.datasets.items())},
+                            **{k: int(len(v)) for k, v in sorted(adam.items())}},
+        "checks": {"sdtm": {"errors": len(sdtm_report.errors), "warnings": len(sdtm_report.warnings)},
+                   "adam": {"errors": len(adam_report.errors), "warnings": len(adam_report.warnings)}},
+    }
+    from .report import build_report
+
+    build_report(adam, out / "report.html", run_summary=summary, title=f"{study_id} study report")
+    progress(f"wrote {out / 'report.html'}")
+    with staged_file(out / "run.json") as tmp:
+        tmp.write_text(json.dumps(summary, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    return summary
