@@ -183,17 +183,23 @@ def report(ctx, adam_dir, out_file):
     click.echo(f"wrote {out_file}")
 
 
+def _table(records: list[dict]) -> list[str]:
+    cols = list(records[0].keys())
+    widths = [max(len(str(c)), *(len(str(r.get(c, ""))) for r in records)) for c in cols]
+    return ["  ".join(str(c).ljust(w) for c, w in zip(cols, widths))] + [
+        "  ".join(str(r.get(c, "")).ljust(w) for c, w in zip(cols, widths)) for r in records]
+
+
 def _format_summary(summary: dict) -> str:
     """Plain-text run summary: raw rows per form and where they went, then records per dataset."""
     lines = []
-    recon = summary.get("reconciliation") or []
-    if recon:
-        lines.append("Raw records")
-        cols = list(recon[0].keys())
-        widths = [max(len(str(c)), *(len(str(r.get(c, ""))) for r in recon)) for c in cols]
-        lines.append("  " + "  ".join(str(c).ljust(w) for c, w in zip(cols, widths)))
-        for r in recon:
-            lines.append("  " + "  ".join(str(r.get(c, "")).ljust(w) for c, w in zip(cols, widths)))
+    recon = summary.get("reconciliation") or {}
+    if recon.get("forms"):
+        lines.append("Raw records per form")
+        lines += ["  " + line for line in _table(recon["forms"])]
+    if recon.get("unmapped"):
+        lines.append(f"Raw rows not mapped ({len(recon['unmapped'])}, all listed in run.json)")
+        lines += ["  " + line for line in _table(recon["unmapped"][:20])]
     written = summary.get("records_written") or {}
     if written:
         lines.append("Records written")

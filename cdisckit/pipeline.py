@@ -112,7 +112,7 @@ def run_sdtm(study_dir: Path, raw_dir: Path | None, out: Path, *, engine: str = 
     result = map_study(Path(study_dir), Path(raw_dir) if raw_dir else None, progress=progress)
     report = gate(result.datasets, out, "sdtm", standard="sdtmig-3.4", engine=engine, allow_errors=allow_errors,
                   progress=progress)
-    study_id = str(result.study.get("studyid", ""))
+    study_id = study_id_of(result.study)
     write_datasets(result.datasets, out, "sdtm", study_id=study_id, define_standard="SDTMIG",
                    study=_define_study(result.study), progress=progress)
     return result, report
@@ -131,15 +131,17 @@ def run_adam(sdtm: dict[str, pd.DataFrame], params: dict, out: Path, *, study_id
 
 
 def _define_study(study: dict) -> dict:
-    return {"id": str(study.get("studyid", "")), "name": str(study.get("name", study.get("studyid", ""))),
-            "description": str(study.get("description", "")), "protocol": str(study.get("protocol", ""))}
+    sid = study_id_of(study)
+    return {"id": sid, "name": sid, "description": str(study.get("description", "")), "protocol": sid}
 
 
-def reconciliation_table(recon) -> list[dict]:
-    """The SDTM stage's reconciliation as JSON-ready records."""
-    if isinstance(recon, pd.DataFrame):
-        return json.loads(recon.to_json(orient="records"))
-    return recon
+def reconciliation_table(recon: dict) -> dict:
+    """The SDTM stage's reconciliation (forms, domains, unmapped rows) as JSON-ready records."""
+    return {name: json.loads(table.to_json(orient="records")) for name, table in recon.items()}
+
+
+def study_id_of(study: dict) -> str:
+    return str(study.get("study", ""))
 
 
 def run_study(study_dir: Path | None = None, raw_dir: Path | None = None, out: Path = Path("out"), *,
@@ -153,7 +155,7 @@ def run_study(study_dir: Path | None = None, raw_dir: Path | None = None, out: P
     out = Path(out)
     sdtm_result, sdtm_report = run_sdtm(study_dir, raw_dir, out, engine=engine, allow_errors=allow_errors,
                                         progress=progress)
-    study_id = str(sdtm_result.study.get("studyid", ""))
+    study_id = study_id_of(sdtm_result.study)
     params = load_params(params_file, study_dir=study_dir)
     adam, adam_report = run_adam(sdtm_result.datasets, params, out, study_id=study_id, engine=engine,
                                  allow_errors=allow_errors, progress=progress, warn=warn)
@@ -161,7 +163,7 @@ def run_study(study_dir: Path | None = None, raw_dir: Path | None = None, out: P
         "cdisckit": __version__,
         "study": study_id,
         "standards": {"SDTMIG": "3.4", "ADaMIG": "1.3", "CT": "2025-03-28"},
-        "inputs": {"study_dir": str(study_dir), "raw_dir": str(sdtm_result.raw_dir) if hasattr(sdtm_result, "raw_dir") else None},
+        "inputs": {"study_dir": str(study_dir), "raw_dir": str(raw_dir or (study_dir / sdtm_result.study["raw"]))},
         "reconciliation": reconciliation_table(sdtm_result.reconciliation),
         "records_written": {**{k: int(len(v)) for k, v in sorted(sdtm_result.datasets.items())},
                             **{k: int(len(v)) for k, v in sorted(adam.items())}},

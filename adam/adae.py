@@ -1,0 +1,159 @@
+"""ADAE: one record per AE record, with imputed dates, TEAE window, AESI, ASTCT grade, relationship and
+first-occurrence flags.
+
+>>> import pandas as pd
+>>> ae = pd.DataFrame({"USUBJID": ["1"], "ASTDT": pd.to_datetime(["2025-01-03"]),
+...                    "PRETRTSDT": pd.to_datetime(["2025-01-01"]), "TRTSDT": pd.to_datetime(["2025-01-06"])})
+>>> derive_var_trtemfl(ae, start_date="ASTDT", trt_start_date="PRETRTSDT", ref_date="TRTSDT", window_days=365)["TRTEMFL"].tolist()
+['Y']
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from .util import col, derive_vars_dt, derive_vars_dy, upper, lookup
+
+ADSL_VARS = ["SUBJID", "SITEID", "TRT01A", "TRT01AN", "SAFFL", "PRETRTSDT", "TRTSDT", "TRTEDT", "DTHDT"]
+
+
+def merge_supp(dataset: pd.DataFrame, supp: pd.DataFrame | None, idvar: str = "AESEQ") -> pd.DataFrame:
+    """Transpose SUPP-- (QNAM/QVAL) onto the parent by USUBJID and IDVAR/IDVARVAL (numeric or text)."""
+    out = dataset.copy()
+    if supp is None or supp.empty or not {"QNAM", "QVAL", "USUBJID"} <= set(supp.columns):
+        return out
+    s = supp.copy()
+    ids = s["IDVARVAL"] if "IDVARVAL" in s else pd.Series(None, index=s.index)
+    s["_ID"] = pd.to_numeric(ids, errors="coerce")
+    s = s.dropna(subset=["_ID"]).drop_duplicates(["USUBJID", "_ID", "QNAM"], keep="first")
+    wide = s.pivot(index=["USUBJID", "_ID"], columns="QNAM", values="QVAL").reset_index()
+    wide.columns.name = None
+    wide = wide.drop(columns=[c for c in wide.columns if c in out.columns and c != "USUBJID"])
+    out["_ID"] = pd.to_numeric(out[idvar], errors="coerce")
+    return out.merge(wide, on=["USUBJID", "_ID"], how="left").drop(columns="_ID")
+
+
+def derive_ae_dates(dataset: pd.DataFrame, min_date: str | None) -> pd.DataFrame:
+    """ASTDT/ASTDTF (first of the missing period; the ``min_date`` column when the period contains it) and
+    AENDT/AENDTF (last of the period, the death date when the period contains it; never after death)."""
+    out = derive_vars_dt(dataset, "AST", "AESTDTC", highest_imputation="M", date_imputation="first",
+                         min_dates=min_date if min_date in dataset else None)
+    out = derive_vars_dt(out, "AEN", "AEENDTC", highest_imputation="M", date_imputation="last", max_dates="DTHDT")
+    late = out["AENDT"].notna() & out["DTHDT"].notna() & (out["AENDT"] > out["DTHDT"]) & out["AENDTF"].notna()
+    out.loc[late, "AENDT"] = out.loc[late, "DTHDT"]
+    return out
+
+
+def derive_var_trtemfl(dataset: pd.DataFrame, start_date: str = "ASTDT", end_date: str | None = "AENDT",
+                       trt_start_date: str = "PRETRTSDT", ref_date: str = "TRTSDT", window_days: int = 365,
+                       missing_start_is_teae: bool = True) -> pd.DataFrame:
+    """TRTEMFL = Y when onset is on or after ``trt_start_date`` and on or before ``ref_date`` + ``window_days``.
+
+    Unknown onset counts (when ``missing_start_is_teae``) if the end is unknown or not before the window start.
+    Subjects without ``trt_start_date`` (not treated) have no TEAEs. ``trt_start_date`` falls back to
+    ``ref_date`` when missing.
+    """
+    out = dataset.copy()
+    lo = out[trt_start_date].fillna(out[ref_date])
+    hi = out[ref_date].fillna(lo) + pd.to_timedelta(window_days, unit="D")
+    st = out[start_date]
+    flag = st.notna() & lo.notna() & (st >= lo) & (st <= hi)
+    if missing_start_is_teae:
+        en = out[end_date] if end_date in out else pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
+        flag |= st.isna() & lo.notna() & (en.isna() | (en >= lo))
+    out["TRTEMFL"] = pd.Series(np.where(flag, "Y", None), index=out.index, dtype=object)
+    return out
+
+
+def derive_vars_aesi(dataset: pd.DataFrame, aesi: list[dict]) -> pd.DataFrame:
+    """AESIFL/AESICAT from SUPPAE AESI/AESICAT, else from the configured PT lists (case-insensitive AEDECOD)."""
+    out = dataset.copy()
+    supp_flag = upper(col(out, "AESI")).isin(["Y", "YES"])
+    cat = upper(col(out, "AESICAT")).where(supp_flag | col(out, "AESICAT").notna())
+    decod = upper(col(out, "AEDECOD"))
+    for entry in aesi:
+        hit = decod.isin([p.upper() for p in entry.get("pt", [])])
+        cat = cat.where(cat.notna() | ~hit, entry["category"])
+    out["AESICAT"] = cat.astype(object).where(cat.notna(), None)
+    out["AESIFL"] = pd.Series(np.where(supp_flag | cat.notna(), "Y", None), index=out.index, dtype=object)
+    return out
+
+
+def _grade_num(s: pd.Series) -> pd.Series:
+    return pd.to_numeric(pd.Series(s, dtype=object).astype("str").str.extract(r"(\d+)")[0], errors="coerce").astype(float)
+
+
+def derive_vars_grades(dataset: pd.DataFrame) -> pd.DataFrame:
+    """ATOXGR/ATOXGRN from AETOXGR; ASTCTGR/ASTCTGRN from SUPPAE ASTCTGR (digits kept: ``Grade 2`` -> ``2``)."""
+    out = dataset.copy()
+    out["ATOXGRN"] = _grade_num(col(out, "AETOXGR"))
+    out["ATOXGR"] = out["ATOXGRN"].map(lambda v: None if pd.isna(v) else f"{int(v)}")
+    out["ASTCTGRN"] = _grade_num(col(out, "ASTCTGR"))
+    out["ASTCTGR"] = out["ASTCTGRN"].map(lambda v: None if pd.isna(v) else f"{int(v)}")
+    return out
+
+
+def derive_vars_rel(dataset: pd.DataFrame, relationship_qnams: dict[str, str]) -> pd.DataFrame:
+    """AREL = AEREL (study product); ARELxx from the SUPPAE relationship QNAMs (upper case)."""
+    out = dataset.copy()
+    out["AREL"] = upper(col(out, "AEREL"))
+    for new, qnam in relationship_qnams.items():
+        out[new] = upper(col(out, qnam))
+    return out
+
+
+def derive_var_extreme_flag(dataset: pd.DataFrame, by: list[str], order: list[str], new: str,
+                            where: pd.Series | None = None, mode: str = "first") -> pd.DataFrame:
+    """``new`` = Y on the first (or last) record per ``by`` after sorting by ``order``, among rows in ``where``.
+
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"USUBJID": ["1", "1"], "ASTDT": pd.to_datetime(["2025-02-01", "2025-01-01"]), "AESEQ": [1.0, 2.0]})
+    >>> derive_var_extreme_flag(d, by=["USUBJID"], order=["ASTDT", "AESEQ"], new="AOCCFL")["AOCCFL"].tolist()
+    [None, 'Y']
+    """
+    out = dataset.copy()
+    rows = out if where is None else out[where.fillna(False).astype(bool)]
+    rows = rows.sort_values(order, na_position="last", kind="stable")
+    keep = rows.drop_duplicates(by, keep="first" if mode == "first" else "last").index
+    out[new] = pd.Series(np.where(out.index.isin(keep), "Y", None), index=out.index, dtype=object)
+    return out
+
+
+def derive_adae(sdtm: dict[str, pd.DataFrame], adsl: pd.DataFrame, params: dict,
+                warn: Callable[[str], None]) -> pd.DataFrame:
+    """ADAE from AE + SUPPAE + ADSL."""
+    ae = sdtm.get("AE")
+    if ae is None or ae.empty:
+        warn("ADAE: no AE records; ADAE is empty")
+        return pd.DataFrame(columns=["STUDYID", "USUBJID"])
+    supp = sdtm.get("SUPPAE")
+    if supp is None:
+        warn("ADAE: no SUPPAE; AESI from the configured PT lists only, ASTCTGR and ARELxx empty")
+    out = merge_supp(ae, supp)
+    keep = [c for c in ADSL_VARS if c in adsl.columns and c not in out.columns]
+    out = out.merge(adsl[["USUBJID"] + keep], on="USUBJID", how="left")
+    if "AESTDTC" not in out:
+        out["AESTDTC"] = None
+    if "AEENDTC" not in out:
+        out["AEENDTC"] = None
+    out = derive_ae_dates(out, params["ae_impute_min_date"])
+    out = derive_vars_dy(out, "TRTSDT", {"ASTDY": "ASTDT", "AENDY": "AENDT"})
+    for c in (params["teae_window_start"], params["teae_window_ref"]):
+        if c not in out:
+            out[c] = lookup(out["USUBJID"], adsl.set_index("USUBJID")[c]) if c in adsl else pd.NaT
+    out = derive_var_trtemfl(out, "ASTDT", "AENDT", params["teae_window_start"], params["teae_window_ref"],
+                             params["teae_window_days"], params["ae_missing_start_is_teae"])
+    out = derive_vars_aesi(out, params["aesi"])
+    out = derive_vars_grades(out)
+    out = derive_vars_rel(out, params["relationship_qnams"])
+    teae = out["TRTEMFL"] == "Y"
+    order = ["ASTDT", "AESEQ"] if "AESEQ" in out else ["ASTDT"]
+    out = derive_var_extreme_flag(out, ["USUBJID"], order, "AOCCFL", where=teae)
+    out = derive_var_extreme_flag(out, ["USUBJID", "AEBODSYS"], order, "AOCCSFL", where=teae & col(out, "AEBODSYS").notna())
+    out = derive_var_extreme_flag(out, ["USUBJID", "AEBODSYS", "AEDECOD"], order, "AOCCPFL",
+                                  where=teae & col(out, "AEDECOD").notna())
+    out["SRCDOM"] = "AE"
+    out["SRCSEQ"] = col(out, "AESEQ")
+    return out

@@ -1,0 +1,231 @@
+"""ADSL: one record per subject in DM.
+
+>>> import pandas as pd
+>>> dm = pd.DataFrame({"STUDYID": ["S"], "USUBJID": ["S-1"], "AGE": [70.0]})
+>>> derive_var_agegr1(dm, cutoffs=[65])[["AGEGR1", "AGEGR1N"]].values.tolist()
+[['>=65', 2.0]]
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from .util import col, dtc_to_dt, dtc_to_dtm, impute_dtc_dt, query, upper, lookup
+
+SUBJ = ["STUDYID", "USUBJID"]
+
+
+def derive_vars_merged_ex(dataset: pd.DataFrame, source: pd.DataFrame | None, where: str | None, new: str,
+                          mode: str = "first", key: str = "where") -> pd.DataFrame:
+    """Add date ``new`` (+ ``new``M datetime when ``new`` ends with DT and mode first) from EX records.
+
+    First: earliest complete EXSTDTC; last: latest complete EXENDTC (EXSTDTC when no end) of the filtered records.
+
+    >>> import pandas as pd
+    >>> ex = pd.DataFrame({"USUBJID": ["1", "1"], "EXTRT": ["A", "B"], "EXSTDTC": ["2025-01-02", "2025-01-05T10:00"]})
+    >>> d = derive_vars_merged_ex(pd.DataFrame({"USUBJID": ["1"]}), ex, "EXTRT == 'B'", "TRTSDT")
+    >>> str(d["TRTSDT"][0].date()), str(d["TRTSDTM"][0])
+    ('2025-01-05', '2025-01-05 10:00:00')
+    """
+    out = dataset.copy()
+    if source is None or source.empty or "USUBJID" not in source:
+        out[new] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
+        if mode == "first":
+            out[new + "M"] = out[new]
+            out[new[:-2] + "TMF"] = None
+        return out
+    ex = query(source, where, key=key)
+    if mode == "first":
+        d = dtc_to_dt(col(ex, "EXSTDTC"))
+        dtm, tmf = dtc_to_dtm(col(ex, "EXSTDTC"))
+        tmp = pd.DataFrame({"USUBJID": ex["USUBJID"].values, new: d.values, new + "M": dtm.values, new[:-2] + "TMF": tmf.values})
+        tmp = tmp.dropna(subset=[new]).sort_values([ "USUBJID", new + "M"]).drop_duplicates("USUBJID", keep="first")
+    else:
+        end = dtc_to_dt(col(ex, "EXENDTC"))
+        d = end.fillna(dtc_to_dt(col(ex, "EXSTDTC")))
+        tmp = pd.DataFrame({"USUBJID": ex["USUBJID"].values, new: d.values}).dropna(subset=[new])
+        tmp = tmp.groupby("USUBJID", as_index=False)[new].max()
+    out = out.drop(columns=[c for c in tmp.columns if c != "USUBJID" and c in out.columns]).merge(tmp, on="USUBJID", how="left")
+    return out
+
+
+def derive_var_agegr1(dataset: pd.DataFrame, cutoffs: list[float]) -> pd.DataFrame:
+    """AGEGR1/AGEGR1N from AGE: ``<c1``, ``>=c1`` ... (``c1-<c2`` between cut-offs)."""
+    out = dataset.copy()
+    age = pd.to_numeric(col(out, "AGE"), errors="coerce")
+    cuts = sorted(cutoffs)
+    labels = [f"<{cuts[0]:g}"] + [f"{a:g}-<{b:g}" for a, b in zip(cuts, cuts[1:])] + [f">={cuts[-1]:g}"]
+    idx = np.searchsorted(np.array(cuts, dtype=float), age.to_numpy(dtype=float), side="right")
+    out["AGEGR1"] = pd.Series(np.array(labels, dtype=object)[np.minimum(idx, len(labels) - 1)], index=out.index).where(age.notna(), None)
+    out["AGEGR1N"] = pd.Series(idx + 1.0, index=out.index).where(age.notna())
+    return out
+
+
+def derive_vars_trt(dataset: pd.DataFrame, screen_failure_values: list[str], not_treated_values: list[str],
+                    treatment_order: list[str]) -> pd.DataFrame:
+    """TRT01P/TRT01A (= ARM/ACTARM, empty for screen failures / not assigned / not treated) and their N codes."""
+    out = dataset.copy()
+    bad = {v.upper() for v in screen_failure_values + not_treated_values}
+    nrs = col(out, "ARMNRS").notna() if "ARMNRS" in out else pd.Series(False, index=out.index)
+    p_ok = col(out, "ARM").notna() & ~upper(col(out, "ARM")).isin(bad) & ~upper(col(out, "ARMCD")).isin(bad) & ~nrs
+    a_ok = col(out, "ACTARM").notna() & ~upper(col(out, "ACTARM")).isin(bad) & ~upper(col(out, "ACTARMCD")).isin(bad)
+    out["TRT01P"] = col(out, "ARM").where(p_ok, None)
+    out["TRT01A"] = col(out, "ACTARM").where(a_ok, None)
+    values = list(treatment_order) + sorted(set(out["TRT01P"].dropna()) | set(out["TRT01A"].dropna()) - set(treatment_order))
+    codes = {v: float(i) for i, v in enumerate(values, start=1)}
+    out["TRT01PN"] = out["TRT01P"].map(codes).astype(float)
+    out["TRT01AN"] = out["TRT01A"].map(codes).astype(float)
+    return out
+
+
+def derive_vars_ds(dataset: pd.DataFrame, ds: pd.DataFrame | None, params: dict) -> pd.DataFrame:
+    """RFICDT, ENRLDT, RANDDT (protocol milestones) and EOSSTT, EOSDT, DCSREAS (latest disposition event)."""
+    out = dataset.copy()
+    out["RFICDT"] = dtc_to_dt(col(out, "RFICDTC"))
+    for name in ("ENRLDT", "RANDDT", "EOSDT"):
+        out[name] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
+    out["EOSSTT"], out["DCSREAS"] = "ONGOING", None
+    if ds is None or ds.empty:
+        return out
+    ds = ds.assign(_DT=dtc_to_dt(col(ds, "DSSTDTC")), _DEC=upper(col(ds, "DSDECOD")), _CAT=upper(col(ds, "DSCAT")))
+    milestones = {v.upper() for v in params["enrolment_dsdecod"] + params["randomisation_dsdecod"] + params["consent_dsdecod"]}
+    for name, values in (("ENRLDT", params["enrolment_dsdecod"]), ("RANDDT", params["randomisation_dsdecod"]),
+                         ("RFICDT", params["consent_dsdecod"])):
+        first = ds[ds["_DEC"].isin([v.upper() for v in values])].groupby("USUBJID")["_DT"].min()
+        mapped = lookup(out["USUBJID"], first)
+        out[name] = (out[name].fillna(mapped) if name == "RFICDT" else mapped).astype("datetime64[ns]")
+    disp = ds[(ds["_CAT"] == "DISPOSITION EVENT") | (ds["_CAT"].isna() & ~ds["_DEC"].isin(milestones))]
+    disp = disp[disp["_DEC"].notna()]
+    if "DSSCAT" in disp:  # study-level disposition only when sub-categories say so
+        study_level = upper(disp["DSSCAT"]).fillna("").str.contains("STUDY")
+        if study_level.any():
+            disp = disp[study_level | upper(disp["DSSCAT"]).isna()]
+    last = disp.sort_values(["USUBJID", "_DT"], na_position="first").drop_duplicates("USUBJID", keep="last").set_index("USUBJID")
+    dec = lookup(out["USUBJID"], last["_DEC"])
+    out["EOSSTT"] = np.where(dec.isna(), "ONGOING", np.where(dec == "COMPLETED", "COMPLETED", "DISCONTINUED"))
+    out["EOSDT"] = lookup(out["USUBJID"], last["_DT"]).astype("datetime64[ns]")
+    out["DCSREAS"] = dec.where(dec.notna() & (dec != "COMPLETED"), None)
+    return out
+
+
+def derive_var_lstalvdt(dataset: pd.DataFrame, sdtm: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """LSTALVDT: latest complete date of any ``--DTC`` in any SDTM dataset (death records and DTHDTC excluded),
+    not after DTHDT."""
+    out = dataset.copy()
+    maxima = []
+    for name, df in sdtm.items():
+        if df is None or df.empty or "USUBJID" not in df:
+            continue
+        rows = df
+        if name == "DS" and "DSDECOD" in df:
+            rows = df[upper(df["DSDECOD"]) != "DEATH"]
+        for c in rows.columns:
+            if c.endswith("DTC") and c not in ("DTHDTC",) and not (name == "DM" and c in ("RFPENDTC",)):
+                d = dtc_to_dt(rows[c])
+                maxima.append(pd.DataFrame({"USUBJID": rows["USUBJID"].values, "d": d.values}).dropna().groupby("USUBJID")["d"].max())
+    if maxima:
+        best = pd.concat(maxima).groupby(level=0).max()
+        out["LSTALVDT"] = lookup(out["USUBJID"], best).astype("datetime64[ns]")
+    else:
+        out["LSTALVDT"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
+    if "DTHDT" in out:
+        out["LSTALVDT"] = out["LSTALVDT"].where(~(out["LSTALVDT"] > out["DTHDT"]), out["DTHDT"])
+    return out
+
+
+def derive_vars_death(dataset: pd.DataFrame, sdtm: dict[str, pd.DataFrame], params: dict,
+                      warn: Callable[[str], None], alive: pd.Series | None = None) -> pd.DataFrame:
+    """DTHFL, DTHDT (+DTHDTF when imputed from a partial DTHDTC), DTHCAUS.
+
+    DTHDTC from DM, else the DS DEATH record; partial: first day of the missing period, or the last known alive
+    date (LSTALVDT before death) when that falls in the period.
+    """
+    out = dataset.copy()
+    dtc = col(out, "DTHDTC")
+    ds = sdtm.get("DS")
+    ds_death = None
+    if ds is not None and not ds.empty and "DSDECOD" in ds:
+        ds_death = ds[upper(ds["DSDECOD"]) == "DEATH"].drop_duplicates("USUBJID")
+        dtc = dtc.where(dtc.notna(), lookup(out["USUBJID"], ds_death.set_index("USUBJID")["DSSTDTC"]) if "DSSTDTC" in ds_death else None)
+    if "DTHDTC" not in out and ds_death is None:
+        warn("ADSL: no DM.DTHDTC and no DS DEATH records; DTHDT, DTHFL and OS events stay empty")
+    if alive is None:
+        alive = derive_var_lstalvdt(out.drop(columns=["DTHDT"], errors="ignore"), sdtm)["LSTALVDT"]
+    dt, flag = impute_dtc_dt(dtc, highest_imputation="M", date_imputation=params["death_impute"], min_dates=alive)
+    out["DTHDT"], out["DTHDTF"] = dt, flag
+    died = out["DTHDT"].notna() | (upper(col(out, "DTHFL")) == "Y")
+    out["DTHFL"] = pd.Series(np.where(died, "Y", None), index=out.index, dtype=object)
+    # cause: DD primary cause, else DS DEATH term (when more than 'DEATH'), else the fatal AE
+    cause = pd.Series(None, index=out.index, dtype=object)
+    dd = sdtm.get("DD")
+    if dd is not None and not dd.empty and "DDSTRESC" in dd:
+        prim = dd[upper(col(dd, "DDTESTCD")).isin(["PRCDTH"])] if "DDTESTCD" in dd else dd
+        cause = cause.fillna(lookup(out["USUBJID"], prim.drop_duplicates("USUBJID").set_index("USUBJID")["DDSTRESC"]))
+    if ds_death is not None and "DSTERM" in ds_death:
+        term = ds_death.set_index("USUBJID")["DSTERM"]
+        term = term[upper(term) != "DEATH"]
+        cause = cause.fillna(lookup(out["USUBJID"], term))
+    ae = sdtm.get("AE")
+    if ae is not None and not ae.empty and "AEDECOD" in ae:
+        fatal = (upper(col(ae, "AEOUT")) == "FATAL") | (upper(col(ae, "AESDTH")) == "Y")
+        fat = ae[fatal].drop_duplicates("USUBJID").set_index("USUBJID")["AEDECOD"]
+        cause = cause.fillna(lookup(out["USUBJID"], fat))
+    out["DTHCAUS"] = upper(cause).where(died, None)
+    return out
+
+
+def derive_var_efffl(dataset: pd.DataFrame, tu: pd.DataFrame | None, origin: str, requires_target: bool) -> pd.DataFrame:
+    """EFFFL: SAFFL = Y and at least one TARGET lesion identified in TU on or before ``origin`` (when required)."""
+    out = dataset.copy()
+    saf = out["SAFFL"] == "Y"
+    if not requires_target:
+        out["EFFFL"] = np.where(saf, "Y", "N")
+        return out
+    if tu is None or tu.empty:
+        out["EFFFL"] = "N"
+        return out
+    res = upper(col(tu, "TUSTRESC")).fillna(upper(col(tu, "TUORRES")))
+    is_target = res.str.startswith("TARGET", na=False) & (upper(col(tu, "TUTESTCD")).fillna("TUMIDENT") == "TUMIDENT")
+    tgt = pd.DataFrame({"USUBJID": tu["USUBJID"].values, "d": dtc_to_dt(col(tu, "TUDTC")).values})[is_target.values]
+    tgt = tgt.merge(out[["USUBJID", origin]], on="USUBJID", how="inner")
+    ok = tgt[tgt["d"].isna() | (tgt["d"] <= tgt[origin])]["USUBJID"].unique()
+    out["EFFFL"] = np.where(saf & out["USUBJID"].isin(ok), "Y", "N")
+    return out
+
+
+def derive_adsl(sdtm: dict[str, pd.DataFrame], params: dict, warn: Callable[[str], None]) -> pd.DataFrame:
+    """ADSL from DM (+EX, DS, TU, AE and every dated SDTM record)."""
+    dm = sdtm["DM"].copy()
+    ex = sdtm.get("EX")
+    if ex is None or ex.empty:
+        warn("ADSL: no EX; TRTSDT/PRETRTSDT are empty and no subject is in the safety population")
+    adsl = dm.copy()
+    adsl = derive_vars_merged_ex(adsl, ex, params["trtsdt_where"], "TRTSDT", "first", key="trtsdt_where")
+    adsl = derive_vars_merged_ex(adsl, ex, params["trtedt_where"], "TRTEDT", "last", key="trtedt_where")
+    adsl = derive_vars_merged_ex(adsl, ex, params["pretrtsdt_where"], "PRETRTSDT", "first", key="pretrtsdt_where")
+    adsl = adsl.drop(columns=["PRETRTSDTM", "PRETRTSTMF"], errors="ignore")
+    adsl["TRTSTMF"] = adsl.get("TRTSTMF")
+    adsl = derive_vars_trt(adsl, params["screen_failure_values"], params["not_treated_values"], params["treatment_order"])
+    adsl = derive_var_agegr1(adsl, params["age_cutoffs"])
+    ds = sdtm.get("DS")
+    if ds is None or ds.empty:
+        warn("ADSL: no DS; EOSSTT is ONGOING, EOSDT/DCSREAS/ENRLDT/RANDDT empty")
+    adsl = derive_vars_ds(adsl, ds, params)
+    adsl["SAFFL"] = np.where(adsl["TRTSDT"].notna(), "Y", "N")
+    enrolled = adsl["ENRLDT"].notna() | adsl["TRT01P"].notna() | (adsl["SAFFL"] == "Y")
+    if ds is not None and "DSDECOD" in ds:
+        sf = ds[upper(ds["DSDECOD"]).isin([v.upper() for v in params["screen_failure_values"]])]["USUBJID"]
+        enrolled &= ~adsl["USUBJID"].isin(sf) | (adsl["SAFFL"] == "Y")
+    adsl["ENRLFL"] = np.where(enrolled, "Y", "N")
+    alive = derive_var_lstalvdt(adsl.drop(columns=["DTHDT"], errors="ignore"), sdtm)["LSTALVDT"]
+    adsl = derive_vars_death(adsl, sdtm, params, warn, alive=alive)
+    adsl["LSTALVDT"] = alive.where(~(alive > adsl["DTHDT"]), adsl["DTHDT"])
+    tu = sdtm.get("TU")
+    if tu is None or tu.empty:
+        warn("ADSL: no TU; EFFFL is N for every subject (measurable disease unknown)")
+    adsl = derive_var_efffl(adsl, tu, params["origin"] if params["origin"] in adsl else "TRTSDT", params["efffl_requires_target"])
+    for c in ("TRTSDT", "TRTEDT", "PRETRTSDT", "TRTSDTM", "DTHDT", "LSTALVDT", "RFICDT", "ENRLDT", "RANDDT", "EOSDT"):
+        adsl[c] = pd.to_datetime(adsl[c]).astype("datetime64[ns]")
+    return adsl

@@ -1,0 +1,74 @@
+"""ADTR: sum of target-lesion diameters per assessment (SUMDIAM, RECIST 1.1; MSUMDIAM, mRECIST) with baseline,
+change and percent change, for waterfall and spider plots.
+
+>>> import pandas as pd
+>>> d = pd.DataFrame({"USUBJID": ["1"] * 3, "AVAL": [50.0, 40.0, 60.0], "ORIGIN": pd.to_datetime(["2025-01-10"] * 3),
+...                   "ADT": pd.to_datetime(["2025-01-01", "2025-02-20", "2025-04-01"])})
+>>> derive_var_base(d)[["ABLFL", "BASE", "CHG", "PCHG"]].values.tolist()[1]
+[None, 50.0, -10.0, -20.0]
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from .adrs import derive_vars_avisit
+from .util import col, dtc_to_dt, study_day, upper
+
+
+def derive_var_base(dataset: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:
+    """ABLFL on the last record on/before ORIGIN per ``by``; BASE; CHG and PCHG on post-baseline records."""
+    by = by or ["USUBJID"]
+    out = dataset.copy()
+    pre = out[out["ADT"].notna() & (out["ADT"] <= out["ORIGIN"]) & out["AVAL"].notna()]
+    base_rows = pre.sort_values(by + ["ADT"]).drop_duplicates(by, keep="last")
+    out["ABLFL"] = pd.Series(np.where(out.index.isin(base_rows.index), "Y", None), index=out.index, dtype=object)
+    out = out.merge(base_rows[by + ["AVAL"]].rename(columns={"AVAL": "BASE"}), on=by, how="left").set_index(out.index)
+    post = out["ADT"] > out["ORIGIN"]
+    out["CHG"] = (out["AVAL"] - out["BASE"]).where(post)
+    out["PCHG"] = (out["CHG"] / out["BASE"] * 100).where(post & (out["BASE"] > 0))
+    return out
+
+
+def derive_adtr(sdtm: dict[str, pd.DataFrame], adsl: pd.DataFrame, params: dict,
+                warn: Callable[[str], None]) -> pd.DataFrame:
+    """ADTR from TR sums (TRTESTCD = criterion's tr_sum_testcd), else the per-date sum of its lesion test."""
+    tr = sdtm.get("TR")
+    if tr is None or tr.empty:
+        warn("ADTR: no TR; ADTR is empty")
+        return pd.DataFrame(columns=["STUDYID", "USUBJID"])
+    origin = params["origin"]
+    testcd = upper(col(tr, "TRTESTCD"))
+    value = pd.to_numeric(col(tr, "TRSTRESN"), errors="coerce").fillna(pd.to_numeric(col(tr, "TRORRES"), errors="coerce"))
+    base = pd.DataFrame({"USUBJID": tr["USUBJID"].values, "ADT": dtc_to_dt(col(tr, "TRDTC")).values, "AVAL": value.values,
+                         "SRCSEQ": pd.to_numeric(col(tr, "TRSEQ"), errors="coerce").values})
+    parts = []
+    for crit in params["criteria"]:
+        sumcd, lescd = crit.get("tr_sum_testcd"), crit.get("tr_lesion_testcd")
+        rows = base[(testcd == sumcd).values] if sumcd else base.iloc[0:0]
+        if rows.empty and lescd and (testcd == lescd).any():
+            les = base[(testcd == lescd).values]
+            rows = les.groupby(["USUBJID", "ADT"], as_index=False)["AVAL"].sum(min_count=1).assign(SRCSEQ=np.nan)
+        if rows.empty:
+            continue
+        rows = rows.dropna(subset=["ADT"]).drop_duplicates(["USUBJID", "ADT"])
+        rows = rows.merge(adsl[["USUBJID", origin]].rename(columns={origin: "ORIGIN"}), on="USUBJID")
+        rows = derive_var_base(rows)
+        rows = derive_vars_avisit(rows, params["timepoints"])
+        rows["PARAMCD"] = crit.get("adtr_paramcd", crit["prefix"] + "SUMDIAM")
+        rows["PARAM"] = crit.get("adtr_param", rows["PARAMCD"].iloc[0])
+        rows["PARCAT1"] = crit.get("parcat1", crit["rscat"])
+        rows["SRCDOM"] = np.where(rows["SRCSEQ"].notna(), "TR", None)
+        rows["SRCVAR"] = np.where(rows["SRCSEQ"].notna(), "TRSTRESN", None)
+        rows["ANL01FL"] = pd.Series(np.where(rows["ABLFL"].eq("Y") | (rows["ADT"] > rows["ORIGIN"]), "Y", None), index=rows.index, dtype=object)
+        parts.append(rows)
+    if not parts:
+        warn("ADTR: TR has none of the configured sum/lesion tests (criteria tr_sum_testcd/tr_lesion_testcd)")
+        return pd.DataFrame(columns=["STUDYID", "USUBJID"])
+    out = pd.concat(parts, ignore_index=True)
+    keep = [c for c in ("STUDYID", "SUBJID", "SITEID", "TRT01P", "TRT01A", "TRTSDT") if c in adsl]
+    out = out.merge(adsl[["USUBJID"] + keep], on="USUBJID", how="left")
+    out["ADY"] = study_day(out["ADT"], out["TRTSDT"])
+    return out

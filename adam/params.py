@@ -1,0 +1,245 @@
+"""ADaM derivation rules as parameters: defaults <- study ``adam.yaml`` <- ``--params FILE``.
+
+Every rule the derivations use is a key of one flat dictionary; ``docs/adam.md`` documents each key.
+Unknown keys and values of the wrong type raise :class:`~cdisckit.errors.SpecError` naming file, line and key.
+
+>>> p = load_params()
+>>> p["confirmation_days"], p["origin"], p["os_origin"]
+(28, 'TRTSDT', 'PRETRTSDT')
+"""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import yaml
+
+from cdisckit.errors import SpecError
+
+STUDY_FILE = "adam.yaml"
+
+#: Documented defaults (docs/adam.md). Nested values (lists of dicts) are replaced as a whole by a later file.
+DEFAULTS: dict = {
+    # ---- reference dates (ADSL)
+    "origin": "TRTSDT",                 # start of response assessment, PFS and DoR windows (ADSL date column)
+    "os_origin": "PRETRTSDT",           # STARTDT of OS (ADSL date column)
+    "trtsdt_where": None,               # EX records defining TRTSDT/TRTSDTM (pandas query on EX); None = all EX
+    "trtedt_where": None,               # EX records defining TRTEDT; None = all EX
+    "pretrtsdt_where": None,            # EX records defining PRETRTSDT (start of pretreatment); None = all EX
+    "enrolment_dsdecod": ["ENROLLED", "ENTERED INTO TRIAL"],
+    "randomisation_dsdecod": ["RANDOMIZED"],
+    "consent_dsdecod": ["INFORMED CONSENT OBTAINED"],
+    "screen_failure_values": ["SCREEN FAILURE", "SCRNFAIL", "NOT ASSIGNED", "NOTASSGN"],
+    "not_treated_values": ["NOT TREATED", "NOTTRT"],
+    "treatment_order": [],              # TRT01PN/TRT01AN order of ARM values; [] = alphabetical
+    "age_cutoffs": [65],                # AGEGR1: <65, >=65
+    "death_impute": "first",            # partial DTHDTC: first day of the missing period, not before last alive date
+    "efffl_requires_target": True,      # EFFFL = SAFFL and a TARGET lesion in TU on or before origin
+    # ---- ADAE
+    "teae_window_start": "PRETRTSDT",   # TEAE window start (ADSL date column); onset on or after it
+    "teae_window_ref": "TRTSDT",        # window end = teae_window_ref + teae_window_days
+    "teae_window_days": 365,
+    "ae_impute_min_date": "PRETRTSDT",  # partial onset whose possible range contains this date is imputed to it
+    "ae_missing_start_is_teae": True,   # onset unknown and end unknown/after window start -> treatment-emergent
+    "aesi": [                           # AESI categories by MedDRA PT (case-insensitive) besides SUPPAE AESI/AESICAT
+        {"category": "CRS", "pt": ["Cytokine release syndrome"]},
+        {"category": "ICANS", "pt": ["Immune effector cell-associated neurotoxicity syndrome"]},
+    ],
+    "relationship_qnams": {"ARELLD": "AERELLD", "ARELLEN": "AERELLEN", "ARELPD1": "AERELPD1"},
+    # ---- ADRS
+    "criteria": [
+        {"rscat": "RECIST 1.1", "prefix": "", "label": "RECIST 1.1", "aliases": ["RECIST", "RECIST 1.1"],
+         "tr_sum_testcd": "SUMDIAM", "tr_lesion_testcd": "DIAMETER",
+         "adtr_paramcd": "SUMDIAM", "adtr_param": "Sum of Diameters of Target Lesions (mm)"},
+        {"rscat": "MRECIST LENCIONI LIVER CANCER 2010", "prefix": "M", "label": "mRECIST",
+         "aliases": ["MRECIST", "MODIFIED RECIST"],
+         "tr_sum_testcd": "SUMVDIAM", "tr_lesion_testcd": "VDIAM",
+         "adtr_paramcd": "MSUMDIAM", "adtr_param": "Sum of Viable Tumour Diameters, mRECIST (mm)"},
+    ],
+    "rs_where": None,                   # extra filter on RS (e.g. "RSEVAL == 'INVESTIGATOR'")
+    "confirmation_days": 28,
+    "max_ne_between": 1,
+    "min_sd_days": 42,                  # SD counts when ADT - origin >= min_sd_days
+    "pr_after_cr_breaks_confirmation": False,
+    "accept_sd_between": False,         # SD between a PR and its confirmation keeps the PR confirmable
+    "unconfirmed_as_sd": True,          # unconfirmed CR/PR -> SD when min_sd_days met, else NE
+    "missing_as_ne": False,             # no post-baseline assessment: BOR NE (True) or MISSING (False)
+    "anl_after_origin": True,           # assessments used: ADT > origin
+    "anl_worst_per_date": True,         # one response per date: the worst
+    "anl_up_to_first_pd": True,         # up to and including the first PD
+    "anl_before_new_therapy": False,    # only assessments before new anticancer therapy start
+    "timepoints": [
+        {"name": "WEEK 6", "suffix": "W6", "day": 42, "window": 7},
+        {"name": "WEEK 12", "suffix": "W12", "day": 84, "window": 7},
+        {"name": "WEEK 18", "suffix": "W18", "day": 126, "window": 7},
+        {"name": "MONTH 6", "suffix": "M6", "day": 182, "window": 14},
+        {"name": "MONTH 9", "suffix": "M9", "day": 273, "window": 14},
+        {"name": "MONTH 12", "suffix": "M12", "day": 365, "window": 14},
+    ],
+    "parameters": {
+        "OVR": "Overall Response by Investigator, {crit}",
+        "BOR": "Best Overall Response, {crit}",
+        "CBOR": "Best Confirmed Overall Response, {crit}",
+        "RSP": "Objective Response (CR/PR), {crit}",
+        "CRSP": "Confirmed Objective Response, {crit}",
+        "CB": "Disease Control (CR/PR/SD), {crit}",
+        "CCB": "Confirmed Disease Control, {crit}",
+        "PD": "Disease Progression, {crit}",
+        "DEATH": "Death",
+        "LSTA": "Last Disease Assessment, {crit}",
+        "MDIS": "Measurable Disease at Baseline, {crit}",
+        "RSP{tp}": "Objective Response at {tpname}, {crit}",
+        "DC{tp}": "Disease Control at {tpname}, {crit}",
+    },
+    # ---- ADTTE
+    "new_therapy": {"dataset": "CM", "where": "CMCAT.str.upper() == 'NEW ANTICANCER THERAPY'", "date": "CMSTDTC"},
+    "pfs_censor_new_therapy": True,
+    "pfs_missed_assessments": 2,        # 0 switches the rule off
+    "assessment_interval_days": 42,
+    "assessment_window_days": 7,        # missed: event - last adequate assessment > n * interval + window
+    "tte": [
+        {"paramcd": "PFS", "param": "Progression-Free Survival, {crit} (days)", "per_criterion": True,
+         "start": {"dataset": "ADSL", "date": "{origin}"}, "censoring_rules": True,
+         "events": [
+             {"dataset": "ADRS", "where": "PARAMCD == '{p}PD' and AVALC == 'Y'", "date": "ADT",
+              "evntdesc": "DISEASE PROGRESSION", "srcdom": "ADRS", "srcvar": "ADT", "srcseq": "ASEQ"},
+             {"dataset": "ADSL", "where": "DTHDT.notna()", "date": "DTHDT", "evntdesc": "DEATH",
+              "srcdom": "ADSL", "srcvar": "DTHDT"}],
+         "censors": [
+             {"dataset": "ADRS", "where": "PARAMCD == '{p}OVR' and ANL01FL == 'Y' and AVALC in ['CR', 'PR', 'SD', 'NON-CR/NON-PD']",
+              "date": "ADT", "censor": 1, "cnsdtdsc": "LAST ADEQUATE TUMOR ASSESSMENT", "srcdom": "ADRS",
+              "srcvar": "ADT", "srcseq": "ASEQ"},
+             {"dataset": "ADSL", "date": "{origin}", "censor": 2, "cnsdtdsc": "NO ADEQUATE POST-BASELINE ASSESSMENT",
+              "srcdom": "ADSL", "srcvar": "{origin}"}]},
+        {"paramcd": "RSD", "param": "Duration of Response, {crit} (days)", "per_criterion": True,
+         "start": {"dataset": "ADRS", "where": "PARAMCD == '{p}CRSP' and AVALC == 'Y'", "date": "ADT"},
+         "censoring_rules": True,
+         "events": [
+             {"dataset": "ADRS", "where": "PARAMCD == '{p}PD' and AVALC == 'Y'", "date": "ADT",
+              "evntdesc": "DISEASE PROGRESSION", "srcdom": "ADRS", "srcvar": "ADT", "srcseq": "ASEQ"},
+             {"dataset": "ADSL", "where": "DTHDT.notna()", "date": "DTHDT", "evntdesc": "DEATH",
+              "srcdom": "ADSL", "srcvar": "DTHDT"}],
+         "censors": [
+             {"dataset": "ADRS", "where": "PARAMCD == '{p}OVR' and ANL01FL == 'Y' and AVALC in ['CR', 'PR', 'SD', 'NON-CR/NON-PD']",
+              "date": "ADT", "censor": 1, "cnsdtdsc": "LAST ADEQUATE TUMOR ASSESSMENT", "srcdom": "ADRS",
+              "srcvar": "ADT", "srcseq": "ASEQ"}]},
+        {"paramcd": "OS", "param": "Overall Survival (days)", "per_criterion": False,
+         "start": {"dataset": "ADSL", "date": "{os_origin}"}, "censoring_rules": False,
+         "events": [{"dataset": "ADSL", "where": "DTHDT.notna()", "date": "DTHDT", "evntdesc": "DEATH",
+                     "srcdom": "ADSL", "srcvar": "DTHDT"}],
+         "censors": [{"dataset": "ADSL", "date": "LSTALVDT", "censor": 1, "cnsdtdsc": "LAST KNOWN ALIVE DATE",
+                      "srcdom": "ADSL", "srcvar": "LSTALVDT"}]},
+    ],
+}
+
+_NUMERIC = (int, float)
+
+
+def _type_ok(default, value) -> bool:
+    if default is None or value is None:
+        return True
+    if isinstance(default, bool):
+        return isinstance(value, bool)
+    if isinstance(default, int):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(default, float):
+        return isinstance(value, _NUMERIC) and not isinstance(value, bool)
+    return isinstance(value, type(default))
+
+
+def _key_lines(text: str) -> dict:
+    try:
+        node = yaml.compose(text)
+    except yaml.YAMLError:
+        return {}
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {k.value: k.start_mark.line + 1 for k, _ in node.value}
+
+
+def _read(path: Path) -> tuple[dict, dict]:
+    path = Path(path)
+    if not path.exists():
+        raise SpecError("params file not found", file=path)
+    text = path.read_text(encoding="utf-8")
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", None)
+        raise SpecError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=path,
+                        line=None if line is None else line + 1) from exc
+    if doc is None:
+        return {}, {}
+    if not isinstance(doc, dict):
+        raise SpecError("expected a mapping of parameter names to values", file=path, line=1)
+    return doc, _key_lines(text)
+
+
+def validate_params(doc: dict, file=None, lines: dict | None = None) -> None:
+    """Raise SpecError for unknown keys, wrong types and malformed nested entries."""
+    lines = lines or {}
+    for key, value in doc.items():
+        where = {"file": file, "line": lines.get(key), "key": key}
+        if key not in DEFAULTS:
+            raise SpecError(f"unknown parameter; known: {', '.join(sorted(DEFAULTS))}", **where)
+        default = DEFAULTS[key]
+        if not _type_ok(default, value):
+            raise SpecError(f"expected {type(default).__name__}, got {type(value).__name__} ({value!r})", **where)
+        if key in ("confirmation_days", "max_ne_between", "min_sd_days", "teae_window_days", "pfs_missed_assessments",
+                   "assessment_interval_days", "assessment_window_days") and value < 0:
+            raise SpecError("must be >= 0", **where)
+        if key in ("trtsdt_where", "trtedt_where", "pretrtsdt_where", "rs_where") and value is not None \
+                and not isinstance(value, str):
+            raise SpecError("expected a pandas query string or null", **where)
+        if key == "timepoints":
+            for i, tp in enumerate(value):
+                if not isinstance(tp, dict) or not {"name", "suffix", "day"} <= set(tp):
+                    raise SpecError("each timepoint needs name, suffix, day (and optional window)",
+                                    file=file, line=lines.get(key), key=f"timepoints[{i}]")
+        if key == "criteria":
+            for i, c in enumerate(value):
+                if not isinstance(c, dict) or not {"rscat", "prefix"} <= set(c):
+                    raise SpecError("each criterion needs rscat and prefix", file=file, line=lines.get(key),
+                                    key=f"criteria[{i}]")
+        if key == "aesi":
+            for i, a in enumerate(value):
+                if not isinstance(a, dict) or "category" not in a or not isinstance(a.get("pt", []), list):
+                    raise SpecError("each AESI needs category and a list pt", file=file, line=lines.get(key),
+                                    key=f"aesi[{i}]")
+        if key == "tte":
+            for i, t in enumerate(value):
+                if not isinstance(t, dict) or not {"paramcd", "start", "events"} <= set(t):
+                    raise SpecError("each tte parameter needs paramcd, start, events (censors optional)",
+                                    file=file, line=lines.get(key), key=f"tte[{i}]")
+                for kind in ("events", "censors"):
+                    for j, s in enumerate(t.get(kind, [])):
+                        if not isinstance(s, dict) or not {"dataset", "date"} <= set(s):
+                            raise SpecError("each source needs dataset and date", file=file, line=lines.get(key),
+                                            key=f"tte[{i}].{kind}[{j}]")
+        if key == "new_therapy" and value is not None and not {"dataset", "date"} <= set(value):
+            raise SpecError("new_therapy needs dataset, date (and optional where)", **where)
+
+
+def load_params(path: Path | None = None, study_dir: Path | None = None) -> dict:
+    """Defaults, overridden by ``<study_dir>/adam.yaml``, overridden by the params file ``path``.
+
+    Keys are replaced as a whole, except ``parameters`` and ``relationship_qnams`` which are merged.
+
+    >>> load_params()["teae_window_days"]
+    365
+    """
+    params = copy.deepcopy(DEFAULTS)
+    files = []
+    if study_dir is not None and (Path(study_dir) / STUDY_FILE).exists():  # a study without adam.yaml: defaults
+        files.append(Path(study_dir) / STUDY_FILE)
+    if path is not None:
+        files.append(Path(path))
+    for file in files:
+        doc, lines = _read(file)
+        validate_params(doc, file=file, lines=lines)
+        for key, value in doc.items():
+            if key in ("parameters", "relationship_qnams") and isinstance(value, dict):
+                params[key] = {**params[key], **value}
+            else:
+                params[key] = copy.deepcopy(value)
+    return params

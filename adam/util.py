@@ -1,0 +1,195 @@
+"""Shared helpers: ISO 8601 partial dates, study days, filters, spec ordering.
+
+>>> import pandas as pd
+>>> d = derive_vars_dt(pd.DataFrame({"AESTDTC": ["2025-03", "2025-03-07"]}), new_vars_prefix="AST", dtc="AESTDTC",
+...                    highest_imputation="M", date_imputation="first")
+>>> d["ASTDT"].dt.strftime("%Y-%m-%d").tolist(), d["ASTDTF"].tolist()
+(['2025-03-01', '2025-03-07'], ['D', None])
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from cdisckit.errors import SpecError
+
+_DTC = r"^(\d{4})(?:-(\d{2}|-)?)?(?:-(\d{2}|-)?)?(?:T(\d{2})(?::(\d{2}))?(?::(\d{2}))?)?"
+_LEVEL = {"n": 0, "D": 1, "M": 2, "Y": 3}
+
+
+def parse_dtc(dtc: pd.Series) -> pd.DataFrame:
+    """Split ISO 8601 strings (partial allowed) into float year, month, day, hour, minute, second."""
+    s = pd.Series(dtc, dtype=object).where(pd.Series(dtc, dtype=object).notna(), None)
+    parts = s.astype("str").str.extract(_DTC)
+    parts.columns = ["year", "month", "day", "hour", "minute", "second"]
+    out = parts.apply(lambda c: pd.to_numeric(c, errors="coerce"))
+    out.index = pd.Series(dtc).index
+    return out.astype(float)
+
+
+def _ymd(year, month, day) -> pd.Series:
+    ok = year.notna() & month.notna() & day.notna()
+    frame = pd.DataFrame({"year": year.where(ok, 2000), "month": month.where(ok, 1), "day": day.where(ok, 1)}).astype(int)
+    res = pd.to_datetime(frame, errors="coerce")
+    return res.where(ok).astype("datetime64[ns]")
+
+
+def dtc_to_dt(dtc: pd.Series) -> pd.Series:
+    """Complete dates only (first 10 characters ``YYYY-MM-DD``); partial or invalid -> NaT."""
+    s = pd.Series(dtc, dtype=object)
+    txt = s.where(s.notna(), "").astype(str).str.slice(0, 10)
+    return pd.to_datetime(txt.where(txt.str.fullmatch(r"\d{4}-\d{2}-\d{2}")), format="%Y-%m-%d",
+                          errors="coerce").astype("datetime64[ns]")
+
+
+def dtc_to_dtm(dtc: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Datetime from a complete date (time imputed 00:00:00, flag ``H`` when hours missing, ``M`` minutes, ``S``)."""
+    p = parse_dtc(dtc)
+    date = _ymd(p["year"], p["month"], p["day"])
+    hh, mm, ss = p["hour"].fillna(0), p["minute"].fillna(0), p["second"].fillna(0)
+    dtm = date + pd.to_timedelta(hh * 3600 + mm * 60 + ss, unit="s")
+    flag = pd.Series(np.select([p["hour"].isna(), p["minute"].isna(), p["second"].isna()], ["H", "M", "S"], None),
+                     index=p.index, dtype=object)
+    flag = flag.where(date.notna(), None)
+    return dtm.astype("datetime64[ns]"), flag
+
+
+def impute_dtc_dt(dtc: pd.Series, highest_imputation: str = "n", date_imputation: str = "first",
+                  min_dates: pd.Series | None = None, max_dates: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
+    """Date (datetime64) and imputation flag (D/M/Y) from ISO strings; rule as admiral ``derive_vars_dt``.
+
+    ``highest_imputation``: n (none), D (day), M (month and day), Y (not supported: year unknown stays missing).
+    ``date_imputation``: first (1st day / Jan 1) or last (last day of month / Dec 31). ``min_dates`` (with first):
+    if the partial date's possible range contains the min date, the min date is used; ``max_dates`` (with last):
+    likewise the max date (e.g. death date caps an end date).
+    """
+    p = parse_dtc(dtc)
+    level = _LEVEL[highest_imputation]
+    y, m, d = p["year"], p["month"], p["day"]
+    need = pd.Series(np.select([y.isna(), m.isna(), d.isna()], [3, 2, 1], 0), index=p.index)
+    allowed = y.notna() & (need <= level)
+    m_lo, m_hi = m.fillna(1), m.fillna(12)
+    lo = _ymd(y, m_lo, d.fillna(1))
+    first_of_hi = _ymd(y, m_hi, pd.Series(1.0, index=p.index))
+    hi = _ymd(y, m_hi, d.fillna(first_of_hi.dt.days_in_month.astype(float)))
+    if date_imputation == "first":
+        res = lo
+        if min_dates is not None:
+            md = pd.Series(min_dates, index=p.index).astype("datetime64[ns]")
+            inside = (need > 0) & md.notna() & (lo <= md) & (md <= hi)
+            res = res.where(~inside, md)
+    elif date_imputation == "last":
+        res = hi
+        if max_dates is not None:
+            md = pd.Series(max_dates, index=p.index).astype("datetime64[ns]")
+            inside = (need > 0) & md.notna() & (lo <= md) & (md <= hi)
+            res = res.where(~inside, md)
+    else:
+        raise ValueError(f"date_imputation must be first or last, not {date_imputation!r}")
+    res = res.where(allowed)
+    flag = pd.Series(np.select([need == 3, need == 2, need == 1], ["Y", "M", "D"], None), index=p.index, dtype=object)
+    flag = flag.where(allowed & (need > 0), None)
+    return res.astype("datetime64[ns]"), flag
+
+
+def derive_vars_dt(dataset: pd.DataFrame, new_vars_prefix: str, dtc: str, highest_imputation: str = "n",
+                   date_imputation: str = "first", flag_imputation: bool = True, min_dates: str | None = None,
+                   max_dates: str | None = None) -> pd.DataFrame:
+    """Add ``<prefix>DT`` (and ``<prefix>DTF`` when flag_imputation) from the ISO column ``dtc``.
+
+    ``min_dates``/``max_dates`` name date columns of ``dataset`` (see :func:`impute_dtc_dt`).
+    """
+    out = dataset.copy()
+    dt, flag = impute_dtc_dt(out[dtc], highest_imputation, date_imputation,
+                             out[min_dates] if min_dates else None, out[max_dates] if max_dates else None)
+    out[f"{new_vars_prefix}DT"] = dt
+    if flag_imputation:
+        out[f"{new_vars_prefix}DTF"] = flag
+    return out
+
+
+def study_day(date: pd.Series, ref: pd.Series) -> pd.Series:
+    """ADaM study day: date - ref + 1 when on/after ref, date - ref before it (no day 0); float."""
+    diff = (pd.Series(date).astype("datetime64[ns]") - pd.Series(ref).astype("datetime64[ns]")).dt.days.astype(float)
+    return diff + (diff >= 0)
+
+
+def derive_vars_dy(dataset: pd.DataFrame, reference_date: str, source_vars: dict[str, str]) -> pd.DataFrame:
+    """Add study days: ``source_vars`` maps new name -> date column, e.g. ``{"ASTDY": "ASTDT"}``.
+
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"TRTSDT": pd.to_datetime(["2025-01-10"] * 3), "ADT": pd.to_datetime(["2025-01-09", "2025-01-10", "2025-01-11"])})
+    >>> derive_vars_dy(d, "TRTSDT", {"ADY": "ADT"})["ADY"].tolist()
+    [-1.0, 1.0, 2.0]
+    """
+    out = dataset.copy()
+    for new, col in source_vars.items():
+        out[new] = study_day(out[col], out[reference_date])
+    return out
+
+
+def query(dataset: pd.DataFrame, where: str | None, key: str = "where", local: dict | None = None) -> pd.DataFrame:
+    """Rows of ``dataset`` meeting a pandas query string (python engine); None = all rows."""
+    if not where or dataset.empty:
+        return dataset
+    try:
+        mask = dataset.eval(where, engine="python", local_dict=local or {})
+    except Exception as exc:  # a params typo: name the key, not a traceback
+        raise SpecError(f"cannot evaluate filter {where!r}: {exc}", key=key) from exc
+    mask = pd.Series(mask, index=dataset.index).fillna(False).astype(bool)
+    return dataset[mask]
+
+
+def col(dataset: pd.DataFrame | None, name: str, default=None) -> pd.Series:
+    """Column or a constant Series of ``default`` when absent."""
+    if dataset is not None and name in dataset.columns:
+        return dataset[name]
+    return pd.Series(default, index=None if dataset is None else dataset.index, dtype=object)
+
+
+def upper(s: pd.Series) -> pd.Series:
+    return pd.Series(s, dtype=object).where(pd.Series(s).notna(), None).astype("str").str.strip().str.upper() \
+        .where(pd.Series(s).notna())
+
+
+def order_columns(dataset: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Columns in the order of specs/adam/<name>.yaml (missing -> empty), typed per the contract, sorted by keys."""
+    from cdisckit.standards import adam_dataset
+
+    spec = adam_dataset(name)
+    n = len(dataset)
+    cols = {}
+    for v in spec.variables:
+        s = dataset[v.name] if v.name in dataset.columns else pd.Series([None] * n, index=dataset.index, dtype=object)
+        if v.type == "Num":
+            if v.name.endswith(("DT", "DTM")) and not v.name.endswith(("DY",)) and (
+                    pd.api.types.is_datetime64_any_dtype(s) or (s.isna().all() and v.name.endswith(("DT", "DTM")))):
+                s = pd.to_datetime(s).astype("datetime64[ns]")
+            else:
+                s = pd.to_numeric(s, errors="coerce").astype("float64")
+        else:
+            s = s.astype(object).where(s.notna(), None)
+        cols[v.name] = s
+    out = pd.DataFrame(cols, index=dataset.index)
+    keys = [k for k in spec.keys if k in out.columns]
+    if keys and not out.empty:
+        out = out.sort_values(keys, kind="stable", na_position="first")
+    return out.reset_index(drop=True)
+
+
+def warner(warn: Callable[[str], None] | None) -> Callable[[str], None]:
+    if warn is not None:
+        return warn
+    import warnings
+
+    return lambda msg: warnings.warn(msg, stacklevel=3)
+
+
+def lookup(keys: pd.Series, mapping: pd.Series) -> pd.Series:
+    """``keys.map(mapping)`` that keeps the mapping's dtype (also when empty); mapping index must be unique."""
+    mapping = mapping[~mapping.index.duplicated()]
+    res = mapping.reindex(pd.Index(keys.to_numpy(dtype=object)))
+    res.index = keys.index
+    return res

@@ -1,0 +1,279 @@
+"""Vectorised pandas evaluation of the generated GX expectations (the default engine).
+
+Each evaluator reproduces the pandas semantics of great-expectations 1.x for its expectation type, so
+the ``native`` and ``gx`` engines report the same failing rows: map expectations skip missing values
+(except ``not_be_null``), regexes *search* (ours are anchored), compound uniqueness ignores rows whose
+key values are all missing, and the type check compares the dtype (or, for object columns, each value).
+Row positions are 0-based positions in the frame.
+"""
+from __future__ import annotations
+
+import builtins
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .suites import Expectation, Suite
+
+EMPTY = np.array([], dtype=np.int64)
+
+
+@dataclass
+class Outcome:
+    """Result of one expectation: success flag and failing row positions (empty for table-level)."""
+
+    success: bool
+    rows: np.ndarray = field(default_factory=lambda: EMPTY)
+
+
+def per_unique(values: pd.Series, func) -> np.ndarray:
+    """Apply a vectorised ``func`` (Series -> bool Series) to the distinct values only; map back to rows."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if len(uniques) == len(values):
+        return np.asarray(func(values), dtype=bool)
+    ok = np.asarray(func(pd.Series(uniques)), dtype=bool)
+    return ok[codes]
+
+
+class FrameCache:
+    """Per-frame memo of factorised text columns: codes (-1 = missing) and the distinct values.
+
+    Text checks run on the distinct values and are mapped back through the codes, which is what makes
+    the native engine fast on long SDTM tables (dates, CT values and ids repeat a lot). The shortcut is
+    used only when every distinct value is a ``str`` (mixed-type object columns are evaluated as is).
+    """
+
+    def __init__(self, df: pd.DataFrame):
+        self.df = df
+        self._memo: dict[str, tuple | None] = {}
+
+    def text(self, col: str) -> tuple[np.ndarray, pd.Series] | None:
+        """(codes, str uniques) of a text column whose values are all str, else None."""
+        if col not in self._memo:
+            s = self.df[col]
+            out = None
+            if s.dtype == object or isinstance(s.dtype, pd.StringDtype):
+                codes, uniques = pd.factorize(s, use_na_sentinel=True)
+                u = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+                if pd.api.types.infer_dtype(u, skipna=True) in ("string", "empty"):
+                    out = (np.asarray(codes), u)
+            self._memo[col] = out
+        return self._memo[col]
+
+    def codes(self, col: str) -> np.ndarray:
+        """Integer codes of any column (-1 = missing), for key uniqueness."""
+        t = self.text(col)
+        if t is not None:
+            return t[0]
+        key = "#codes:" + col
+        if key not in self._memo:
+            self._memo[key] = (np.asarray(pd.factorize(self.df[col], use_na_sentinel=True)[0]),)
+        return self._memo[key][0]
+
+    def notna(self, col: str) -> np.ndarray:
+        t = self.text(col)
+        return t[0] >= 0 if t is not None else self.df[col].notna().to_numpy()
+
+
+def _rows(mask) -> np.ndarray:
+    return np.flatnonzero(np.asarray(mask, dtype=bool)).astype(np.int64)
+
+
+def _unique_test(cache: FrameCache | None, df, column, func) -> np.ndarray | None:
+    """Rows (positions in ``df``) failing ``func`` (str Series -> bool ok) via the cache; None = no shortcut."""
+    t = cache.text(column) if cache is not None and cache.df is df else None
+    if t is None:
+        return None
+    codes, u = t
+    if not len(u):
+        return EMPTY
+    ok = np.asarray(func(u), dtype=bool)
+    return _rows((codes >= 0) & ~ok[np.maximum(codes, 0)])
+
+
+def _positions(mask, index) -> np.ndarray:
+    """Row positions (from ``index``, a subset of a RangeIndex) where ``mask`` is True."""
+    return np.asarray(index, dtype=np.int64)[np.asarray(mask, dtype=bool)]
+
+
+def _nonnull(df: pd.DataFrame, column: str) -> pd.Series:
+    s = df[column]
+    return s[s.notna()]
+
+
+# ---------------------------------------------------------------- column map expectations
+def _not_null(df, column, cache=None, **_):
+    if cache is not None and cache.df is df:
+        return _rows(~cache.notna(column))
+    s = df[column]
+    return _positions(s.isna(), s.index)
+
+
+def _in_set(df, column, value_set, cache=None, **_):
+    rows = _unique_test(cache, df, column, lambda u: u.isin(value_set))
+    if rows is not None:
+        return rows
+    s = _nonnull(df, column)
+    return _positions(~s.isin(value_set), s.index)
+
+
+def _regex(df, column, regex, cache=None, **_):
+    rows = _unique_test(cache, df, column, lambda u: u.str.contains(regex, regex=True))
+    if rows is not None:
+        return rows
+    s = _nonnull(df, column)
+    ok = per_unique(s.astype(str), lambda u: u.str.contains(regex, regex=True))
+    return _positions(~ok, s.index)
+
+
+def _lengths(df, column, min_value=None, max_value=None, cache=None, **_):
+    def ok(u):
+        n = u.astype(str).str.len()
+        good = pd.Series(True, index=u.index)
+        if min_value is not None:
+            good &= n >= min_value
+        if max_value is not None:
+            good &= n <= max_value
+        return good
+
+    rows = _unique_test(cache, df, column, ok)
+    if rows is not None:
+        return rows
+    s = _nonnull(df, column)
+    return _positions(~ok(s), s.index)
+
+
+def _unique(df, column, cache=None, **_):
+    s = _nonnull(df, column)
+    return _positions(s.duplicated(keep=False), s.index)
+
+
+def _compound_unique(df, column_list, ignore_row_if="all_values_are_missing", cache=None, **_):
+    if cache is not None and cache.df is df:
+        codes = [cache.codes(c) for c in column_list]
+        missing = np.stack([c < 0 for c in codes])
+        keep = ~missing.all(axis=0) if ignore_row_if == "all_values_are_missing" else (
+            ~missing.any(axis=0) if ignore_row_if == "any_value_is_missing" else np.ones(len(df), bool))
+        key = codes[0].astype(np.int64) + 1
+        for c in codes[1:]:
+            key = key * (int(c.max(initial=-1)) + 2) + (c.astype(np.int64) + 1)
+            key = pd.factorize(key)[0].astype(np.int64)
+        key = key[keep]
+        dup = np.bincount(key)[key] > 1 if len(key) else np.zeros(0, bool)
+        return np.flatnonzero(keep)[dup].astype(np.int64)
+    sub = df[list(column_list)]
+    if ignore_row_if == "all_values_are_missing":
+        sub = sub[sub.notna().any(axis=1)]
+    elif ignore_row_if == "any_value_is_missing":
+        sub = sub[sub.notna().all(axis=1)]
+    return _positions(sub.duplicated(keep=False), sub.index)
+
+
+def _python_types(type_list) -> tuple:
+    """The Python/numpy classes GX accepts for ``type_list`` in its per-value (object column) check."""
+    out = []
+    for t in type_list:
+        try:
+            out.append(np.dtype(t).type)
+        except TypeError:
+            for mod in (pd, pd.core.dtypes.dtypes):
+                cls = getattr(mod, t, None)
+                if isinstance(cls, type):
+                    out.append(cls)
+        native = {"int": (int,), "long": (int,), "float": (float,), "str": (str,), "string_types": (str,),
+                  "bool": (bool,), "bytes": (bytes,), "none": (type(None),)}.get(t.lower())
+        out.extend(native or ())
+    return tuple(out)
+
+
+def _dtype_matches(dtype, type_list) -> bool:
+    """GX's aggregate type check: the column dtype equals the numpy dtype of a listed name."""
+    for t in type_list:
+        try:
+            if dtype == np.dtype(t):
+                return True
+        except TypeError:
+            continue
+    return False
+
+
+def _type_list(df, column, type_list, cache=None, **_):
+    """Object and text columns: each non-missing value must be an instance (GX's map version); other
+    columns: the dtype must be listed (GX's aggregate version; failing rows are not reported)."""
+    s = df[column]
+    if cache is not None and cache.df is df and cache.text(column) is not None:  # all values are str
+        codes = cache.text(column)[0]
+        return EMPTY if builtins.str in _python_types(type_list) else _rows(codes >= 0)
+    if s.dtype == object or isinstance(s.dtype, pd.StringDtype):
+        v = s[s.notna()]
+        types = _python_types(type_list)
+        if pd.api.types.infer_dtype(v, skipna=True) in ("string", "empty"):
+            return EMPTY if builtins.str in types or v.empty else _positions(np.ones(len(v), bool), v.index)
+        return _positions(~v.map(lambda x: isinstance(x, types)).astype(bool), v.index)
+    return None if _dtype_matches(s.dtype, type_list) else "table-fail"
+
+
+MAP_EVALUATORS = {
+    "expect_column_values_to_not_be_null": _not_null,
+    "expect_column_values_to_be_in_set": _in_set,
+    "expect_column_values_to_match_regex": _regex,
+    "expect_column_value_lengths_to_be_between": _lengths,
+    "expect_column_values_to_be_unique": _unique,
+    "expect_compound_columns_to_be_unique": _compound_unique,
+    "expect_column_values_to_be_in_type_list": _type_list,
+}
+
+
+# ---------------------------------------------------------------- table expectations
+def _table(df: pd.DataFrame, exp: Expectation) -> bool:
+    kw = exp.kwargs
+    if exp.type == "expect_column_to_exist":
+        return kw["column"] in df.columns
+    if exp.type == "expect_table_columns_to_match_set":
+        same = set(df.columns) == set(kw["column_set"])
+        return same or not kw.get("exact_match", True) and set(kw["column_set"]) <= set(df.columns)
+    if exp.type == "expect_table_columns_to_match_ordered_list":
+        return list(df.columns) == list(kw["column_list"])
+    raise ValueError(f"native engine cannot evaluate {exp.type}")
+
+
+_OPERATORS = {"==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
+
+
+def condition_mask(df: pd.DataFrame, cond: dict) -> pd.Series:
+    """Rows kept by a serialised GX row condition (comparison, nullity, and/or)."""
+    kind = cond["type"]
+    if kind == "comparison":
+        return getattr(df[cond["column"]["name"]], _OPERATORS[cond["operator"]])(cond["parameter"]).fillna(False)
+    if kind == "nullity":
+        isna = df[cond["column"]["name"]].isna()
+        return isna if cond.get("is_null", True) else ~isna
+    if kind in ("and", "or"):
+        masks = [condition_mask(df, c) for c in cond["conditions"]]
+        out = masks[0]
+        for m in masks[1:]:
+            out = (out & m) if kind == "and" else (out | m)
+        return out
+    raise ValueError(f"native engine cannot evaluate row condition {cond}")
+
+
+def evaluate(df: pd.DataFrame, exp: Expectation, cache: FrameCache | None = None) -> Outcome:
+    """Evaluate one expectation on a frame with a RangeIndex."""
+    func = MAP_EVALUATORS.get(exp.type)
+    if func is None:
+        return Outcome(_table(df, exp))
+    kwargs = {k: v for k, v in exp.kwargs.items() if k != "row_condition"}
+    data = df[condition_mask(df, exp.kwargs["row_condition"])] if exp.kwargs.get("row_condition") else df
+    rows = func(data, cache=cache, **kwargs)
+    if rows is None:
+        return Outcome(True)
+    if isinstance(rows, str):
+        return Outcome(False)
+    return Outcome(len(rows) == 0, np.sort(rows))
+
+
+def run_suite(df: pd.DataFrame, suite: Suite, cache: FrameCache | None = None) -> dict[str, Outcome]:
+    """All expectations of a suite, keyed by the expectation's check key (``df`` has a RangeIndex)."""
+    cache = cache if cache is not None and cache.df is df else FrameCache(df)
+    return {exp.key: evaluate(df, exp, cache) for exp in suite.expectations}

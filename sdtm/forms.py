@@ -1,0 +1,62 @@
+"""Reading raw EDC forms (CSV, all text) with the input checks the mapping relies on."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from cdisckit.errors import InputError
+
+from .spec import check_columns_against_header
+
+MAX_BYTES = 200
+
+
+def read_form(study: dict, form: str, raw_dir: Path, *, columns_used: set[str] | None = None) -> pd.DataFrame:
+    """One raw form as text columns (blank = ``""``), index 0..n-1.
+
+    Checks: the file exists; it has the structural columns (subject, site, record) and every column the form
+    declares in study.yaml (InputError); every column a mapping uses is in the header (SpecError for the YAML);
+    no used value is longer than 200 bytes (InputError naming RECORDID and column).
+    """
+    info = study["forms"][form]
+    path = Path(raw_dir) / info["file"]
+    if not path.exists():
+        raise InputError(f"raw form {form!r} not found", file=str(path))
+    try:
+        df = pd.read_csv(path, dtype="str", keep_default_na=False, na_filter=False, encoding="utf-8")
+    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise InputError(f"cannot read CSV: {exc}", file=str(path)) from None
+    df.columns = [c.strip() for c in df.columns]
+    cols = study["columns"]
+    required = [cols["subject"], cols["record"]] + (info["columns"] or [])
+    for c in required:
+        if c not in df.columns:
+            raise InputError(f"column {c!r} is missing from the form (header: {', '.join(df.columns)})",
+                             file=str(path), row=1, column=c)
+    check_columns_against_header(study, form, list(df.columns))
+    check_value_bytes(df, file=str(path), record=cols["record"], columns=columns_used)
+    return df
+
+
+def check_value_bytes(df: pd.DataFrame, *, file, record: str, columns=None, limit: int = MAX_BYTES):
+    """InputError for the first value longer than ``limit`` bytes in UTF-8 (SAS XPT v5 cannot hold it).
+
+    >>> check_value_bytes(pd.DataFrame({"RECORDID": ["1"], "X": ["é" * 101]}), file="x.csv", record="RECORDID")
+    Traceback (most recent call last):
+    ...
+    cdisckit.errors.InputError: x.csv, row 1, column X: value is 202 bytes long; SDTM character values hold at most 200
+    """
+    for c in columns if columns is not None else df.columns:
+        if c not in df.columns:
+            continue
+        s = df[c]
+        long = s.str.len() > limit // 4
+        if not long.any():
+            continue
+        nbytes = s[long].str.encode("utf-8").str.len()
+        over = nbytes[nbytes > limit]
+        if not over.empty:
+            i = over.index[0]
+            raise InputError(f"value is {int(over.iloc[0])} bytes long; SDTM character values hold at most {limit}",
+                             file=file, row=df.at[i, record] or i + 1, column=c)

@@ -1,0 +1,193 @@
+"""Each rule: a dataset that breaks it (exact rule id, dataset, variable, rows) and the clean study that does not.
+
+The same defective studies run through both engines (native and great-expectations) and must give
+identical findings.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from cdisckit.checks import RULES, run_checks
+from cdisckit.errors import CdiscKitError
+
+
+def _set(ds, col, row, value):
+    def mutate(st):
+        df = st[ds]
+        if pd.api.types.is_numeric_dtype(df[col]) and not isinstance(value, (int, float)) or value is None:
+            df[col] = df[col].astype(object)
+        df.loc[row, col] = value
+    return mutate
+
+
+def _drop(ds, col):
+    def mutate(st):
+        st[ds] = st[ds].drop(columns=[col])
+    return mutate
+
+
+def _add(ds, col, value):
+    def mutate(st):
+        st[ds][col] = value
+    return mutate
+
+
+def _all(*fs):
+    def mutate(st):
+        for f in fs:
+            f(st)
+    return mutate
+
+
+def _swap(ds, a, b):
+    def mutate(st):
+        cols = list(st[ds].columns)
+        i, j = cols.index(a), cols.index(b)
+        cols[i], cols[j] = cols[j], cols[i]
+        st[ds] = st[ds][cols]
+    return mutate
+
+
+def _attrs(ds, **attrs):
+    def mutate(st):
+        st[ds].attrs.update(attrs)
+    return mutate
+
+
+def _dup_row(ds, row):
+    def mutate(st):
+        st[ds] = pd.concat([st[ds], st[ds].iloc[[row]]], ignore_index=True)
+    return mutate
+
+
+def _rename(old, new):
+    def mutate(st):
+        st[new] = st.pop(old)
+    return mutate
+
+
+# (case id, mutation, rule id, expected [(dataset, variable, rows)])
+CASES = [
+    ("req-missing", _drop("AE", "AETERM"), "REQ-VAR-MISSING", [("AE", "AETERM", [])]),
+    ("req-null", _set("AE", "AEDECOD", 1, None), "REQ-VAR-NULL", [("AE", "AEDECOD", [1])]),
+    ("exp-missing", _drop("AE", "AESER"), "EXP-VAR-MISSING", [("AE", "AESER", [])]),
+    ("not-in-standard", _add("AE", "AEFOO", "x"), "VAR-NOT-IN-STANDARD", [("AE", "AEFOO", [])]),
+    ("type-values", _add("DM", "AGE", ["55", "61"]), "VAR-TYPE", [("DM", "AGE", [0, 1])]),
+    ("type-dtype", _add("AE", "AETERM", [1.0, 2.0, 3.0]), "VAR-TYPE", [("AE", "AETERM", [])]),
+    ("order", _swap("DM", "SEX", "AGE"), "VAR-ORDER", [("DM", None, [])]),
+    ("dataset-label", _attrs("DM", label="Demography"), "DATASET-LABEL", [("DM", None, [])]),
+    ("var-label", _attrs("DM", column_labels={"SEX": "Gender", "AGE": "Age"}), "VAR-LABEL", [("DM", "SEX", [])]),
+    ("ct-nonext", _set("DM", "SEX", 1, "MALE"), "CT-NONEXT", [("DM", "SEX", [1])]),
+    ("ct-ext", _set("TU", "TULOC", 2, "LIVER LOBE X"), "CT-EXT", [("TU", "TULOC", [2])]),
+    ("ct-ext-result", _all(_set("TR", "TRSTRESN", 0, float("nan")), _set("TR", "TRSTRESC", 0, "BIG")),
+     "CT-EXT", [("TR", "TRSTRESC", [0])]),
+    ("iso8601", _all(_set("AE", "AESTDTC", 1, "2024/03/01"), _set("EX", "EXENDTC", 0, "2024-03-01T25:00")),
+     "DTC-ISO8601", [("AE", "AESTDTC", [1]), ("EX", "EXENDTC", [0])]),
+    ("dy", _all(_set("AE", "AESTDY", 0, 0.0), _set("AE", "AESTDY", 1, 2.5)), "DY-INVALID", [("AE", "AESTDY", [0, 1])]),
+    ("seq", _set("AE", "AESEQ", 1, 1.0), "SEQ-UNIQUE", [("AE", "AESEQ", [0, 1])]),
+    ("keys", _all(_set("AE", "AEDECOD", 1, "HEADACHE"), _set("AE", "AESTDTC", 1, "2024-02")),
+     "KEYS-UNIQUE", [("AE", None, [0, 1])]),
+    ("date-order", _set("AE", "AEENDTC", 0, "2024-01-31"), "DATE-ORDER", [("AE", "AESTDTC", [0])]),
+    ("domain", _set("AE", "DOMAIN", 2, "AX"), "DOMAIN-VALUE", [("AE", "DOMAIN", [2])]),
+    ("testcd-length", _set("TR", "TRTESTCD", 0, "LONGDIAMETER"), "TESTCD-LENGTH", [("TR", "TRTESTCD", [0])]),
+    ("testcd-chars", _set("TU", "TUTESTCD", 1, "1TUM"), "TESTCD-CHARS", [("TU", "TUTESTCD", [1])]),
+    ("test-length", _set("RS", "RSTEST", 0, "x" * 41), "TEST-LENGTH", [("RS", "RSTEST", [0])]),
+    ("usubjid-dm", _set("AE", "USUBJID", 2, "S1-999"), "USUBJID-NOT-IN-DM", [("AE", "USUBJID", [2])]),
+    ("usubjid-adsl", _set("ADTTE", "USUBJID", 2, "S1-999"), "USUBJID-NOT-IN-ADSL", [("ADTTE", "USUBJID", [2])]),
+    ("tr-tu", _set("TR", "TRLNKID", 2, "NT01"), "TR-TU-LINK", [("TR", "TRLNKID", [2])]),
+    ("rs-tr", _set("RS", "RSLNKGRP", 2, "B1"), "RS-TR-LINK", [("RS", "RSLNKGRP", [2])]),
+    ("ex-rfx", _all(_set("EX", "EXSTDTC", 0, "2024-01-09"), _set("EX", "EXENDTC", 2, "2024-06")),
+     "EX-OUTSIDE-RFX", [("EX", "EXENDTC", [2]), ("EX", "EXSTDTC", [0])]),
+    ("adsl-one-row", _dup_row("ADSL", 1), "ADSL-ONE-ROW", [("ADSL", "USUBJID", [1, 2])]),
+    ("paramcd-param", _set("ADTTE", "PARAM", 2, "PFS (investigator)"), "PARAMCD-PARAM", [("ADTTE", "PARAMCD", [0, 2])]),
+    ("cnsr-evntdesc", _set("ADTTE", "EVNTDESC", 0, None), "CNSR-EVNTDESC", [("ADTTE", "EVNTDESC", [0])]),
+    ("cnsr-cnsdtdsc", _set("ADTTE", "CNSDTDSC", 1, None), "CNSR-CNSDTDSC", [("ADTTE", "CNSDTDSC", [1])]),
+    ("xpt-dataset-name", _add("DM", "DUMMY", None) if False else _rename("TU", "TUMOURS_X"), "XPT-DATASET-NAME",
+     [("TUMOURS_X", None, [])]),
+    ("no-spec", _rename("TU", "ZZ"), "DATASET-NO-SPEC", [("ZZ", None, [])]),
+    ("xpt-var-name", _add("AE", "aeLongName", "x"), "XPT-VAR-NAME", [("AE", "aeLongName", [])]),
+    ("xpt-label", _attrs("DM", column_labels={"SEX": "S" * 41}), "XPT-LABEL-LENGTH", [("DM", "SEX", [])]),
+    ("xpt-bytes", _set("AE", "AETERM", 0, "é" * 101), "XPT-CHAR-BYTES", [("AE", "AETERM", [0])]),
+    ("xpt-ascii", _set("AE", "AETERM", 1, "Céphalée"), "XPT-ASCII", [("AE", "AETERM", [1])]),
+]
+
+
+def _run(study, specs, engine="native"):
+    return run_checks(study, engine=engine, specs=specs)
+
+
+def test_every_rule_has_a_case():
+    assert {c[2] for c in CASES} == set(RULES)
+
+
+def test_clean_study_has_no_findings(study, adam_specs):
+    report = _run(study, adam_specs)
+    assert report.findings == [], report.console_summary()
+    assert not report.has_errors
+
+
+@pytest.mark.parametrize("case,mutate,rule_id,expected", CASES, ids=[c[0] for c in CASES])
+def test_rule_breaks(case, mutate, rule_id, expected, study, adam_specs):
+    mutate(study)
+    report = _run(study, adam_specs)
+    got = sorted(((f.dataset, f.variable, f.rows) for f in report.findings if f.rule_id == rule_id),
+                 key=lambda t: (t[0], t[1] or ""))
+    assert got == sorted(expected, key=lambda t: (t[0], t[1] or "")), report.console_summary()
+    for f in report.findings:
+        assert f.severity == RULES[f.rule_id].severity and f.n_rows == len(f.rows)
+
+
+def test_partial_dates_compare_at_shared_precision(study, adam_specs):
+    study["AE"].loc[0, "AEENDTC"] = "2024-02"  # start 2024-02, end 2024-02: same month -> fine
+    study["EX"].loc[2, "EXENDTC"] = "2024"  # RFXENDTC 2024-05-03: same year -> fine
+    assert _run(study, adam_specs).findings == []
+
+
+def test_extensible_codelist_message_lists_new_values(study, adam_specs):
+    study["TU"].loc[2, "TULOC"] = "LIVER LOBE X"
+    (f,) = [f for f in _run(study, adam_specs).findings if f.rule_id == "CT-EXT"]
+    assert f.severity == "warning" and "LIVER LOBE X" in f.message and f.examples[0]["TULOC"] == "LIVER LOBE X"
+
+
+def test_ascii_reports_row_and_character(study, adam_specs):
+    study["AE"].loc[1, "AETERM"] = "Céphalée"
+    (f,) = [f for f in _run(study, adam_specs).findings if f.rule_id == "XPT-ASCII"]
+    assert f.examples == [{"row": 1, "USUBJID": "S1-001", "AESEQ": 2, "AETERM": "Céphalée", "character": "é (U+00E9)"}]
+    assert "U+00E9" in f.message
+
+
+def test_standard_argument_and_errors(study):
+    report = run_checks({"DM": study["DM"]}, standard="sdtmig-3.4")
+    assert report.findings == []
+    assert {f.standard for f in run_checks({"DM": study["DM"].drop(columns=["SEX"])}).findings} == {"SDTMIG 3.4"}
+    with pytest.raises(CdiscKitError):
+        run_checks({"DM": study["DM"]}, standard="sdtmig-9")
+    with pytest.raises(CdiscKitError):
+        run_checks({"DM": study["DM"]}, engine="spark")
+
+
+# ---------------------------------------------------------------- native vs great-expectations
+BUNDLES = {
+    "structure": ["req-missing", "exp-missing", "not-in-standard", "type-values", "order", "dataset-label",
+                  "ct-ext-result", "dy", "adsl-one-row", "no-spec", "rs-tr"],
+    "values": ["req-null", "type-dtype", "ct-nonext", "ct-ext", "iso8601", "seq", "domain", "testcd-length",
+               "testcd-chars", "test-length", "paramcd-param", "cnsr-evntdesc", "cnsr-cnsdtdsc", "ex-rfx"],
+    "keys": ["keys", "date-order", "usubjid-dm", "usubjid-adsl", "tr-tu", "xpt-var-name", "xpt-ascii"],
+}
+_BY_ID = {c[0]: c for c in CASES}
+
+
+@pytest.mark.gx
+@pytest.mark.parametrize("bundle", ["clean", *BUNDLES])
+def test_engines_agree(bundle, study, adam_specs):
+    for case in BUNDLES.get(bundle, []):
+        _BY_ID[case][1](study)
+    native = _run(study, adam_specs)
+    gx = _run(study, adam_specs, engine="gx")
+    assert [f.identity for f in native.findings] == [f.identity for f in gx.findings]
+    assert [f.message for f in native.findings] == [f.message for f in gx.findings]
+    for case in BUNDLES.get(bundle, []):
+        _, _, rule_id, expected = _BY_ID[case]
+        got = {(f.dataset, f.variable, tuple(f.rows)) for f in gx.findings if f.rule_id == rule_id}
+        assert {(d, v, tuple(r)) for d, v, r in expected} <= got, (case, gx.console_summary())

@@ -1,0 +1,157 @@
+"""The command line as a user runs it: the bundled study end to end, exit codes, and bad input."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from cdisckit.cli import main
+from cdisckit.pipeline import bundled_study_dir
+
+STUDY = bundled_study_dir()
+RAW = (STUDY / "../../examples/c-car031/raw").resolve()
+
+
+@pytest.fixture(scope="module")
+def bundled_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "out"
+    result = CliRunner().invoke(main, ["-q", "run", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out, result
+
+
+def test_run_writes_every_output(bundled_run):
+    out, result = bundled_run
+    sdtm = sorted(p.name for p in (out / "sdtm").glob("*.xpt"))
+    for name in ["dm.xpt", "ex.xpt", "ae.xpt", "tu.xpt", "tr.xpt", "rs.xpt"]:
+        assert name in sdtm
+    for name in ["adsl.xpt", "adae.xpt", "adrs.xpt", "adtte.xpt"]:
+        assert (out / "adam" / name).exists()
+    assert (out / "report.html").stat().st_size > 10_000
+    assert (out / "sdtm" / "define.xml").exists() and (out / "adam" / "define.xml").exists()
+    assert "Records written" in result.output
+
+
+def test_run_json_accounts_for_every_raw_row(bundled_run):
+    out, _ = bundled_run
+    summary = json.loads((out / "run.json").read_text())
+    recon = {r["form"]: r for r in summary["reconciliation"]["forms"]}
+    unmapped = summary["reconciliation"]["unmapped"]
+    for form in ["dm", "ae", "tl", "rsp", "ld", "nact"]:
+        raw = pd.read_csv(RAW / f"{form}.csv", dtype=str, keep_default_na=False)
+        assert recon[form]["rows_read"] == len(raw)
+        listed = [u for u in unmapped if u["form"] == form]
+        assert recon[form]["rows_mapped"] + len(listed) == len(raw)
+    # the raw AE rows with a blank verbatim term are the ones listed, with the reason
+    ae = pd.read_csv(RAW / "ae.csv", dtype=str, keep_default_na=False)
+    blank = sorted(ae.loc[ae["AETERM"].str.strip() == "", "RECORDID"].astype(int))
+    assert blank and sorted(int(u["RECORDID"]) for u in unmapped if u["form"] == "ae") == blank
+    assert {u["reason"] for u in unmapped if u["form"] == "ae"} == {"AETERM blank"}
+    dm = pd.read_csv(RAW / "dm.csv", dtype=str)
+    assert summary["records_written"]["DM"] == len(dm) == summary["records_written"]["ADSL"]
+
+
+def test_second_run_gives_identical_bytes(bundled_run, tmp_path):
+    out, _ = bundled_run
+    result = CliRunner().invoke(main, ["-q", "run", "--out", str(tmp_path / "again")])
+    assert result.exit_code == 0, result.output
+    for first in sorted((out / "sdtm").glob("*.xpt")) + sorted((out / "adam").glob("*.xpt")):
+        second = tmp_path / "again" / first.parent.name / first.name
+        assert first.read_bytes() == second.read_bytes(), first.name
+    for first in sorted((out / "adam").glob("*.json")):
+        assert first.read_bytes() == (tmp_path / "again" / "adam" / first.name).read_bytes(), first.name
+
+
+def test_check_command_on_written_sdtm_is_clean(bundled_run, tmp_path):
+    out, _ = bundled_run
+    junit = tmp_path / "checks.xml"
+    result = CliRunner().invoke(main, ["-q", "check", str(out / "sdtm"), "--junit", str(junit)])
+    assert result.exit_code == 0, result.output
+    assert junit.read_text().startswith("<?xml")
+
+
+def _copy_raw(tmp_path: Path) -> Path:
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW, raw)
+    return raw
+
+
+def _sdtm(tmp_path: Path, raw: Path):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["-q", "sdtm", str(STUDY), "--raw", str(raw), "--out", str(out)])
+    return result, out
+
+
+def test_missing_form_file(tmp_path):
+    raw = _copy_raw(tmp_path)
+    (raw / "ae.csv").unlink()
+    result, out = _sdtm(tmp_path, raw)
+    assert result.exit_code != 0
+    assert "ae.csv" in result.output and "Traceback" not in result.output
+    assert not (out / "sdtm").exists()
+
+
+def test_unparseable_date_names_file_row_and_column(tmp_path):
+    raw = _copy_raw(tmp_path)
+    ae = pd.read_csv(raw / "ae.csv", dtype=str, keep_default_na=False)
+    ae.loc[2, "AESTDAT"] = "31-FOO-2025"
+    ae.to_csv(raw / "ae.csv", index=False)
+    result, out = _sdtm(tmp_path, raw)
+    assert result.exit_code == 1
+    assert "ae.csv" in result.output and "AESTDAT" in result.output and "31-FOO-2025" in result.output
+    assert f"row {ae.loc[2, 'RECORDID']}" in result.output or "row 3" in result.output
+    assert not (out / "sdtm").exists()
+
+
+def test_unmapped_controlled_term(tmp_path):
+    raw = _copy_raw(tmp_path)
+    dm = pd.read_csv(raw / "dm.csv", dtype=str, keep_default_na=False)
+    dm.loc[0, "SEX"] = "Unknownish"
+    dm.to_csv(raw / "dm.csv", index=False)
+    result, out = _sdtm(tmp_path, raw)
+    assert result.exit_code == 1
+    assert "dm.csv" in result.output and "SEX" in result.output and "Unknownish" in result.output
+    assert not (out / "sdtm").exists()
+
+
+def test_duplicate_subject_in_dm(tmp_path):
+    raw = _copy_raw(tmp_path)
+    dm = pd.read_csv(raw / "dm.csv", dtype=str, keep_default_na=False)
+    dm = pd.concat([dm, dm.iloc[[0]].assign(RECORDID=str(len(dm) + 1))], ignore_index=True)
+    dm.to_csv(raw / "dm.csv", index=False)
+    result, out = _sdtm(tmp_path, raw)
+    assert result.exit_code == 1
+    assert "dm.csv" in result.output and dm.loc[0, "SUBJECT"] in result.output
+    assert not (out / "sdtm").exists()
+
+
+def test_missing_column(tmp_path):
+    raw = _copy_raw(tmp_path)
+    ae = pd.read_csv(raw / "ae.csv", dtype=str, keep_default_na=False).drop(columns=["AETOXGR"])
+    ae.to_csv(raw / "ae.csv", index=False)
+    result, out = _sdtm(tmp_path, raw)
+    assert result.exit_code != 0
+    assert "ae.csv" in result.output and "AETOXGR" in result.output
+    assert not (out / "sdtm").exists()
+
+
+def test_value_over_200_bytes(tmp_path):
+    raw = _copy_raw(tmp_path)
+    ae = pd.read_csv(raw / "ae.csv", dtype=str, keep_default_na=False)
+    ae.loc[1, "AETERM"] = "x" * 201
+    ae.to_csv(raw / "ae.csv", index=False)
+    result, out = _sdtm(tmp_path, raw)
+    assert result.exit_code == 1
+    assert "ae.csv" in result.output and "AETERM" in result.output and "200" in result.output
+    assert not (out / "sdtm").exists()
+
+
+def test_help_is_plain_and_lists_commands():
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    for cmd in ["run", "sdtm", "adam", "check", "synth", "report"]:
+        assert cmd in result.output
