@@ -3,8 +3,8 @@ first-occurrence flags.
 
 >>> import pandas as pd
 >>> ae = pd.DataFrame({"USUBJID": ["1"], "ASTDT": pd.to_datetime(["2025-01-03"]),
-...                    "PRETRTSDT": pd.to_datetime(["2025-01-01"]), "TRTSDT": pd.to_datetime(["2025-01-06"])})
->>> derive_var_trtemfl(ae, start_date="ASTDT", trt_start_date="PRETRTSDT", ref_date="TRTSDT", window_days=365)["TRTEMFL"].tolist()
+...                    "PRETSDT": pd.to_datetime(["2025-01-01"]), "TRTSDT": pd.to_datetime(["2025-01-06"])})
+>>> derive_var_trtemfl(ae, start_date="ASTDT", trt_start_date="PRETSDT", ref_date="TRTSDT", window_days=365)["TRTEMFL"].tolist()
 ['Y']
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pandas as pd
 
 from .util import col, derive_vars_dt, derive_vars_dy, upper, lookup
 
-ADSL_VARS = ["SUBJID", "SITEID", "TRT01A", "TRT01AN", "SAFFL", "PRETRTSDT", "TRTSDT", "TRTEDT", "DTHDT"]
+ADSL_VARS = ["SUBJID", "SITEID", "TRT01A", "TRT01AN", "SAFFL", "PRETSDT", "TRTSDT", "TRTEDT", "DTHDT"]
 
 
 def merge_supp(dataset: pd.DataFrame, supp: pd.DataFrame | None, idvar: str = "AESEQ") -> pd.DataFrame:
@@ -47,7 +47,7 @@ def derive_ae_dates(dataset: pd.DataFrame, min_date: str | None) -> pd.DataFrame
 
 
 def derive_var_trtemfl(dataset: pd.DataFrame, start_date: str = "ASTDT", end_date: str | None = "AENDT",
-                       trt_start_date: str = "PRETRTSDT", ref_date: str = "TRTSDT", window_days: int = 365,
+                       trt_start_date: str = "PRETSDT", ref_date: str = "TRTSDT", window_days: int = 365,
                        missing_start_is_teae: bool = True) -> pd.DataFrame:
     """TRTEMFL = Y when onset is on or after ``trt_start_date`` and on or before ``ref_date`` + ``window_days``.
 

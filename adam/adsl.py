@@ -12,20 +12,21 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .util import col, dtc_to_dt, dtc_to_dtm, impute_dtc_dt, query, upper, lookup
+from .util import col, dtc_to_dt, dtc_to_dtm, filter_rows, impute_dtc_dt, upper, lookup
 
 SUBJ = ["STUDYID", "USUBJID"]
 
 
-def derive_vars_merged_ex(dataset: pd.DataFrame, source: pd.DataFrame | None, where: str | None, new: str,
+def derive_vars_merged_ex(dataset: pd.DataFrame, source: pd.DataFrame | None, where: dict | None, new: str,
                           mode: str = "first", key: str = "where") -> pd.DataFrame:
     """Add date ``new`` (+ ``new``M datetime when ``new`` ends with DT and mode first) from EX records.
 
-    First: earliest complete EXSTDTC; last: latest complete EXENDTC (EXSTDTC when no end) of the filtered records.
+    First: earliest complete EXSTDTC; last: latest complete EXENDTC (EXSTDTC when no end) of the EX records
+    meeting the declarative condition ``where`` (e.g. ``{"EXCAT": "CAR-T"}``; None = all).
 
     >>> import pandas as pd
     >>> ex = pd.DataFrame({"USUBJID": ["1", "1"], "EXTRT": ["A", "B"], "EXSTDTC": ["2025-01-02", "2025-01-05T10:00"]})
-    >>> d = derive_vars_merged_ex(pd.DataFrame({"USUBJID": ["1"]}), ex, "EXTRT == 'B'", "TRTSDT")
+    >>> d = derive_vars_merged_ex(pd.DataFrame({"USUBJID": ["1"]}), ex, {"EXTRT": "B"}, "TRTSDT")
     >>> str(d["TRTSDT"][0].date()), str(d["TRTSDTM"][0])
     ('2025-01-05', '2025-01-05 10:00:00')
     """
@@ -36,7 +37,7 @@ def derive_vars_merged_ex(dataset: pd.DataFrame, source: pd.DataFrame | None, wh
             out[new + "M"] = out[new]
             out[new[:-2] + "TMF"] = None
         return out
-    ex = query(source, where, key=key)
+    ex = filter_rows(source, where, key=key)
     if mode == "first":
         d = dtc_to_dt(col(ex, "EXSTDTC"))
         dtm, tmf = dtc_to_dtm(col(ex, "EXSTDTC"))
@@ -65,18 +66,36 @@ def derive_var_agegr1(dataset: pd.DataFrame, cutoffs: list[float]) -> pd.DataFra
 
 def derive_vars_trt(dataset: pd.DataFrame, screen_failure_values: list[str], not_treated_values: list[str],
                     treatment_order: list[str]) -> pd.DataFrame:
-    """TRT01P/TRT01A (= ARM/ACTARM, empty for screen failures / not assigned / not treated) and their N codes."""
+    """ARM/ACTARM, TRT01P/TRT01A and their N codes.
+
+    ARM and ACTARM are required in ADSL: when DM.ARM is null (screen failure, not assigned) ARM and ACTARM are
+    DM.ARMNRS; when only DM.ACTARM is null (assigned, not treated) ACTARM is DM.ARMNRS. TRT01P = ARM, TRT01A =
+    ACTARM. TRT01PN/TRT01AN number real arms only (``treatment_order``, then alphabetically): they stay null
+    when the value comes from ARMNRS or is a screen failure / not assigned / not treated value (also as ARMCD).
+
+    >>> import pandas as pd
+    >>> dm = pd.DataFrame({"ARM": ["A", None, "A"], "ACTARM": ["A", None, None],
+    ...                    "ARMNRS": [None, "SCREEN FAILURE", "ASSIGNED, NOT TREATED"]})
+    >>> derive_vars_trt(dm, ["SCREEN FAILURE"], ["NOT TREATED"], [])[["TRT01P", "TRT01PN", "TRT01A", "TRT01AN"]].values.tolist()
+    [['A', 1.0, 'A', 1.0], ['SCREEN FAILURE', nan, 'SCREEN FAILURE', nan], ['A', 1.0, 'ASSIGNED, NOT TREATED', nan]]
+    """
     out = dataset.copy()
     bad = {v.upper() for v in screen_failure_values + not_treated_values}
-    nrs = col(out, "ARMNRS").notna() if "ARMNRS" in out else pd.Series(False, index=out.index)
-    p_ok = col(out, "ARM").notna() & ~upper(col(out, "ARM")).isin(bad) & ~upper(col(out, "ARMCD")).isin(bad) & ~nrs
-    a_ok = col(out, "ACTARM").notna() & ~upper(col(out, "ACTARM")).isin(bad) & ~upper(col(out, "ACTARMCD")).isin(bad)
-    out["TRT01P"] = col(out, "ARM").where(p_ok, None)
-    out["TRT01A"] = col(out, "ACTARM").where(a_ok, None)
-    values = list(treatment_order) + sorted(set(out["TRT01P"].dropna()) | set(out["TRT01A"].dropna()) - set(treatment_order))
+    nrs = col(out, "ARMNRS")
+    arm, actarm = col(out, "ARM"), col(out, "ACTARM")
+    p_ok = arm.notna() & ~upper(arm).isin(bad) & ~upper(col(out, "ARMCD")).isin(bad)
+    a_ok = actarm.notna() & ~upper(actarm).isin(bad) & ~upper(col(out, "ACTARMCD")).isin(bad)
+    out["ARM"] = arm.where(arm.notna(), nrs).astype(object)
+    out["ACTARM"] = actarm.where(actarm.notna(), nrs).astype(object)
+    out["ACTARM"] = out["ACTARM"].where(out["ACTARM"].notna() | arm.notna(), out["ARM"])
+    out["ARM"] = out["ARM"].where(out["ARM"].notna(), None)
+    out["ACTARM"] = out["ACTARM"].where(out["ACTARM"].notna(), None)
+    out["TRT01P"] = out["ARM"]
+    out["TRT01A"] = out["ACTARM"]
+    values = list(treatment_order) + sorted((set(arm[p_ok].dropna()) | set(actarm[a_ok].dropna())) - set(treatment_order))
     codes = {v: float(i) for i, v in enumerate(values, start=1)}
-    out["TRT01PN"] = out["TRT01P"].map(codes).astype(float)
-    out["TRT01AN"] = out["TRT01A"].map(codes).astype(float)
+    out["TRT01PN"] = arm.where(p_ok).map(codes).astype(float)
+    out["TRT01AN"] = actarm.where(a_ok).map(codes).astype(float)
     return out
 
 
@@ -200,12 +219,12 @@ def derive_adsl(sdtm: dict[str, pd.DataFrame], params: dict, warn: Callable[[str
     dm = sdtm["DM"].copy()
     ex = sdtm.get("EX")
     if ex is None or ex.empty:
-        warn("ADSL: no EX; TRTSDT/PRETRTSDT are empty and no subject is in the safety population")
+        warn("ADSL: no EX; TRTSDT/PRETSDT are empty and no subject is in the safety population")
     adsl = dm.copy()
     adsl = derive_vars_merged_ex(adsl, ex, params["trtsdt_where"], "TRTSDT", "first", key="trtsdt_where")
     adsl = derive_vars_merged_ex(adsl, ex, params["trtedt_where"], "TRTEDT", "last", key="trtedt_where")
-    adsl = derive_vars_merged_ex(adsl, ex, params["pretrtsdt_where"], "PRETRTSDT", "first", key="pretrtsdt_where")
-    adsl = adsl.drop(columns=["PRETRTSDTM", "PRETRTSTMF"], errors="ignore")
+    adsl = derive_vars_merged_ex(adsl, ex, params["pretsdt_where"], "PRETSDT", "first", key="pretsdt_where")
+    adsl = adsl.drop(columns=["PRETSDTM", "PRETSTMF"], errors="ignore")
     adsl["TRTSTMF"] = adsl.get("TRTSTMF")
     adsl = derive_vars_trt(adsl, params["screen_failure_values"], params["not_treated_values"], params["treatment_order"])
     adsl = derive_var_agegr1(adsl, params["age_cutoffs"])
@@ -214,7 +233,7 @@ def derive_adsl(sdtm: dict[str, pd.DataFrame], params: dict, warn: Callable[[str
         warn("ADSL: no DS; EOSSTT is ONGOING, EOSDT/DCSREAS/ENRLDT/RANDDT empty")
     adsl = derive_vars_ds(adsl, ds, params)
     adsl["SAFFL"] = np.where(adsl["TRTSDT"].notna(), "Y", "N")
-    enrolled = adsl["ENRLDT"].notna() | adsl["TRT01P"].notna() | (adsl["SAFFL"] == "Y")
+    enrolled = adsl["ENRLDT"].notna() | adsl["TRT01PN"].notna() | (adsl["SAFFL"] == "Y")
     if ds is not None and "DSDECOD" in ds:
         sf = ds[upper(ds["DSDECOD"]).isin([v.upper() for v in params["screen_failure_values"]])]["USUBJID"]
         enrolled &= ~adsl["USUBJID"].isin(sf) | (adsl["SAFFL"] == "Y")
@@ -226,6 +245,6 @@ def derive_adsl(sdtm: dict[str, pd.DataFrame], params: dict, warn: Callable[[str
     if tu is None or tu.empty:
         warn("ADSL: no TU; EFFFL is N for every subject (measurable disease unknown)")
     adsl = derive_var_efffl(adsl, tu, params["origin"] if params["origin"] in adsl else "TRTSDT", params["efffl_requires_target"])
-    for c in ("TRTSDT", "TRTEDT", "PRETRTSDT", "TRTSDTM", "DTHDT", "LSTALVDT", "RFICDT", "ENRLDT", "RANDDT", "EOSDT"):
+    for c in ("TRTSDT", "TRTEDT", "PRETSDT", "TRTSDTM", "DTHDT", "LSTALVDT", "RFICDT", "ENRLDT", "RANDDT", "EOSDT"):
         adsl[c] = pd.to_datetime(adsl[c]).astype("datetime64[ns]")
     return adsl

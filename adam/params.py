@@ -5,7 +5,7 @@ Unknown keys and values of the wrong type raise :class:`~cdisckit.errors.SpecErr
 
 >>> p = load_params()
 >>> p["confirmation_days"], p["origin"], p["os_origin"]
-(28, 'TRTSDT', 'PRETRTSDT')
+(28, 'TRTSDT', 'PRETSDT')
 """
 from __future__ import annotations
 
@@ -16,16 +16,19 @@ import yaml
 
 from cdisckit.errors import SpecError
 
+from .util import condition_problem
+
 STUDY_FILE = "adam.yaml"
 
 #: Documented defaults (docs/adam.md). Nested values (lists of dicts) are replaced as a whole by a later file.
 DEFAULTS: dict = {
     # ---- reference dates (ADSL)
     "origin": "TRTSDT",                 # start of response assessment, PFS and DoR windows (ADSL date column)
-    "os_origin": "PRETRTSDT",           # STARTDT of OS (ADSL date column)
-    "trtsdt_where": None,               # EX records defining TRTSDT/TRTSDTM (pandas query on EX); None = all EX
+    "os_origin": "PRETSDT",             # STARTDT of OS (ADSL date column)
+    # filters are declarative conditions {COLUMN: value | [values] | null | {not: ...} | {icase: ...}}, never code
+    "trtsdt_where": None,               # EX records defining TRTSDT/TRTSDTM (e.g. {EXCAT: CAR-T}); None = all EX
     "trtedt_where": None,               # EX records defining TRTEDT; None = all EX
-    "pretrtsdt_where": None,            # EX records defining PRETRTSDT (start of pretreatment); None = all EX
+    "pretsdt_where": None,              # EX records defining PRETSDT (start of pretreatment); None = all EX
     "enrolment_dsdecod": ["ENROLLED", "ENTERED INTO TRIAL"],
     "randomisation_dsdecod": ["RANDOMIZED"],
     "consent_dsdecod": ["INFORMED CONSENT OBTAINED"],
@@ -36,10 +39,10 @@ DEFAULTS: dict = {
     "death_impute": "first",            # partial DTHDTC: first day of the missing period, not before last alive date
     "efffl_requires_target": True,      # EFFFL = SAFFL and a TARGET lesion in TU on or before origin
     # ---- ADAE
-    "teae_window_start": "PRETRTSDT",   # TEAE window start (ADSL date column); onset on or after it
+    "teae_window_start": "PRETSDT",     # TEAE window start (ADSL date column); onset on or after it
     "teae_window_ref": "TRTSDT",        # window end = teae_window_ref + teae_window_days
     "teae_window_days": 365,
-    "ae_impute_min_date": "PRETRTSDT",  # partial onset whose possible range contains this date is imputed to it
+    "ae_impute_min_date": "PRETSDT",    # partial onset whose possible range contains this date is imputed to it
     "ae_missing_start_is_teae": True,   # onset unknown and end unknown/after window start -> treatment-emergent
     "aesi": [                           # AESI categories by MedDRA PT (case-insensitive) besides SUPPAE AESI/AESICAT
         {"category": "CRS", "pt": ["Cytokine release syndrome"]},
@@ -56,7 +59,7 @@ DEFAULTS: dict = {
          "tr_sum_testcd": "SUMVDIAM", "tr_lesion_testcd": "VDIAM",
          "adtr_paramcd": "MSUMDIAM", "adtr_param": "Sum of Viable Tumour Diameters, mRECIST (mm)"},
     ],
-    "rs_where": None,                   # extra filter on RS (e.g. "RSEVAL == 'INVESTIGATOR'")
+    "rs_where": None,                   # extra filter on RS (e.g. {RSEVAL: INVESTIGATOR})
     "confirmation_days": 28,
     "max_ne_between": 1,
     "min_sd_days": 42,                  # SD counts when ADT - origin >= min_sd_days
@@ -85,47 +88,49 @@ DEFAULTS: dict = {
         "CB": "Disease Control (CR/PR/SD), {crit}",
         "CCB": "Confirmed Disease Control, {crit}",
         "PD": "Disease Progression, {crit}",
-        "DEATH": "Death",
+        "DEATH": "Death, {crit}",
         "LSTA": "Last Disease Assessment, {crit}",
         "MDIS": "Measurable Disease at Baseline, {crit}",
         "RSP{tp}": "Objective Response at {tpname}, {crit}",
         "DC{tp}": "Disease Control at {tpname}, {crit}",
     },
     # ---- ADTTE
-    "new_therapy": {"dataset": "CM", "where": "CMCAT.str.upper() == 'NEW ANTICANCER THERAPY'", "date": "CMSTDTC"},
+    "new_therapy": {"dataset": "CM", "where": {"CMCAT": {"icase": "NEW ANTICANCER THERAPY"}}, "date": "CMSTDTC"},
     "pfs_censor_new_therapy": True,
-    "pfs_missed_assessments": 2,        # 0 switches the rule off
-    "assessment_interval_days": 42,
-    "assessment_window_days": 7,        # missed: event - last adequate assessment > n * interval + window
+    "pfs_missed_assessments": 2,        # 0 switches the rule off; counts planned timepoints when timepoints given
+    "assessment_interval_days": 42,     # without timepoints: missed when event - last adequate > n * interval + window
+    "assessment_window_days": 7,
     "tte": [
         {"paramcd": "PFS", "param": "Progression-Free Survival, {crit} (days)", "per_criterion": True,
          "start": {"dataset": "ADSL", "date": "{origin}"}, "censoring_rules": True,
          "events": [
-             {"dataset": "ADRS", "where": "PARAMCD == '{p}PD' and AVALC == 'Y'", "date": "ADT",
+             {"dataset": "ADRS", "where": {"PARAMCD": "{p}PD", "AVALC": "Y"}, "date": "ADT",
               "evntdesc": "DISEASE PROGRESSION", "srcdom": "ADRS", "srcvar": "ADT", "srcseq": "ASEQ"},
-             {"dataset": "ADSL", "where": "DTHDT.notna()", "date": "DTHDT", "evntdesc": "DEATH",
+             {"dataset": "ADSL", "where": {"DTHDT": {"not": None}}, "date": "DTHDT", "evntdesc": "DEATH",
               "srcdom": "ADSL", "srcvar": "DTHDT"}],
          "censors": [
-             {"dataset": "ADRS", "where": "PARAMCD == '{p}OVR' and ANL01FL == 'Y' and AVALC in ['CR', 'PR', 'SD', 'NON-CR/NON-PD']",
+             {"dataset": "ADRS", "where": {"PARAMCD": "{p}OVR", "ANL01FL": "Y",
+                                                     "AVALC": ["CR", "PR", "SD", "NON-CR/NON-PD"]},
               "date": "ADT", "censor": 1, "cnsdtdsc": "LAST ADEQUATE TUMOR ASSESSMENT", "srcdom": "ADRS",
               "srcvar": "ADT", "srcseq": "ASEQ"},
              {"dataset": "ADSL", "date": "{origin}", "censor": 2, "cnsdtdsc": "NO ADEQUATE POST-BASELINE ASSESSMENT",
               "srcdom": "ADSL", "srcvar": "{origin}"}]},
         {"paramcd": "RSD", "param": "Duration of Response, {crit} (days)", "per_criterion": True,
-         "start": {"dataset": "ADRS", "where": "PARAMCD == '{p}CRSP' and AVALC == 'Y'", "date": "ADT"},
+         "start": {"dataset": "ADRS", "where": {"PARAMCD": "{p}CRSP", "AVALC": "Y"}, "date": "ADT"},
          "censoring_rules": True,
          "events": [
-             {"dataset": "ADRS", "where": "PARAMCD == '{p}PD' and AVALC == 'Y'", "date": "ADT",
+             {"dataset": "ADRS", "where": {"PARAMCD": "{p}PD", "AVALC": "Y"}, "date": "ADT",
               "evntdesc": "DISEASE PROGRESSION", "srcdom": "ADRS", "srcvar": "ADT", "srcseq": "ASEQ"},
-             {"dataset": "ADSL", "where": "DTHDT.notna()", "date": "DTHDT", "evntdesc": "DEATH",
+             {"dataset": "ADSL", "where": {"DTHDT": {"not": None}}, "date": "DTHDT", "evntdesc": "DEATH",
               "srcdom": "ADSL", "srcvar": "DTHDT"}],
          "censors": [
-             {"dataset": "ADRS", "where": "PARAMCD == '{p}OVR' and ANL01FL == 'Y' and AVALC in ['CR', 'PR', 'SD', 'NON-CR/NON-PD']",
+             {"dataset": "ADRS", "where": {"PARAMCD": "{p}OVR", "ANL01FL": "Y",
+                                                     "AVALC": ["CR", "PR", "SD", "NON-CR/NON-PD"]},
               "date": "ADT", "censor": 1, "cnsdtdsc": "LAST ADEQUATE TUMOR ASSESSMENT", "srcdom": "ADRS",
               "srcvar": "ADT", "srcseq": "ASEQ"}]},
         {"paramcd": "OS", "param": "Overall Survival (days)", "per_criterion": False,
          "start": {"dataset": "ADSL", "date": "{os_origin}"}, "censoring_rules": False,
-         "events": [{"dataset": "ADSL", "where": "DTHDT.notna()", "date": "DTHDT", "evntdesc": "DEATH",
+         "events": [{"dataset": "ADSL", "where": {"DTHDT": {"not": None}}, "date": "DTHDT", "evntdesc": "DEATH",
                      "srcdom": "ADSL", "srcvar": "DTHDT"}],
          "censors": [{"dataset": "ADSL", "date": "LSTALVDT", "censor": 1, "cnsdtdsc": "LAST KNOWN ALIVE DATE",
                       "srcdom": "ADSL", "srcvar": "LSTALVDT"}]},
@@ -148,13 +153,62 @@ def _type_ok(default, value) -> bool:
 
 
 def _key_lines(text: str) -> dict:
+    """Line (1-based) of every key path in a YAML mapping: ``tte``, ``tte[0]``, ``tte[0].events[1].where``, ..."""
     try:
         node = yaml.compose(text)
     except yaml.YAMLError:
         return {}
     if not isinstance(node, yaml.MappingNode):
         return {}
-    return {k.value: k.start_mark.line + 1 for k, _ in node.value}
+    lines: dict = {}
+
+    def walk(n, path):
+        if isinstance(n, yaml.MappingNode):
+            for k, v in n.value:
+                p = f"{path}.{k.value}" if path else str(k.value)
+                lines[p] = k.start_mark.line + 1
+                walk(v, p)
+        elif isinstance(n, yaml.SequenceNode):
+            for i, v in enumerate(n.value):
+                p = f"{path}[{i}]"
+                lines[p] = v.start_mark.line + 1
+                walk(v, p)
+
+    walk(node, "")
+    return lines
+
+
+def _line(lines: dict, path: str):
+    """Line of ``path`` or of its nearest parent path found."""
+    while path:
+        if path in lines:
+            return lines[path]
+        cut = max(path.rfind("."), path.rfind("["))
+        path = path[:cut] if cut > 0 else ""
+    return None
+
+
+#: Keys holding a declarative row condition (see cdisckit.adam.util.condition_problem).
+CONDITION_KEYS = ("trtsdt_where", "trtedt_where", "pretsdt_where", "rs_where")
+
+
+def condition_paths(doc: dict) -> list[tuple[str, object]]:
+    """Every (key path, condition) of a params document: the *_where keys, new_therapy.where and the where of
+    each tte start/event/censor source."""
+    out = [(k, doc[k]) for k in CONDITION_KEYS if k in doc]
+    nt = doc.get("new_therapy")
+    if isinstance(nt, dict) and "where" in nt:
+        out.append(("new_therapy.where", nt["where"]))
+    for i, t in enumerate(doc.get("tte") or []):
+        if not isinstance(t, dict):
+            continue
+        if isinstance(t.get("start"), dict) and "where" in t["start"]:
+            out.append((f"tte[{i}].start.where", t["start"]["where"]))
+        for kind in ("events", "censors"):
+            for j, src in enumerate(t.get(kind) or []):
+                if isinstance(src, dict) and "where" in src:
+                    out.append((f"tte[{i}].{kind}[{j}].where", src["where"]))
+    return out
 
 
 def _read(path: Path) -> tuple[dict, dict]:
@@ -188,36 +242,39 @@ def validate_params(doc: dict, file=None, lines: dict | None = None) -> None:
         if key in ("confirmation_days", "max_ne_between", "min_sd_days", "teae_window_days", "pfs_missed_assessments",
                    "assessment_interval_days", "assessment_window_days") and value < 0:
             raise SpecError("must be >= 0", **where)
-        if key in ("trtsdt_where", "trtedt_where", "pretrtsdt_where", "rs_where") and value is not None \
-                and not isinstance(value, str):
-            raise SpecError("expected a pandas query string or null", **where)
         if key == "timepoints":
             for i, tp in enumerate(value):
                 if not isinstance(tp, dict) or not {"name", "suffix", "day"} <= set(tp):
                     raise SpecError("each timepoint needs name, suffix, day (and optional window)",
-                                    file=file, line=lines.get(key), key=f"timepoints[{i}]")
+                                    file=file, line=_line(lines, f"timepoints[{i}]"), key=f"timepoints[{i}]")
         if key == "criteria":
             for i, c in enumerate(value):
                 if not isinstance(c, dict) or not {"rscat", "prefix"} <= set(c):
-                    raise SpecError("each criterion needs rscat and prefix", file=file, line=lines.get(key),
+                    raise SpecError("each criterion needs rscat and prefix", file=file, line=_line(lines, f"criteria[{i}]"),
                                     key=f"criteria[{i}]")
         if key == "aesi":
             for i, a in enumerate(value):
                 if not isinstance(a, dict) or "category" not in a or not isinstance(a.get("pt", []), list):
-                    raise SpecError("each AESI needs category and a list pt", file=file, line=lines.get(key),
+                    raise SpecError("each AESI needs category and a list pt", file=file, line=_line(lines, f"aesi[{i}]"),
                                     key=f"aesi[{i}]")
         if key == "tte":
             for i, t in enumerate(value):
-                if not isinstance(t, dict) or not {"paramcd", "start", "events"} <= set(t):
-                    raise SpecError("each tte parameter needs paramcd, start, events (censors optional)",
-                                    file=file, line=lines.get(key), key=f"tte[{i}]")
+                if not isinstance(t, dict) or not {"paramcd", "start", "events"} <= set(t) \
+                        or not isinstance(t["start"], dict) or "date" not in t["start"]:
+                    raise SpecError("each tte parameter needs paramcd, start {date, ...}, events (censors optional)",
+                                    file=file, line=_line(lines, f"tte[{i}]"), key=f"tte[{i}]")
                 for kind in ("events", "censors"):
                     for j, s in enumerate(t.get(kind, [])):
                         if not isinstance(s, dict) or not {"dataset", "date"} <= set(s):
-                            raise SpecError("each source needs dataset and date", file=file, line=lines.get(key),
+                            raise SpecError("each source needs dataset and date", file=file,
+                                            line=_line(lines, f"tte[{i}].{kind}[{j}]"),
                                             key=f"tte[{i}].{kind}[{j}]")
         if key == "new_therapy" and value is not None and not {"dataset", "date"} <= set(value):
             raise SpecError("new_therapy needs dataset, date (and optional where)", **where)
+    for path, cond in condition_paths(doc):
+        bad = condition_problem(cond, path)
+        if bad:
+            raise SpecError(bad[1], file=file, line=_line(lines, bad[0]), key=bad[0])
 
 
 def load_params(path: Path | None = None, study_dir: Path | None = None) -> dict:

@@ -1,4 +1,4 @@
-"""Shared helpers: ISO 8601 partial dates, study days, filters, spec ordering.
+"""Shared helpers: ISO 8601 partial dates, study days, declarative filters (no expressions), spec ordering.
 
 >>> import pandas as pd
 >>> d = derive_vars_dt(pd.DataFrame({"AESTDTC": ["2025-03", "2025-03-07"]}), new_vars_prefix="AST", dtc="AESTDTC",
@@ -130,16 +130,161 @@ def derive_vars_dy(dataset: pd.DataFrame, reference_date: str, source_vars: dict
     return out
 
 
-def query(dataset: pd.DataFrame, where: str | None, key: str = "where", local: dict | None = None) -> pd.DataFrame:
-    """Rows of ``dataset`` meeting a pandas query string (python engine); None = all rows."""
-    if not where or dataset.empty:
+# ----------------------------------------------------------------------------------------------- conditions
+#: Operators of a declarative condition (the only dict keys allowed as a column's value).
+_OPS = ("not", "icase")
+
+
+def _is_scalar(v) -> bool:
+    return isinstance(v, (str, int, float)) and not isinstance(v, bool)
+
+
+def condition_problem(cond, path: str = "where") -> tuple[str, str] | None:
+    """Why ``cond`` is not a valid declarative condition, as (key path, message); None when valid.
+
+    A condition is null (all rows) or a mapping ``{COLUMN: test}`` whose tests are ANDed; a test is a value
+    (equals), a list of values (in), null (missing), ``{not: test}`` (negation) or ``{icase: value or list}``
+    (equals / in, text compared trimmed and case-insensitively).
+
+    >>> condition_problem({"EXCAT": "CAR-T", "EXDOSE": {"not": None}}) is None
+    True
+    >>> condition_problem("EXCAT == 'CAR-T'")[1][:40]
+    'expected a mapping {COLUMN: value}, got '
+    """
+    if cond is None:
+        return None
+    if not isinstance(cond, dict):
+        return path, (f"expected a mapping {{COLUMN: value}}, got {type(cond).__name__} {cond!r}; conditions are "
+                      "declarative: {COLUMN: value}, {COLUMN: [v1, v2]}, {COLUMN: null}, {COLUMN: {not: ...}}, "
+                      "{COLUMN: {icase: value}}")
+    if not cond:
+        return path, "empty condition; use null for all rows"
+    for column, test in cond.items():
+        if not isinstance(column, str) or not column.strip():
+            return path, f"column names must be text, got {column!r}"
+        bad = _test_problem(test)
+        if bad:
+            return f"{path}.{column}", bad
+    return None
+
+
+def _test_problem(test, depth: int = 0) -> str | None:
+    if test is None or _is_scalar(test):
+        return None
+    if isinstance(test, bool):
+        return (f"{test!r} is a YAML boolean; quote the value (YAML reads yes/no/on/off/true/false as booleans)")
+    if isinstance(test, list):
+        if not test:
+            return "empty list matches nothing"
+        for v in test:
+            if isinstance(v, bool):
+                return f"{v!r} is a YAML boolean; quote the value"
+            if not _is_scalar(v):
+                return f"list items must be values (text or numbers), got {v!r}"
+        return None
+    if isinstance(test, dict):
+        if len(test) != 1 or next(iter(test)) not in _OPS:
+            return f"unknown operator {test!r}; a column's test is a value, a list, null, {{not: ...}} or {{icase: ...}}"
+        op, arg = next(iter(test.items()))
+        if op == "not":
+            return _test_problem(arg, depth + 1)
+        if not (isinstance(arg, str) or (isinstance(arg, list) and arg and all(isinstance(v, str) for v in arg))):
+            return "icase takes a text value or a list of text values"
+        return None
+    return f"unsupported value {test!r}"
+
+
+def substitute(value, fill: dict):
+    """Replace ``{name}`` placeholders (e.g. ``{p}`` = criterion prefix) in every text of a nested value."""
+    if isinstance(value, str):
+        for k, x in fill.items():
+            value = value.replace("{" + k + "}", str(x))
+        return value
+    if isinstance(value, dict):
+        return {substitute(k, fill): substitute(v, fill) for k, v in value.items()}
+    if isinstance(value, list):
+        return [substitute(v, fill) for v in value]
+    return value
+
+
+def _missing(s: pd.Series) -> pd.Series:
+    miss = s.isna()
+    if s.dtype == object or pd.api.types.is_string_dtype(s):
+        miss |= s.astype("str").str.strip().eq("") & s.notna()
+    return miss.astype(bool)
+
+
+def _isin(s: pd.Series, values: list, key: str, column: str) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(s):
+        try:
+            targets = pd.to_datetime(pd.Series(values, dtype=object)).astype("datetime64[ns]")
+        except (ValueError, TypeError) as exc:
+            raise SpecError(f"{values!r} are not dates for date column {column}", key=key, column=column) from exc
+        return s.isin(list(targets)).astype(bool)
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        nums = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce")
+        if nums.isna().any():
+            raise SpecError(f"{values!r}: numeric column {column} compared with text", key=key, column=column)
+        return s.isin(list(nums)).astype(bool)
+    texts = [v for v in values if isinstance(v, str)]
+    nums = [v for v in values if not isinstance(v, str)]
+    hit = s.isin(texts) if texts else pd.Series(False, index=s.index)
+    if nums:   # a number against a text column (e.g. IDVARVAL "1"): compare as numbers
+        hit |= pd.to_numeric(s, errors="coerce").isin(nums)
+    return hit.fillna(False).astype(bool)
+
+
+def _test_mask(s: pd.Series, test, key: str, column: str) -> pd.Series:
+    if test is None:
+        return _missing(s)
+    if isinstance(test, dict):
+        op, arg = next(iter(test.items()))
+        if op == "not":
+            return ~_test_mask(s, arg, key, column)
+        values = [arg] if isinstance(arg, str) else list(arg)
+        return upper(s).isin([v.strip().upper() for v in values]).fillna(False).astype(bool)
+    return _isin(s, test if isinstance(test, list) else [test], key, column)
+
+
+def condition_mask(dataset: pd.DataFrame, cond: dict | None, key: str = "where", fill: dict | None = None) -> pd.Series:
+    """Boolean Series: rows of ``dataset`` meeting the declarative condition ``cond`` (see :func:`condition_problem`).
+
+    No expression is ever evaluated. A column the dataset lacks raises SpecError naming ``key`` and the column.
+
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"PARAMCD": ["MPD", "PD", "MPD"], "AVALC": ["Y", "Y", None]})
+    >>> condition_mask(d, {"PARAMCD": "{p}PD", "AVALC": {"not": None}}, fill={"p": "M"}).tolist()
+    [True, False, False]
+    """
+    if cond is None:
+        return pd.Series(True, index=dataset.index)
+    if fill:
+        cond = substitute(cond, fill)
+    bad = condition_problem(cond, key)
+    if bad:
+        raise SpecError(bad[1], key=bad[0])
+    mask = pd.Series(True, index=dataset.index)
+    for column, test in cond.items():
+        if column not in dataset.columns:
+            raise SpecError(f"condition names column {column}, which the dataset does not have "
+                            f"(columns: {', '.join(map(str, dataset.columns[:40]))})", key=key, column=column)
+        mask &= _test_mask(dataset[column], test, f"{key}.{column}", column).to_numpy()
+    return mask
+
+
+def filter_rows(dataset: pd.DataFrame, cond: dict | None, key: str = "where", fill: dict | None = None) -> pd.DataFrame:
+    """Rows of ``dataset`` meeting the declarative condition ``cond``; None = all rows.
+
+    >>> import pandas as pd
+    >>> ex = pd.DataFrame({"EXCAT": ["CAR-T", "LYMPHODEPLETION", None]})
+    >>> len(filter_rows(ex, {"EXCAT": {"not": ["CAR-T", None]}}))
+    1
+    """
+    if cond is None:
         return dataset
-    try:
-        mask = dataset.eval(where, engine="python", local_dict=local or {})
-    except Exception as exc:  # a params typo: name the key, not a traceback
-        raise SpecError(f"cannot evaluate filter {where!r}: {exc}", key=key) from exc
-    mask = pd.Series(mask, index=dataset.index).fillna(False).astype(bool)
-    return dataset[mask]
+    if dataset.empty and len(dataset.columns) == 0:
+        return dataset
+    return dataset[condition_mask(dataset, cond, key, fill)]
 
 
 def col(dataset: pd.DataFrame | None, name: str, default=None) -> pd.Series:

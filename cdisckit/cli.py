@@ -93,12 +93,15 @@ def run(ctx, study_dir, raw_dir, out_dir, params_file, engine, allow_errors):
 @click.pass_context
 def sdtm(ctx, study_dir, raw_dir, out_dir, engine, allow_errors):
     """Raw export -> SDTM only (checked, then out/sdtm/*.xpt)."""
-    from .pipeline import reconciliation_table, run_sdtm
+    from .pipeline import reconciliation_table, run_sdtm, write_run_summary
 
     result, report = _run(ctx, run_sdtm, study_dir, raw_dir, out_dir, engine=engine, allow_errors=allow_errors,
                           progress=ctx.obj)
-    click.echo(_format_summary({"reconciliation": reconciliation_table(result.reconciliation),
-                                "records_written": {k: len(v) for k, v in sorted(result.datasets.items())}}))
+    summary = {"reconciliation": reconciliation_table(result.reconciliation),
+               "records_written": {k: len(v) for k, v in sorted(result.datasets.items())},
+               "checks": {"sdtm": {"errors": len(report.errors), "warnings": len(report.warnings)}}}
+    write_run_summary(out_dir, summary)
+    click.echo(_format_summary(summary))
 
 
 @main.command()

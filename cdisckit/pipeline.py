@@ -48,19 +48,31 @@ def check_datasets(datasets: dict[str, pd.DataFrame], *, standard: str | None, e
     return run_checks(datasets, standard=standard, engine=engine)
 
 
-def write_check_reports(report, out: Path, stem: str) -> list[Path]:
-    """JSON, JUnit and HTML reports of one check run in ``out/checks/``."""
+def write_check_reports(report, datasets: dict[str, pd.DataFrame], out: Path, stem: str, standard: str) -> list[Path]:
+    """JSON, JUnit and HTML reports of one check run, and the GX suites behind it, in ``out/checks/``."""
+    from .checks import export_suites
+
     folder = Path(out) / "checks"
     folder.mkdir(parents=True, exist_ok=True)
     paths = [folder / f"{stem}.json", folder / f"{stem}.junit.xml", folder / f"{stem}.html"]
     report.to_json(paths[0])
     report.to_junit(paths[1])
     report.to_html(paths[2])
+    with staged_dir(folder / "suites", stem) as tmp:
+        export_suites(datasets, tmp, standard=standard)
     return paths
 
 
+def write_run_summary(out: Path, summary: dict) -> Path:
+    """``out/run.json``: what was read, mapped, dropped, written and found."""
+    with staged_file(Path(out) / "run.json") as tmp:
+        tmp.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return Path(out) / "run.json"
+
+
 def write_datasets(datasets: dict[str, pd.DataFrame], out: Path, name: str, *, study_id: str,
-                   define_standard: str | None = None, study: dict | None = None, progress: Progress = _noop) -> list[Path]:
+                   define_standard: str | None = None, study: dict | None = None, origins: dict | None = None,
+                   progress: Progress = _noop) -> list[Path]:
     """Write ``out/<name>/*.xpt`` + Dataset-JSON (+ define.xml/html) through a temporary folder."""
     from .standards import dataset_spec
     from .writers.xpt import write_xpt
@@ -83,7 +95,7 @@ def write_datasets(datasets: dict[str, pd.DataFrame], out: Path, name: str, *, s
             from .writers.define import write_define, write_define_html
 
             write_define(datasets, tmp / "define.xml", standard=define_standard, study=study or {"id": study_id},
-                         created=FIXED_DATETIME)
+                         origins=origins, created=FIXED_DATETIME)
             write_define_html(tmp / "define.xml", tmp / "define.html")
             written += [out / name / "define.xml", out / name / "define.html"]
         progress(f"wrote {len(datasets)} datasets to {out / name}")
@@ -94,7 +106,7 @@ def gate(datasets: dict[str, pd.DataFrame], out: Path, stage: str, *, standard: 
          allow_errors: bool, progress: Progress = _noop):
     """Run the checks, write their reports, and raise :class:`ChecksFailed` when errors block output."""
     report = check_datasets(datasets, standard=standard, engine=engine)
-    write_check_reports(report, out, stage)
+    write_check_reports(report, datasets, out, stage, standard)
     progress(f"checks {stage}: {len(report.errors)} error(s), {len(report.warnings)} warning(s)")
     if report.has_errors and not allow_errors:
         raise ChecksFailed(
@@ -108,13 +120,14 @@ def run_sdtm(study_dir: Path, raw_dir: Path | None, out: Path, *, engine: str = 
              progress: Progress = _noop):
     """Raw export -> SDTM datasets, checked, written to ``out/sdtm``. Returns (SdtmResult, CheckReport)."""
     from .sdtm import map_study
+    from .sdtm.origins import derive_define_origins
 
     result = map_study(Path(study_dir), Path(raw_dir) if raw_dir else None, progress=progress)
     report = gate(result.datasets, out, "sdtm", standard="sdtmig-3.4", engine=engine, allow_errors=allow_errors,
                   progress=progress)
     study_id = study_id_of(result.study)
     write_datasets(result.datasets, out, "sdtm", study_id=study_id, define_standard="SDTMIG",
-                   study=_define_study(result.study), progress=progress)
+                   study=_define_study(result.study), origins=derive_define_origins(result.study), progress=progress)
     return result, report
 
 
@@ -174,6 +187,5 @@ def run_study(study_dir: Path | None = None, raw_dir: Path | None = None, out: P
 
     build_report(adam, out / "report.html", run_summary=summary, title=f"{study_id} study report")
     progress(f"wrote {out / 'report.html'}")
-    with staged_file(out / "run.json") as tmp:
-        tmp.write_text(json.dumps(summary, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    write_run_summary(out, summary)
     return summary

@@ -198,6 +198,8 @@ def _template(template: str, raw, out, index) -> pd.Series:
 
 def _clean(s: pd.Series, ops) -> pd.Series:
     ops = ops if isinstance(ops, list) else [ops]
+    if s.isna().all():  # nothing to clean (and pandas' .str refuses an all-missing column)
+        return s
     for op in ops:
         if op == "strip":
             s = s.str.strip()

@@ -92,5 +92,5 @@ def make_sdtm(subjects: list[dict], with_supp: bool = True) -> dict[str, pd.Data
 
 STUDY_PARAMS = {
     "trtsdt_where": "EXCAT == 'CAR-T'",
-    "pretrtsdt_where": "EXCAT == 'LYMPHODEPLETION'",
+    "pretsdt_where": "EXCAT == 'LYMPHODEPLETION'",
 }

@@ -32,7 +32,7 @@ def test_adsl_one_row_per_dm_subject_and_flags():
     assert a["ENRLFL"].tolist() == ["Y", "Y", "N"]
     assert a.loc["003", "TRT01P"] is None and a.loc["001", "TRT01P"] == "Cohort DL1" and a.loc["001", "TRT01AN"] == 1.0
     assert a.loc["001", "AGEGR1"] == ">=65" and a.loc["002", "AGEGR1"] == "<65"
-    assert a.loc["001", "PRETRTSDT"] == pd.Timestamp(day(-5)) and a.loc["001", "TRTSDT"] == pd.Timestamp(day(0))
+    assert a.loc["001", "PRETSDT"] == pd.Timestamp(day(-5)) and a.loc["001", "TRTSDT"] == pd.Timestamp(day(0))
     assert a.loc["001", "TRTSDTM"] == pd.Timestamp(day(0) + " 10:30")
     assert a.loc["001", "LSTALVDT"] == pd.Timestamp(day(42))
     assert a.loc["003", "EOSSTT"] == "DISCONTINUED" and a.loc["003", "DCSREAS"] == "SCREEN FAILURE"
@@ -116,7 +116,7 @@ def test_small_functions_have_admiral_signatures():
     d = pd.DataFrame({"USUBJID": ["1", "1"], "AESTDTC": ["2025-01", "2025-02-03"], "REF": pd.to_datetime(["2025-01-20"] * 2)})
     d = derive_vars_dt(d, new_vars_prefix="AST", dtc="AESTDTC", highest_imputation="M", min_dates="REF")
     assert d["ASTDT"].tolist() == [pd.Timestamp("2025-01-20"), pd.Timestamp("2025-02-03")]
-    d["PRETRTSDT"] = d["REF"]
+    d["PRETSDT"] = d["REF"]
     d["TRTSDT"] = d["REF"]
     assert derive_var_trtemfl(d, window_days=10)["TRTEMFL"].tolist() == ["Y", None]
     d["AEDECOD"] = ["Tumour lysis syndrome", "X"]

@@ -19,7 +19,7 @@ def test_load_params_layers(tmp_path):
     p = load_params()
     assert (p["origin"], p["os_origin"], p["confirmation_days"], p["max_ne_between"], p["min_sd_days"],
             p["teae_window_days"], p["pfs_censor_new_therapy"], p["pfs_missed_assessments"],
-            p["assessment_interval_days"]) == ("TRTSDT", "PRETRTSDT", 28, 1, 42, 365, True, 2, 42)
+            p["assessment_interval_days"]) == ("TRTSDT", "PRETSDT", 28, 1, 42, 365, True, 2, 42)
     s = load_params(study_dir=STUDY)
     assert s["trtsdt_where"] == "EXCAT == 'CAR-T'"
     f = tmp_path / "p.yaml"

@@ -31,7 +31,7 @@ def _adsl() -> pd.DataFrame:
             "STUDYID": STUDY, "USUBJID": u(i), "TRT01A": COHORT[i][0] if treated else None,
             "TRT01AN": COHORT[i][1] if treated else np.nan,
             "SAFFL": "Y" if treated else "N", "EFFFL": "Y" if treated else "N", "ENRLFL": "Y",
-            "TRTSDT": trt if treated else pd.NaT, "PRETRTSDT": trt - pd.Timedelta(days=5) if treated else pd.NaT,
+            "TRTSDT": trt if treated else pd.NaT, "PRETSDT": trt - pd.Timedelta(days=5) if treated else pd.NaT,
             "DTHFL": "Y" if dead else None, "DTHDT": trt + pd.Timedelta(days=end_days) if dead else pd.NaT,
             "LSTALVDT": trt + pd.Timedelta(days=end_days - (1 if dead else 0)) if treated else D0,
             "EOSSTT": "DISCONTINUED" if dead or i == 9 else ("ONGOING" if i in (1, 5) else "COMPLETED"),
