@@ -25,9 +25,13 @@ def merge_supp(dataset: pd.DataFrame, supp: pd.DataFrame | None, idvar: str = "A
     if supp is None or supp.empty or not {"QNAM", "QVAL", "USUBJID"} <= set(supp.columns):
         return out
     s = supp.copy()
+    if "IDVAR" in s:   # IDVARVAL is text in SDTM ("1"); records keyed by another IDVAR than ``idvar`` are not merged
+        s = s[upper(s["IDVAR"]).isna() | (upper(s["IDVAR"]) == idvar)]
     ids = s["IDVARVAL"] if "IDVARVAL" in s else pd.Series(None, index=s.index)
     s["_ID"] = pd.to_numeric(ids, errors="coerce")
     s = s.dropna(subset=["_ID"]).drop_duplicates(["USUBJID", "_ID", "QNAM"], keep="first")
+    if s.empty or idvar not in out:
+        return out
     wide = s.pivot(index=["USUBJID", "_ID"], columns="QNAM", values="QVAL").reset_index()
     wide.columns.name = None
     wide = wide.drop(columns=[c for c in wide.columns if c in out.columns and c != "USUBJID"])

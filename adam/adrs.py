@@ -16,6 +16,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from cdisckit.errors import SpecError
+
 from .util import col, dtc_to_dt, study_day, upper, lookup
 
 AVAL_RESP = {"CR": 1.0, "PR": 2.0, "SD": 3.0, "NON-CR/NON-PD": 4.0, "PD": 5.0, "NE": 6.0, "MISSING": 7.0}
@@ -29,7 +31,11 @@ _SYNONYMS = {"NON-CR/ NON-PD": "NON-CR/NON-PD", "NON-CR /NON-PD": "NON-CR/NON-PD
 
 
 def normalise_response(s: pd.Series) -> pd.Series:
-    """Upper-case, trimmed response codes; common labels mapped to CR/PR/SD/NON-CR/NON-PD/PD/NE; missing -> NE."""
+    """Upper-case, trimmed response codes; common labels mapped to CR/PR/SD/NON-CR/NON-PD/PD/NE; missing -> NE.
+
+    Other values (e.g. ``NA``, not applicable, which belongs to target/non-target responses only) are kept
+    as they are here; :func:`derive_param_ovr` analyses them as NE.
+    """
     u = upper(s)
     return u.replace(_SYNONYMS).fillna("NE")
 
@@ -51,7 +57,8 @@ def derive_param_ovr(rs: pd.DataFrame, adsl: pd.DataFrame, origin: str, new_ther
     """
     out = pd.DataFrame({
         "STUDYID": col(rs, "STUDYID").values, "USUBJID": rs["USUBJID"].values,
-        "AVALC": normalise_response(col(rs, "RSSTRESC").fillna(col(rs, "RSORRES"))).values,
+        "AVALC": normalise_response(col(rs, "RSSTRESC").fillna(col(rs, "RSORRES"))).where(
+            lambda r: r.isin(list(AVAL_RESP)), "NE").values,
         "ADT": dtc_to_dt(col(rs, "RSDTC")).values, "SRCSEQ": pd.to_numeric(col(rs, "RSSEQ"), errors="coerce").values,
         "VISIT": col(rs, "VISIT").values,
     })
@@ -297,6 +304,21 @@ def criterion_of(rs: pd.DataFrame, criteria: list[dict], warn: Callable[[str], N
     return idx
 
 
+def check_param_one_to_one(dataset: pd.DataFrame, key: str) -> None:
+    """SpecError (naming ``key`` and the parameter) when PARAMCD and PARAM are not one to one, e.g. a PARAM
+    template without ``{crit}`` used for several criteria."""
+    if dataset.empty:
+        return
+    pairs = dataset[["PARAMCD", "PARAM"]].drop_duplicates()
+    for a, b in (("PARAM", "PARAMCD"), ("PARAMCD", "PARAM")):
+        dup = pairs[pairs.duplicated(a, keep=False)]
+        if not dup.empty:
+            first = dup.iloc[0][a]
+            others = sorted(dup.loc[dup[a] == first, b])
+            raise SpecError(f"{a} {first!r} has several {b} values ({', '.join(others)}); each PARAM must name its "
+                            "criterion (use {crit} in the template)", key=key)
+
+
 def param_label(params: dict, code: str, crit: dict, tpname: str = "") -> str:
     template = params["parameters"].get(code, code)
     return template.format(crit=crit.get("label", crit["rscat"]), tpname=tpname.title() if tpname else "")
@@ -309,10 +331,14 @@ def derive_adrs(sdtm: dict[str, pd.DataFrame], adsl: pd.DataFrame, params: dict,
     if rs is None or rs.empty:
         warn("ADRS: no RS; ADRS is empty and PFS/DoR cannot be derived")
         return pd.DataFrame(columns=["STUDYID", "USUBJID"]), pd.DataFrame()
-    from .util import query
+    from .util import filter_rows
 
-    rs = query(rs, params["rs_where"], key="rs_where")
+    rs = filter_rows(rs, params["rs_where"], key="rs_where")
     rs = rs[upper(col(rs, "RSTESTCD")) == "OVRLRESP"]
+    raw = upper(col(rs, "RSSTRESC").fillna(col(rs, "RSORRES")))
+    odd = sorted(set(normalise_response(raw).dropna()) - set(AVAL_RESP))
+    if odd:
+        warn(f"ADRS: overall responses {', '.join(odd)} are not CR/PR/SD/NON-CR/NON-PD/PD/NE; analysed as NE")
     origin = params["origin"]
     crit_idx = criterion_of(rs, params["criteria"], warn)
     subjects = adsl[adsl[origin].notna()][["STUDYID", "USUBJID", origin]].rename(columns={origin: "ORIGIN"})
@@ -381,6 +407,7 @@ def derive_adrs(sdtm: dict[str, pd.DataFrame], adsl: pd.DataFrame, params: dict,
     if not parts:
         return pd.DataFrame(columns=["STUDYID", "USUBJID"]), pd.DataFrame()
     adrs = pd.concat(parts, ignore_index=True)
+    check_param_one_to_one(adrs, "parameters")
     adrs = adrs.drop(columns=["STUDYID", "ORIGIN"], errors="ignore").merge(
         adsl[["STUDYID", "USUBJID", "SUBJID", "SITEID", "TRT01P", "TRT01A", "TRTSDT", origin]].loc[:, lambda d: ~d.columns.duplicated()],
         on="USUBJID", how="left")

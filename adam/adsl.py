@@ -85,18 +85,29 @@ def derive_vars_trt(dataset: pd.DataFrame, screen_failure_values: list[str], not
     arm, actarm = col(out, "ARM"), col(out, "ACTARM")
     p_ok = arm.notna() & ~upper(arm).isin(bad) & ~upper(col(out, "ARMCD")).isin(bad)
     a_ok = actarm.notna() & ~upper(actarm).isin(bad) & ~upper(col(out, "ACTARMCD")).isin(bad)
-    out["ARM"] = arm.where(arm.notna(), nrs).astype(object)
-    out["ACTARM"] = actarm.where(actarm.notna(), nrs).astype(object)
-    out["ACTARM"] = out["ACTARM"].where(out["ACTARM"].notna() | arm.notna(), out["ARM"])
-    out["ARM"] = out["ARM"].where(out["ARM"].notna(), None)
-    out["ACTARM"] = out["ACTARM"].where(out["ACTARM"].notna(), None)
+    out["ARM"] = arm.where(arm.notna(), nrs).astype(object).where(lambda x: x.notna(), None)
+    out["ACTARM"] = actarm.where(actarm.notna(), nrs).astype(object).where(lambda x: x.notna(), None)
     out["TRT01P"] = out["ARM"]
     out["TRT01A"] = out["ACTARM"]
-    values = list(treatment_order) + sorted((set(arm[p_ok].dropna()) | set(actarm[a_ok].dropna())) - set(treatment_order))
-    codes = {v: float(i) for i, v in enumerate(values, start=1)}
+    codes = treatment_codes(pd.concat([arm[p_ok], actarm[a_ok]]),
+                            pd.concat([col(out, "ARMCD")[p_ok], col(out, "ACTARMCD")[a_ok]]), treatment_order)
     out["TRT01PN"] = arm.where(p_ok).map(codes).astype(float)
     out["TRT01AN"] = actarm.where(a_ok).map(codes).astype(float)
     return out
+
+
+def treatment_codes(arms: pd.Series, armcds: pd.Series, treatment_order: list[str]) -> dict:
+    """Arm -> 1, 2, ...: arms named in ``treatment_order`` (by ARM or by ARMCD) first, in that order, then the
+    others alphabetically.
+
+    >>> treatment_codes(pd.Series(["Low", "High", "Mid"]), pd.Series(["L", "H", "M"]), ["L", "Mid"])
+    {'Low': 1.0, 'Mid': 2.0, 'High': 3.0}
+    """
+    pos = {v: i for i, v in enumerate(treatment_order)}
+    pairs = pd.DataFrame({"arm": arms.values, "cd": armcds.values}).dropna(subset=["arm"]).drop_duplicates("arm")
+    rank = pairs["arm"].map(pos).fillna(pairs["cd"].map(pos)).fillna(len(pos))
+    pairs = pairs.assign(_r=rank.values).sort_values(["_r", "arm"], kind="stable")
+    return {v: float(i) for i, v in enumerate(pairs["arm"], start=1)}
 
 
 def derive_vars_ds(dataset: pd.DataFrame, ds: pd.DataFrame | None, params: dict) -> pd.DataFrame:
@@ -158,16 +169,27 @@ def derive_vars_death(dataset: pd.DataFrame, sdtm: dict[str, pd.DataFrame], para
                       warn: Callable[[str], None], alive: pd.Series | None = None) -> pd.DataFrame:
     """DTHFL, DTHDT (+DTHDTF when imputed from a partial DTHDTC), DTHCAUS.
 
-    DTHDTC from DM, else the DS DEATH record; partial: first day of the missing period, or the last known alive
-    date (LSTALVDT before death) when that falls in the period.
+    DTHDTC from DM, else the DS DEATH record. A partial DM.DTHDTC is completed by the DS DEATH DSSTDTC when that
+    is a complete date within the partial period (no imputation flag); otherwise imputed to the first day of the
+    missing period, or the last known alive date (LSTALVDT before death) when that falls in the period.
     """
     out = dataset.copy()
-    dtc = col(out, "DTHDTC")
+    dtc = col(out, "DTHDTC").astype(object)
     ds = sdtm.get("DS")
     ds_death = None
     if ds is not None and not ds.empty and "DSDECOD" in ds:
         ds_death = ds[upper(ds["DSDECOD"]) == "DEATH"].drop_duplicates("USUBJID")
-        dtc = dtc.where(dtc.notna(), lookup(out["USUBJID"], ds_death.set_index("USUBJID")["DSSTDTC"]) if "DSSTDTC" in ds_death else None)
+        if "DSSTDTC" in ds_death:
+            ds_dtc = lookup(out["USUBJID"], ds_death.set_index("USUBJID")["DSSTDTC"]).astype(object)
+            ds_full = dtc_to_dt(ds_dtc).notna()
+            txt = dtc.where(dtc.notna(), "").astype(str).str.strip()
+            partial = dtc.notna() & (txt.str.len() < 10) & (txt.str.len() >= 4)
+            ds_txt = ds_dtc.where(ds_dtc.notna(), "").astype(str)
+            n = txt.str.len()
+            same = ((n == 7) & (ds_txt.str.slice(0, 7) == txt)) | ((n == 4) & (ds_txt.str.slice(0, 4) == txt))
+            within = partial & ds_full & same
+            dtc = dtc.where(~within, ds_dtc.str.slice(0, 10))
+            dtc = dtc.where(dtc.notna(), ds_dtc)
     if "DTHDTC" not in out and ds_death is None:
         warn("ADSL: no DM.DTHDTC and no DS DEATH records; DTHDT, DTHFL and OS events stay empty")
     if alive is None:
@@ -184,7 +206,7 @@ def derive_vars_death(dataset: pd.DataFrame, sdtm: dict[str, pd.DataFrame], para
         cause = cause.fillna(lookup(out["USUBJID"], prim.drop_duplicates("USUBJID").set_index("USUBJID")["DDSTRESC"]))
     if ds_death is not None and "DSTERM" in ds_death:
         term = ds_death.set_index("USUBJID")["DSTERM"]
-        term = term[upper(term) != "DEATH"]
+        term = term[~upper(term).isin([t.upper() for t in params.get("death_generic_terms", [])])]
         cause = cause.fillna(lookup(out["USUBJID"], term))
     ae = sdtm.get("AE")
     if ae is not None and not ae.empty and "AEDECOD" in ae:
@@ -227,6 +249,11 @@ def derive_adsl(sdtm: dict[str, pd.DataFrame], params: dict, warn: Callable[[str
     adsl = adsl.drop(columns=["PRETSDTM", "PRETSTMF"], errors="ignore")
     adsl["TRTSTMF"] = adsl.get("TRTSTMF")
     adsl = derive_vars_trt(adsl, params["screen_failure_values"], params["not_treated_values"], params["treatment_order"])
+    known = set(col(dm, "ARM").dropna()) | set(col(dm, "ARMCD").dropna()) | set(col(dm, "ACTARM").dropna()) \
+        | set(col(dm, "ACTARMCD").dropna())
+    unknown = [v for v in params["treatment_order"] if v not in known]
+    if unknown:
+        warn(f"ADSL: treatment_order values {', '.join(map(str, unknown))} match no DM ARM/ARMCD; TRT01PN ignores them")
     adsl = derive_var_agegr1(adsl, params["age_cutoffs"])
     ds = sdtm.get("DS")
     if ds is None or ds.empty:

@@ -3,7 +3,7 @@
 >>> import pandas as pd
 >>> adsl = pd.DataFrame({"STUDYID": ["S", "S"], "USUBJID": ["1", "2"], "TRTSDT": pd.to_datetime(["2025-01-01"] * 2),
 ...                      "DTHDT": pd.to_datetime(["2025-03-01", None]), "LSTALVDT": pd.to_datetime(["2025-03-01", "2025-06-30"])})
->>> death = TTESource("ADSL", date="DTHDT", where="DTHDT.notna()", evntdesc="DEATH", srcdom="ADSL", srcvar="DTHDT")
+>>> death = TTESource("ADSL", date="DTHDT", where={"DTHDT": {"not": None}}, evntdesc="DEATH", srcdom="ADSL", srcvar="DTHDT")
 >>> alive = TTESource("ADSL", date="LSTALVDT", censor=1, cnsdtdsc="LAST KNOWN ALIVE", srcdom="ADSL", srcvar="LSTALVDT")
 >>> t = derive_param_tte(adsl, {"ADSL": adsl}, TTESource("ADSL", date="TRTSDT"), [death], [alive], {"PARAMCD": "OS"})
 >>> t[["USUBJID", "AVAL", "CNSR"]].values.tolist()
@@ -17,14 +17,15 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .util import query, lookup
+from .util import filter_rows, lookup, substitute
 
 ADEQUATE = ["CR", "PR", "SD", "NON-CR/NON-PD"]
 
 
 @dataclass(frozen=True)
 class TTESource:
-    """One event or censoring source: rows of ``dataset`` meeting ``where``, dated by column ``date``.
+    """One event or censoring source: rows of ``dataset`` meeting the declarative condition ``where``
+    (``{COLUMN: value}``, see :func:`cdisckit.adam.util.condition_problem`; None = all rows), dated by ``date``.
 
     ``censor`` 0 = event, positive = censoring reason; EVNTDESC/CNSDTDSC and SRCDOM/SRCVAR/SRCSEQ describe it
     (``srcseq`` names a column of the source, e.g. ASEQ).
@@ -32,7 +33,7 @@ class TTESource:
 
     dataset: str
     date: str
-    where: str | None = None
+    where: dict | None = None
     censor: int = 0
     evntdesc: str | None = None
     cnsdtdsc: str | None = None
@@ -40,17 +41,13 @@ class TTESource:
     srcvar: str | None = None
     srcseq: str | None = None
 
-    @classmethod
-    def from_dict(cls, d: dict, **fill) -> "TTESource":
-        def sub(v):
-            if not isinstance(v, str):
-                return v
-            for k, x in fill.items():
-                v = v.replace("{" + k + "}", str(x))
-            return v
+    key: str = "where"
 
+    @classmethod
+    def from_dict(cls, d: dict, key: str = "where", **fill) -> "TTESource":
+        """Source from a params entry; ``{p}``, ``{origin}``, ... in its texts (also inside ``where``) filled."""
         keys = {"dataset", "date", "where", "censor", "evntdesc", "cnsdtdsc", "srcdom", "srcvar", "srcseq"}
-        return cls(**{k: sub(v) for k, v in d.items() if k in keys})
+        return cls(**{k: substitute(v, fill) for k, v in d.items() if k in keys}, key=key)
 
 
 def _source_rows(source: TTESource, source_datasets: dict[str, pd.DataFrame], order: int) -> pd.DataFrame:
@@ -58,7 +55,7 @@ def _source_rows(source: TTESource, source_datasets: dict[str, pd.DataFrame], or
     cols = ["USUBJID", "ADT", "CNSR", "EVNTDESC", "CNSDTDSC", "SRCDOM", "SRCVAR", "SRCSEQ", "_O"]
     if data is None or data.empty or source.date not in data:
         return pd.DataFrame(columns=cols)
-    rows = query(data, source.where, key=f"tte {source.dataset} where")
+    rows = filter_rows(data, source.where, key=source.key)
     return pd.DataFrame({
         "USUBJID": rows["USUBJID"].values, "ADT": pd.to_datetime(rows[source.date]).astype("datetime64[ns]").values,
         "CNSR": float(source.censor), "EVNTDESC": source.evntdesc if source.censor == 0 else None,
@@ -126,15 +123,41 @@ def derive_last_adequate(dataset: pd.DataFrame, assessments: pd.DataFrame, date:
     return dataset.assign(LADT=pd.to_datetime(m["LADT"]).astype("datetime64[ns]"), LASEQ=m["LASEQ"].astype(float))
 
 
+def count_missed_visits(last_day: pd.Series, event_day: pd.Series, timepoints: list[dict],
+                        default_window: int = 7) -> pd.Series:
+    """Planned assessments missed between the last adequate assessment and the event, per row.
+
+    Days count from the origin (``timepoints`` day = ADT - origin). A timepoint is missed when its whole window
+    lies strictly between the two assessments: last_day + window < day < event_day - window (window = the
+    timepoint's own ``window``, else ``default_window``), so an event inside a timepoint's window is that
+    timepoint's assessment.
+
+    >>> import pandas as pd
+    >>> tps = [{"day": 84, "window": 7}, {"day": 126, "window": 7}, {"day": 182, "window": 14}]
+    >>> count_missed_visits(pd.Series([42.0, 42.0, 126.0]), pd.Series([180.0, 126.0, 230.0]), tps).tolist()
+    [2, 1, 1]
+    """
+    n = pd.Series(0, index=last_day.index)
+    for tp in timepoints:
+        w = tp.get("window")
+        w = default_window if w is None else w
+        n += ((last_day + w < tp["day"]) & (tp["day"] < event_day - w)).astype(int)
+    return n
+
+
 def apply_censoring_rules(dataset: pd.DataFrame, assessments: pd.DataFrame, new_therapy: pd.Series | None,
                           censor_new_therapy: bool = True, missed_assessments: int = 2, interval_days: int = 42,
-                          window_days: int = 7, start_src: tuple = ("ADSL", "TRTSDT")) -> pd.DataFrame:
+                          window_days: int = 7, start_src: tuple = ("ADSL", "TRTSDT"),
+                          timepoints: list[dict] | None = None, origin: str = "STARTDT") -> pd.DataFrame:
     """PFS/DoR censoring rules applied to derive_param_tte output (one row per subject).
 
     1. New anticancer therapy started (on/after STARTDT) before the event (or before the censoring date):
        censored (CNSR 3) at the last adequate assessment on or before the therapy start (else STARTDT).
-    2. Event more than ``missed_assessments`` x ``interval_days`` + ``window_days`` after the last adequate
-       assessment before it (else after STARTDT): censored (CNSR 4) at that assessment (else STARTDT).
+    2. Missed assessments before the event (PD or death): censored (CNSR 4) at the last adequate assessment
+       before it (else STARTDT). With ``timepoints`` (the planned schedule, days from the ``origin`` column):
+       when at least ``missed_assessments`` planned timepoints lie strictly between that assessment and the
+       event (:func:`count_missed_visits`). Without timepoints: when the event is more than
+       ``missed_assessments`` x ``interval_days`` + ``window_days`` days after it.
        ``missed_assessments`` 0 switches the rule off. ``start_src`` = (SRCDOM, SRCVAR) of STARTDT.
     """
     out = dataset.copy()
@@ -168,8 +191,14 @@ def apply_censoring_rules(dataset: pd.DataFrame, assessments: pd.DataFrame, new_
         rows = derive_last_adequate(out, assessments, "ADT", allow_same_day=False)
         rows.loc[rows["LADT"] < rows["STARTDT"], ["LADT", "LASEQ"]] = [pd.NaT, np.nan]
         ref = rows["LADT"].fillna(rows["STARTDT"])
-        gap = (out["ADT"] - ref).dt.days
-        hit = (out["CNSR"] == 0) & (gap > missed_assessments * interval_days + window_days)
+        if timepoints:
+            org = pd.to_datetime(out[origin]).astype("datetime64[ns]")
+            missed = count_missed_visits((ref - org).dt.days.astype(float), (out["ADT"] - org).dt.days.astype(float),
+                                         timepoints, window_days)
+            hit = (out["CNSR"] == 0) & org.notna() & (missed >= missed_assessments)
+        else:
+            gap = (out["ADT"] - ref).dt.days
+            hit = (out["CNSR"] == 0) & (gap > missed_assessments * interval_days + window_days)
         if hit.any():
             censor_at(hit, rows, 4, f"LAST ADEQUATE ASSESSMENT BEFORE {missed_assessments}+ MISSED ASSESSMENTS")
     out["ADT"] = pd.to_datetime(out["ADT"]).astype("datetime64[ns]")
@@ -188,11 +217,7 @@ def new_therapy_dates(sdtm: dict[str, pd.DataFrame], spec: dict | None, warn: Ca
     if data is None or data.empty or spec["date"] not in data:
         warn(f"ADTTE: no {spec['dataset']}.{spec['date']}; new anticancer therapy is not considered")
         return pd.Series(dtype="datetime64[ns]")
-    try:
-        rows = query(data, spec.get("where"), key="new_therapy.where")
-    except Exception:
-        warn(f"ADTTE: new_therapy filter {spec.get('where')!r} does not apply to {spec['dataset']}; not considered")
-        return pd.Series(dtype="datetime64[ns]")
+    rows = filter_rows(data, spec.get("where"), key="new_therapy.where")
     d, _ = impute_dtc_dt(rows[spec["date"]], highest_imputation="M", date_imputation="first")
     return pd.DataFrame({"USUBJID": rows["USUBJID"].values, "d": d.values}).dropna().groupby("USUBJID")["d"].min()
 
@@ -203,14 +228,16 @@ def derive_adtte(adsl: pd.DataFrame, adrs: pd.DataFrame, params: dict, new_thera
     present = [c for c in params["criteria"] if not adrs.empty and "PARCAT1" in adrs
                and (adrs["PARCAT1"] == c.get("parcat1", c["rscat"])).any()]
     parts = []
-    for t in params["tte"]:
+    for i, t in enumerate(params["tte"]):
         crits = present if t.get("per_criterion") else [None]
         for crit in crits:
             p = crit["prefix"] if crit else ""
             fill = {"p": p, "origin": params["origin"], "os_origin": params["os_origin"]}
-            start = TTESource.from_dict({"dataset": "ADSL", **t["start"]}, **fill)
-            events = [TTESource.from_dict(s, **fill) for s in t["events"]]
-            censors = [TTESource.from_dict(s, **fill) for s in t.get("censors", [])]
+            start = TTESource.from_dict({"dataset": "ADSL", **t["start"]}, key=f"tte[{i}].start.where", **fill)
+            events = [TTESource.from_dict(s, key=f"tte[{i}].events[{j}].where", **fill)
+                      for j, s in enumerate(t["events"])]
+            censors = [TTESource.from_dict(s, key=f"tte[{i}].censors[{j}].where", **fill)
+                       for j, s in enumerate(t.get("censors", []))]
             if start.dataset == "ADSL" and start.date not in adsl:
                 warn(f"ADTTE {p}{t['paramcd']}: ADSL has no {start.date}; parameter skipped")
                 continue
@@ -220,12 +247,18 @@ def derive_adtte(adsl: pd.DataFrame, adrs: pd.DataFrame, params: dict, new_thera
             tte = derive_param_tte(adsl, {"ADRS": adrs}, start, events, censors, values)
             if t.get("censoring_rules") and crit is not None and not tte.empty:
                 ovr = adrs[(adrs["PARAMCD"] == p + "OVR") & (adrs["ANL01FL"] == "Y")]
+                origin = params["origin"]
+                tte["_ORIGIN"] = lookup(tte["USUBJID"], adsl.set_index("USUBJID")[origin]) if origin in adsl else pd.NaT
                 tte = apply_censoring_rules(tte, ovr, new_therapy, params["pfs_censor_new_therapy"],
                                             params["pfs_missed_assessments"], params["assessment_interval_days"],
-                                            params["assessment_window_days"], (start.dataset, start.date))
+                                            params["assessment_window_days"], (start.dataset, start.date),
+                                            timepoints=params["timepoints"], origin="_ORIGIN").drop(columns="_ORIGIN")
             parts.append(tte)
     if not parts:
         return pd.DataFrame(columns=["STUDYID", "USUBJID"])
     out = pd.concat(parts, ignore_index=True)
+    from .adrs import check_param_one_to_one
+
+    check_param_one_to_one(out, "tte")
     keep = [c for c in ("SUBJID", "SITEID", "TRT01P", "TRT01PN", "TRT01A", "TRT01AN", "SAFFL", "EFFFL") if c in adsl]
     return out.merge(adsl[["USUBJID"] + keep], on="USUBJID", how="left")

@@ -36,6 +36,7 @@ DEFAULTS: dict = {
     "not_treated_values": ["NOT TREATED", "NOTTRT"],
     "treatment_order": [],              # TRT01PN/TRT01AN order of ARM values; [] = alphabetical
     "age_cutoffs": [65],                # AGEGR1: <65, >=65
+    "death_generic_terms": ["DEATH", "DIED", "SUBJECT DIED", "PATIENT DIED", "DEAD"],  # DS DSTERM not a cause
     "death_impute": "first",            # partial DTHDTC: first day of the missing period, not before last alive date
     "efffl_requires_target": True,      # EFFFL = SAFFL and a TARGET lesion in TU on or before origin
     # ---- ADAE

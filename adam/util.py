@@ -143,7 +143,7 @@ def condition_problem(cond, path: str = "where") -> tuple[str, str] | None:
     """Why ``cond`` is not a valid declarative condition, as (key path, message); None when valid.
 
     A condition is null (all rows) or a mapping ``{COLUMN: test}`` whose tests are ANDed; a test is a value
-    (equals), a list of values (in), null (missing), ``{not: test}`` (negation) or ``{icase: value or list}``
+    (equals), a list of values (in; a null item also matches missing), null (missing), ``{not: test}`` (negation) or ``{icase: value or list}``
     (equals / in, text compared trimmed and case-insensitively).
 
     >>> condition_problem({"EXCAT": "CAR-T", "EXDOSE": {"not": None}}) is None
@@ -179,8 +179,8 @@ def _test_problem(test, depth: int = 0) -> str | None:
         for v in test:
             if isinstance(v, bool):
                 return f"{v!r} is a YAML boolean; quote the value"
-            if not _is_scalar(v):
-                return f"list items must be values (text or numbers), got {v!r}"
+            if v is not None and not _is_scalar(v):
+                return f"list items must be values (text, numbers or null), got {v!r}"
         return None
     if isinstance(test, dict):
         if len(test) != 1 or next(iter(test)) not in _OPS:
@@ -215,6 +215,8 @@ def _missing(s: pd.Series) -> pd.Series:
 
 
 def _isin(s: pd.Series, values: list, key: str, column: str) -> pd.Series:
+    if not values:
+        return pd.Series(False, index=s.index)
     if pd.api.types.is_datetime64_any_dtype(s):
         try:
             targets = pd.to_datetime(pd.Series(values, dtype=object)).astype("datetime64[ns]")
@@ -243,7 +245,9 @@ def _test_mask(s: pd.Series, test, key: str, column: str) -> pd.Series:
             return ~_test_mask(s, arg, key, column)
         values = [arg] if isinstance(arg, str) else list(arg)
         return upper(s).isin([v.strip().upper() for v in values]).fillna(False).astype(bool)
-    return _isin(s, test if isinstance(test, list) else [test], key, column)
+    values = test if isinstance(test, list) else [test]
+    hit = _isin(s, [v for v in values if v is not None], key, column)
+    return (hit | _missing(s)) if any(v is None for v in values) else hit
 
 
 def condition_mask(dataset: pd.DataFrame, cond: dict | None, key: str = "where", fill: dict | None = None) -> pd.Series:

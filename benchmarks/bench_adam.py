@@ -125,7 +125,7 @@ def pipeline_sdtm(n: int) -> dict[str, pd.DataFrame]:
     from cdisckit.synth import write_raw_export
 
     with tempfile.TemporaryDirectory() as tmp:
-        write_raw_export(bundled_study_dir(), n, 1, Path(tmp))
+        write_raw_export(bundled_study_dir() / "synth.yaml", Path(tmp), n, 1)
         result = map_study(bundled_study_dir(), Path(tmp))
     return result if isinstance(result, dict) else result.datasets
 

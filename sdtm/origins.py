@@ -5,7 +5,21 @@ import json
 
 
 def _describe(assign) -> str:
-    """One-line text of an assignment for define.xml (the spec itself, compact)."""
+    """One-line text of an assignment for define.xml: plain words for ``derive:``, else the spec itself.
+
+    >>> _describe({"derive": "first_date", "of": ["EX.EXSTDTC"], "where": {"EXTRT": "C-CAR"}})
+    'Earliest of EX.EXSTDTC per subject where EXTRT = C-CAR'
+    >>> _describe({"derive": "age", "birth": "BRTHDTC", "reference": "RFICDTC"})
+    'Age in whole years from BRTHDTC to RFICDTC'
+    """
+    if isinstance(assign, dict) and assign.get("derive") in ("first_date", "last_date"):
+        text = ("Earliest" if assign["derive"] == "first_date" else "Latest") + " of " + ", ".join(assign["of"])
+        text += " per subject"
+        if assign.get("where"):
+            text += " where " + " and ".join(f"{k} = {v}" for k, v in assign["where"].items())
+        return text
+    if isinstance(assign, dict) and assign.get("derive") == "age":
+        return f"Age in whole {str(assign.get('unit', 'years')).lower()} from {assign['birth']} to {assign['reference']}"
     return json.dumps(assign, default=str, ensure_ascii=True)
 
 

@@ -91,6 +91,6 @@ def make_sdtm(subjects: list[dict], with_supp: bool = True) -> dict[str, pd.Data
 
 
 STUDY_PARAMS = {
-    "trtsdt_where": "EXCAT == 'CAR-T'",
-    "pretsdt_where": "EXCAT == 'LYMPHODEPLETION'",
+    "trtsdt_where": {"EXCAT": "CAR-T"},
+    "pretsdt_where": {"EXCAT": "LYMPHODEPLETION"},
 }

@@ -38,6 +38,19 @@ SCENARIOS = [
     ("worst response per date", [(42, "PR"), (42, "PD")], {}, {}, {"BOR": "PD"}, (43, 0)),
     ("assessments after first PD ignored", [(42, "PD"), (84, "PR"), (126, "PR")], {}, {}, {"BOR": "PD", "RSP": "N"}, (43, 0)),
     ("NE only", [(42, "NE")], {}, {}, {"BOR": "NE"}, (1, 2)),
+    # missed assessments, schedule-aware (default timepoints 42/84/126 +/-7, 182/273/365 +/-14): LA day 126, PD day
+    # 230: planned days strictly inside (126 + w, 230 - w) are 182 only -> 1 missed < 2 -> event
+    ("schedule: one planned visit missed after W18 is an event", [(42, "SD"), (84, "SD"), (126, "SD"), (230, "PD")], {}, {},
+     {"PD": "Y"}, (231, 0)),
+    # without timepoints the interval rule applies: 230 - 126 = 104 > 2 x 42 + 7 -> censored at day 126
+    ("no timepoints: interval rule censors the same PD", [(42, "SD"), (84, "SD"), (126, "SD"), (230, "PD")], {},
+     {"timepoints": []}, {"PD": "Y"}, (127, 4)),
+    # LA day 42, PD day 180: 84 and 126 lie in (49, 173); 182 +/- 14 does not (168 > 166) -> 2 missed -> censored
+    ("schedule: W12 and W18 missed", [(42, "SD"), (180, "PD")], {}, {}, {}, (43, 4)),
+    # event inside the M6 window (day 175): 182 is that assessment, only W18 missed -> event
+    ("schedule: event inside a planned window", [(42, "SD"), (84, "SD"), (175, "PD")], {}, {}, {}, (176, 0)),
+    ("min_sd_days 35: SD at day 36 counts", [(36, "SD")], {}, {"min_sd_days": 35}, {"BOR": "SD", "CB": "Y"}, (37, 1)),
+    ("min_sd_days 35: SD at day 34 does not", [(34, "SD")], {}, {"min_sd_days": 35}, {"BOR": "NE", "CB": "N"}, (35, 1)),
 ]
 
 
@@ -122,3 +135,24 @@ def test_dor_censored_at_last_adequate_assessment():
     adrs = out["ADRS"]
     src = adrs[adrs["ASEQ"] == t["SRCSEQ"]].iloc[0]
     assert src["PARAMCD"] == "OVR" and src["ADY"] == 127.0
+
+
+def test_param_names_its_criterion_one_to_one():
+    out, _ = run([(42, "SD")], extra={"death": 70}, mrecist=[(42, "PR")])
+    a = out["ADRS"]
+    pairs = a[["PARAMCD", "PARAM"]].drop_duplicates()
+    assert pairs["PARAM"].is_unique and pairs["PARAMCD"].is_unique
+    p = dict(zip(pairs["PARAMCD"], pairs["PARAM"]))
+    assert p["DEATH"] == "Death, RECIST 1.1" and p["MDEATH"] == "Death, mRECIST"
+    t = out["ADTTE"][["PARAMCD", "PARAM"]].drop_duplicates()
+    assert t["PARAM"].is_unique
+
+
+def test_param_template_without_criterion_is_spec_error():
+    import pytest as _pytest
+
+    from cdisckit.errors import SpecError
+    with _pytest.raises(SpecError) as e:
+        run([(42, "SD")], params={"parameters": {**load_params()["parameters"], "BOR": "Best Response"}},
+            mrecist=[(42, "PR")])
+    assert e.value.key == "parameters" and "Best Response" in str(e.value)

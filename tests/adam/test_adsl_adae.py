@@ -30,7 +30,10 @@ def test_adsl_one_row_per_dm_subject_and_flags():
     assert a["SAFFL"].tolist() == ["Y", "Y", "N"]
     assert a["EFFFL"].tolist() == ["Y", "N", "N"]          # 002 has no TARGET lesion
     assert a["ENRLFL"].tolist() == ["Y", "Y", "N"]
-    assert a.loc["003", "TRT01P"] is None and a.loc["001", "TRT01P"] == "Cohort DL1" and a.loc["001", "TRT01AN"] == 1.0
+    # screen failure: ARM/ACTARM/TRT01P/TRT01A from DM.ARMNRS (ARM and TRT01P are required), no N codes
+    assert a.loc["003", ["ARM", "ACTARM", "TRT01P", "TRT01A"]].tolist() == ["SCREEN FAILURE"] * 4
+    assert pd.isna(a.loc["003", "TRT01PN"]) and pd.isna(a.loc["003", "TRT01AN"])
+    assert a.loc["001", "TRT01P"] == "Cohort DL1" and a.loc["001", "TRT01AN"] == 1.0
     assert a.loc["001", "AGEGR1"] == ">=65" and a.loc["002", "AGEGR1"] == "<65"
     assert a.loc["001", "PRETSDT"] == pd.Timestamp(day(-5)) and a.loc["001", "TRTSDT"] == pd.Timestamp(day(0))
     assert a.loc["001", "TRTSDTM"] == pd.Timestamp(day(0) + " 10:30")

@@ -21,11 +21,11 @@ def test_load_params_layers(tmp_path):
             p["teae_window_days"], p["pfs_censor_new_therapy"], p["pfs_missed_assessments"],
             p["assessment_interval_days"]) == ("TRTSDT", "PRETSDT", 28, 1, 42, 365, True, 2, 42)
     s = load_params(study_dir=STUDY)
-    assert s["trtsdt_where"] == "EXCAT == 'CAR-T'"
+    assert s["trtsdt_where"] == {"EXCAT": "CAR-T"} and s["min_sd_days"] == 35
     f = tmp_path / "p.yaml"
     f.write_text("confirmation_days: 56\nparameters:\n  BOR: Best Response\n")
     q = load_params(f, study_dir=STUDY)
-    assert q["confirmation_days"] == 56 and q["trtsdt_where"] == "EXCAT == 'CAR-T'"
+    assert q["confirmation_days"] == 56 and q["trtsdt_where"] == {"EXCAT": "CAR-T"}
     assert q["parameters"]["BOR"] == "Best Response" and q["parameters"]["CBOR"]
     assert load_params(study_dir=tmp_path)["confirmation_days"] == 28      # study without adam.yaml
 
