@@ -164,7 +164,7 @@ def run_study(study_dir: Path | None = None, raw_dir: Path | None = None, out: P
     from . import __version__
     from .adam import load_params
 
-    study_dir = Path(study_dir) if study_dir else bundled_study_dir()
+    study_dir = Path(study_dir).resolve() if study_dir else bundled_study_dir()
     out = Path(out)
     sdtm_result, sdtm_report = run_sdtm(study_dir, raw_dir, out, engine=engine, allow_errors=allow_errors,
                                         progress=progress)
@@ -176,7 +176,7 @@ def run_study(study_dir: Path | None = None, raw_dir: Path | None = None, out: P
         "cdisckit": __version__,
         "study": study_id,
         "standards": {"SDTMIG": "3.4", "ADaMIG": "1.3", "CT": "2025-03-28"},
-        "inputs": {"study_dir": str(study_dir), "raw_dir": str(raw_dir or (study_dir / sdtm_result.study["raw"]))},
+        "inputs": {"study_dir": str(study_dir), "raw_dir": str(Path(raw_dir or study_dir / sdtm_result.study["raw"]).resolve())},
         "reconciliation": reconciliation_table(sdtm_result.reconciliation),
         "records_written": {**{k: int(len(v)) for k, v in sorted(sdtm_result.datasets.items())},
                             **{k: int(len(v)) for k, v in sorted(adam.items())}},

@@ -313,15 +313,15 @@ def efficacy_section(e: dict, adam: dict, cohorts: list[str], fmt: str) -> str:
             parts.append(na(f"Spider plot not available: ADTR {prefix}SUMDIAM not available"))
         else:
             parts.append(F.spider_figure(sp, f"Spider plot, {name}: % change in sum of diameters over time", cohorts, fmt))
-        parts.append(f"<h4>{sec}.4 Swimmer plot (responses by {esc(name)})</h4>")
+        parts.append(f"<h4>{sec}.4 Swimmer plot: time from infusion to death or last known alive, "
+                     f"responses by {esc(name)}</h4>")
         sw = T.swimmer_data(adam, prefix)
         if sw.empty:
             parts.append(na("Swimmer plot not available: ADSL with TRTSDT not available"))
         else:
-            parts.append(F.swimmer_figure(sw, f"Swimmer plot, {name}: time on study from infusion to death or last "
-                                              "known alive", cohorts, fmt))
+            parts.append(F.swimmer_figure(sw, f"Swimmer plot, {name}", cohorts, fmt))
         for j, (key, what, xlab) in enumerate((("DOR", "Duration of response", "Months from first response"),
-                                              ("PFS", "Progression-free survival", "Months from infusion")), start=5):
+                                              ("PFS", "Progression-free survival", "Months from STARTDT (origin)")), start=5):
             res = c[key]
             label = f"{what} ({esc(res.get('paramcd', prefix + ('RSD' if key == 'DOR' else 'PFS')))})"
             parts += [f"<h4>{sec}.{j} {label}</h4>", _km_summary(res, what)]
@@ -346,7 +346,7 @@ def os_section(o: dict, cohorts: list[str], fmt: str) -> str:
               '<p class="note">Kaplan-Meier estimate with pointwise 95% CI on the log-log scale (Greenwood variance; '
               'scipy.stats.ecdf(...).sf.confidence_interval(method="log-log")); NE beyond the last follow-up time.</p>',
               table(["Cohort", "Timepoint", "At risk", "OS rate (95% CI)"], rows, num_from=2)]
-    parts.append(F.km_figure(o["km"], "Overall survival: Kaplan-Meier", "Months from infusion", cohorts,
+    parts.append(F.km_figure(o["km"], "Overall survival: Kaplan-Meier", "Months from STARTDT (OS origin)", cohorts,
                              landmarks=[(d, lab) for d, lab in T.OS_LANDMARKS], fmt=fmt))
     return "\n".join(parts)
 
