@@ -155,3 +155,55 @@ def test_help_is_plain_and_lists_commands():
     assert result.exit_code == 0
     for cmd in ["run", "sdtm", "adam", "check", "synth", "report"]:
         assert cmd in result.output
+
+
+def test_adam_from_dataset_json_equals_adam_from_xpt(bundled_run, tmp_path):
+    """`cdisckit adam --sdtm` reads Dataset-JSON as well as XPT and derives the same ADaM."""
+    from cdisckit.io import read_dataset
+
+    out, _ = bundled_run
+    json_only = tmp_path / "sdtm_json"
+    json_only.mkdir()
+    for p in (out / "sdtm").glob("*.json"):
+        shutil.copy(p, json_only / p.name)
+    params = ["--study", str(STUDY)]
+    result = CliRunner().invoke(main, ["-q", "adam", "--sdtm", str(json_only), "--out", str(tmp_path / "o"), *params])
+    assert result.exit_code == 0, result.output
+    for name in ["adsl", "adrs", "adtte"]:
+        a = read_dataset(out / "adam" / f"{name}.xpt")
+        b = read_dataset(tmp_path / "o" / "adam" / f"{name}.xpt")
+        pd.testing.assert_frame_equal(a, b, check_dtype=False)
+
+
+def test_report_command_from_adam_folder(bundled_run, tmp_path):
+    out, _ = bundled_run
+    target = tmp_path / "r.html"
+    result = CliRunner().invoke(main, ["-q", "report", str(out / "adam"), "--out", str(target)])
+    assert result.exit_code == 0, result.output
+    html = target.read_text()
+    assert "Kaplan" in html and html.count("data:image/png;base64,") >= 5
+
+
+def test_check_command_exit_codes(bundled_run, tmp_path):
+    out, _ = bundled_run
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    ae = pd.DataFrame({"STUDYID": ["S"], "DOMAIN": ["AE"], "USUBJID": ["S-1"], "AESEQ": [1], "AETERM": ["x"],
+                       "AEDECOD": ["x"], "AESTDTC": ["2025-13-45"]})
+    ae.to_csv(broken / "ae.csv", index=False)
+    json_report = tmp_path / "f.json"
+    result = CliRunner().invoke(main, ["-q", "check", str(broken), "--json", str(json_report)])
+    assert result.exit_code == 1
+    findings = json.loads(json_report.read_text())["findings"]
+    iso = [f for f in findings if f["rule_id"] == "DTC-ISO8601"]
+    assert iso and iso[0]["dataset"] == "AE" and iso[0]["variable"] == "AESTDTC" and iso[0]["rows"] == [0]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert CliRunner().invoke(main, ["-q", "check", str(empty)]).exit_code == 2
+
+
+def test_synth_command_matches_bundled_export(tmp_path):
+    result = CliRunner().invoke(main, ["-q", "synth", "--subjects", "44", "--seed", "31", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    for p in sorted(RAW.glob("*.csv")):
+        assert (tmp_path / p.name).read_bytes() == p.read_bytes(), p.name

@@ -18,7 +18,6 @@ the same fixed stamp the XPT writer uses).
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 from datetime import datetime, timezone
@@ -98,8 +97,10 @@ def _is_char(series: pd.Series) -> bool:
 
 def char_length(series: pd.Series) -> int:
     """Longest value in UTF-8 bytes (at least 1)."""
-    s = series.dropna()
-    return max([1] + [len(str(v).encode("utf-8")) for v in s])
+    from .xpt import utf8_byte_lengths
+
+    lengths = utf8_byte_lengths(series)
+    return max(1, int(lengths.max())) if len(lengths) else 1
 
 
 # ---------------------------------------------------------------- writer
@@ -136,15 +137,15 @@ def _column_and_values(df: pd.DataFrame, col: str, name: str, spec: DatasetSpec 
                              column=col)
         kind = numeric_kind(col, s)
         meta["dataType"] = kind
-        if kind == "integer":
-            values = [None if math.isnan(v) else int(v) for v in f]
-        else:
-            values = [None if math.isnan(v) else float(v) for v in f]
-        return meta, values
+        missing = np.isnan(f)
+        arr = (np.where(missing, 0, f).astype(np.int64) if kind == "integer" else f).astype(object)
+        arr[missing] = None
+        return meta, arr.tolist()
     obj = s.astype(object)
-    values = [None if (v is None or (not isinstance(v, str) and pd.isna(v))) or str(v).strip() == "" else str(v)
-              for v in obj]
-    text = pd.Series(values, dtype=object)
+    text = obj.where(obj.notna() & ~obj.isin(["", " "]), None)  # blank text is missing, as in XPT
+    present = text.notna()
+    text[present] = text[present].astype(str)
+    values = text.tolist()
     kind = iso_text_kind(text) if col.endswith("DTC") else "string"
     meta["dataType"] = kind
     meta["length"] = char_length(text)

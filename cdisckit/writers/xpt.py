@@ -20,6 +20,20 @@ _OBS_HEADER = b"HEADER RECORD*******OBS     HEADER RECORD!!!!!!!"
 SAS_EPOCH = pd.Timestamp("1960-01-01")
 
 
+def utf8_byte_lengths(series: pd.Series) -> pd.Series:
+    """Length in UTF-8 bytes of each non-missing value (fast path when the whole column is ASCII).
+
+    >>> utf8_byte_lengths(pd.Series(["abc", None, "na\u00efve"])).tolist()
+    [3, 6]
+    """
+    text = series.dropna().astype(str)
+    lengths = text.str.len()
+    if not "".join(text.tolist()).isascii():
+        wide = text.str.contains(r"[^\x00-\x7f]", regex=True)
+        lengths[wide] = text[wide].str.encode("utf-8").str.len()
+    return lengths.astype("int64")
+
+
 def is_date_var(name: str) -> bool:
     """ADaM numeric dates end in DT (``ADT``, ``TRTSDT``); datetimes in DTM (``ASTDTM``)."""
     return name.endswith("DT") and not name.endswith("DTC")
@@ -62,7 +76,7 @@ def write_xpt(df: pd.DataFrame, path: Path, spec: DatasetSpec | None, *, name: s
     data, formats = prepare_for_xpt(df.reset_index(drop=True))
     for col in data.columns:
         if data[col].dtype == object:
-            nbytes = data[col].map(lambda v: len(v.encode("utf-8")))
+            nbytes = utf8_byte_lengths(data[col])
             too_long = np.flatnonzero(nbytes.to_numpy() > 200)
             if too_long.size:
                 r = int(too_long[0])
