@@ -32,8 +32,8 @@ class _Progress:
         click.secho(f"warning: {msg}", err=True, fg="yellow")
 
 
-def _run(ctx: click.Context, fn, *args, **kwargs):
-    """Call ``fn``; turn a CdiscKitError into a one-paragraph message and its exit code."""
+def _run(ctx: click.Context, fn, *args, error_exit: int | None = None, **kwargs):
+    """Call ``fn``; turn a CdiscKitError into a one-paragraph message and its exit code (or ``error_exit``)."""
     debug = ctx.find_root().params.get("debug", False)
     try:
         return fn(*args, **kwargs)
@@ -41,7 +41,7 @@ def _run(ctx: click.Context, fn, *args, **kwargs):
         if debug:
             raise
         click.secho(f"error: {exc}", err=True, fg="red")
-        ctx.exit(exc.exit_code)
+        ctx.exit(error_exit or exc.exit_code)
     except Exception as exc:  # a bug: say so plainly, show the traceback only on request
         if debug:
             raise
@@ -149,7 +149,7 @@ def check(ctx, folder, standard, junit, json_path, html, engine):
         ctx.obj(f"read {len(datasets)} datasets from {folder}")
         return check_datasets(datasets, standard=standard, engine=engine)
 
-    report = _run(ctx, go)
+    report = _run(ctx, go, error_exit=2)  # 1 is kept for "the data has errors"
     for path, writer in ((junit, report.to_junit), (json_path, report.to_json), (html, report.to_html)):
         if path:
             writer(path)

@@ -29,7 +29,7 @@ def read_dataset(path: Path) -> pd.DataFrame:
             df, meta = pyreadstat.read_xport(str(path))
             for col, fmt in (meta.original_variable_types or {}).items():
                 if fmt and fmt.upper().startswith(("DATE", "DATETIME")) and col in df:
-                    df[col] = pd.to_datetime(df[col], errors="coerce")
+                    df[col] = pd.to_datetime(df[col], errors="coerce").astype("datetime64[ns]")
             df.attrs["label"] = meta.file_label or ""
             df.attrs["column_labels"] = dict(zip(meta.column_names, meta.column_labels))
         elif suffix == ".csv":

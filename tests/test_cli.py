@@ -16,14 +16,6 @@ STUDY = bundled_study_dir()
 RAW = (STUDY / "../../examples/c-car031/raw").resolve()
 
 
-@pytest.fixture(scope="module")
-def bundled_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("run") / "out"
-    result = CliRunner().invoke(main, ["-q", "run", "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    return out, result
-
-
 def test_run_writes_every_output(bundled_run):
     out, result = bundled_run
     sdtm = sorted(p.name for p in (out / "sdtm").glob("*.xpt"))

@@ -7,13 +7,13 @@ days elapsed, ADT - TRTSDT. Study rules (mappings/c-car031/adam.yaml): confirmat
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from cdisckit.io import read_dataset
-from cdisckit.pipeline import run_study
 
 ROOT = Path(__file__).resolve().parents[2]
 RAW = ROOT / "examples" / "c-car031" / "raw"
@@ -22,9 +22,9 @@ LABELS = {"PARTIAL RESPONSE": "PR", "STABLE DISEASE": "SD", "PROGRESSIVE DISEASE
 
 
 @pytest.fixture(scope="module")
-def adam(tmp_path_factory):
-    out = tmp_path_factory.mktemp("bundled")
-    summary = run_study(out=out)
+def adam(bundled_run):
+    out, _ = bundled_run
+    summary = json.loads((out / "run.json").read_text())
     assert summary["checks"]["adam"]["errors"] == 0
     return {name: read_dataset(out / "adam" / f"{name.lower()}.xpt") for name in ("ADSL", "ADRS", "ADTTE")}
 
