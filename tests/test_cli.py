@@ -199,3 +199,35 @@ def test_synth_command_matches_bundled_export(tmp_path):
     assert result.exit_code == 0, result.output
     for p in sorted(RAW.glob("*.csv")):
         assert (tmp_path / p.name).read_bytes() == p.read_bytes(), p.name
+
+
+def test_adam_params_file_changes_the_rule(bundled_run, tmp_path):
+    """A params file overrides the study's adam.yaml: with a 400-day confirmation window nothing is confirmed,
+    while unconfirmed responses (RSP) stay as they were."""
+    from cdisckit.io import read_dataset
+
+    out, _ = bundled_run
+    params = tmp_path / "params.yaml"
+    params.write_text("confirmation_days: 400\n")
+    result = CliRunner().invoke(main, ["-q", "adam", "--sdtm", str(out / "sdtm"), "--study", str(STUDY),
+                                       "--params", str(params), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    before = read_dataset(out / "adam" / "adrs.xpt")
+    after = read_dataset(tmp_path / "o" / "adam" / "adrs.xpt")
+
+    def responders(adrs, code):
+        return set(adrs.loc[(adrs["PARAMCD"] == code) & (adrs["AVALC"] == "Y"), "USUBJID"])
+
+    assert responders(before, "CRSP") and not responders(after, "CRSP")
+    assert responders(before, "RSP") == responders(after, "RSP")
+
+
+def test_bad_params_key_names_file_line_and_key(tmp_path, bundled_run):
+    out, _ = bundled_run
+    params = tmp_path / "params.yaml"
+    params.write_text("origin: TRTSDT\nconfirmation_dayz: 28\n")
+    result = CliRunner().invoke(main, ["-q", "adam", "--sdtm", str(out / "sdtm"), "--params", str(params),
+                                       "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert "params.yaml" in result.output and "line 2" in result.output and "confirmation_dayz" in result.output
+    assert not (tmp_path / "o" / "adam").exists()
