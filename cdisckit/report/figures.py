@@ -170,7 +170,7 @@ def _draw_swimmer(df: pd.DataFrame, title: str, cohorts: list[str]):
     ax.scatter(xs + 0.15, ys, marker=">", s=30, color="#333333", zorder=3)
     ax.set_yticks(y)
     ax.set_yticklabels(short_ids(df["USUBJID"]), fontsize=6 if n > 25 else 7)
-    ax.set_xlabel("Months from CAR-T infusion")
+    ax.set_xlabel("Months from treatment start (TRTSDT)")
     ax.set_ylabel("Subject")
     ax.set_title(title)
     ax.set_xlim(left=0)

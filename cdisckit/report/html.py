@@ -241,13 +241,13 @@ def safety_section(s: dict, cohorts_all: list[str]) -> str:
 
 
 # ----------------------------------------------------------------------------------------------- efficacy
-def _rates_table(rates, missing: list[str], N: dict) -> str:
+def _rates_table(rates, missing: list[str], N: dict, timepoints=T.TIMEPOINTS) -> str:
     if isinstance(rates, dict):
         return na(f"Timepoint response rates not available: {rates['note']}")
     idx = rates.set_index(["paramcd", "cohort"])
     rows = []
     for endpoint, base in (("ORR", "RSP"), ("DCR", "DC")):
-        for tp, label in T.TIMEPOINTS:
+        for tp, label in timepoints:
             codes = rates.loc[(rates["endpoint"] == endpoint) & (rates["timepoint"] == label), "paramcd"]
             code = codes.iloc[0] if len(codes) else None
             if code is None:
@@ -294,12 +294,12 @@ def efficacy_section(e: dict, adam: dict, cohorts: list[str], fmt: str) -> str:
                  "exact Clopper-Pearson 95% CI (scipy.stats.binomtest). ORR = CR or PR; DCR = CR, PR, SD or "
                  "NON-CR/NON-PD. Kaplan-Meier medians with 95% CI by the Brookmeyer-Crowley method (inverting the "
                  "pointwise log-log CI of S(t)); NE = not estimable; months = days / 30.4375.</p>")
-    for k, (name, prefix, parcat) in enumerate(T.CRITERIA, start=1):
+    for k, (name, prefix, parcat) in enumerate(e["criteria"], start=1):
         c = e[name]
         sec = f"4.{k}"
         parts.append(f'<h3 id="eff-{k}">{sec} {esc(name)} (PARCAT1 = {esc(parcat)})</h3>')
         parts += [f"<h4>{sec}.1 Objective response and disease control rates by timepoint, n/N (%) [95% CI]</h4>",
-                  _rates_table(c["rates"], c.get("rates_missing", []), N)]
+                  _rates_table(c["rates"], c.get("rates_missing", []), N, c.get("timepoints", T.TIMEPOINTS))]
         parts += [f"<h4>{sec}.2 Best overall response (confirmed)</h4>", _bor_table(c["bor"], N)]
         parts.append(f"<h4>{sec}.3 Tumour size: waterfall and spider plots</h4>")
         wf = T.waterfall_data(adam, prefix)

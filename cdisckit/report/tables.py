@@ -28,7 +28,10 @@ TOTAL = "Total"          # safety column over all cohorts
 OVERALL = "Overall"      # efficacy column over all cohorts
 TIMEPOINTS = [("W6", "Week 6"), ("W12", "Week 12"), ("W18", "Week 18"),
               ("M6", "Month 6"), ("M9", "Month 9"), ("M12", "Month 12")]
+# Used only when ADRS does not say: the criteria and timepoints come from the ADRS parameters present.
 CRITERIA = [("RECIST 1.1", "", "RECIST 1.1"), ("mRECIST", "M", "MRECIST LENCIONI LIVER CANCER 2010")]
+CRITERION_NAMES = {"MRECIST LENCIONI LIVER CANCER 2010": "mRECIST"}  # CT term (ONCRSCAT) -> short display name
+_UNIT_DAYS = {"D": (1.0, "Day"), "W": (7.0, "Week"), "M": (30.4375, "Month"), "Y": (365.25, "Year")}
 BOR_CATEGORIES = ["CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE"]
 RESPONSE = {"CR", "PR"}
 CONTROL = {"CR", "PR", "SD", "NON-CR/NON-PD"}
@@ -303,8 +306,9 @@ def _criterion(adrs, adtte, pop, cols, prefix) -> dict:
     else:
         adrs = adrs.assign(USUBJID=_text(adrs["USUBJID"]), AVALC=_text(adrs["AVALC"]))
         rows, missing = [], []
+        out["timepoints"] = timepoints_in(adrs, prefix)
         for endpoint, base in (("ORR", "RSP"), ("DCR", "DC")):
-            for tp, label in TIMEPOINTS:
+            for tp, label in out["timepoints"]:
                 code = f"{prefix}{base}{tp}"
                 r = _param_records(adrs, code)
                 if r.empty:
@@ -363,6 +367,40 @@ def _os(adtte, pop, cols) -> dict:
     return res
 
 
+def criteria_in(adrs) -> list[tuple[str, str, str]]:
+    """(display name, PARAMCD prefix, PARCAT1) of every criterion with an OVR parameter in ADRS.
+
+    >>> criteria_in(pd.DataFrame({"PARAMCD": ["MOVR", "OVR"], "PARCAT1": ["MRECIST LENCIONI LIVER CANCER 2010",
+    ...                                                                   "RECIST 1.1"]}))
+    [('RECIST 1.1', '', 'RECIST 1.1'), ('mRECIST', 'M', 'MRECIST LENCIONI LIVER CANCER 2010')]
+    """
+    if adrs is None or not {"PARAMCD", "PARCAT1"} <= set(adrs.columns):
+        return CRITERIA
+    codes = adrs["PARAMCD"].astype(object).astype(str)
+    ovr = adrs.loc[codes.str.endswith("OVR"), ["PARAMCD", "PARCAT1"]].drop_duplicates()
+    if ovr.empty:
+        return CRITERIA
+    found = {(CRITERION_NAMES.get(str(p), str(p)), str(c)[:-3], str(p)) for c, p in zip(ovr["PARAMCD"], ovr["PARCAT1"])}
+    return sorted(found, key=lambda t: (len(t[1]), t[1]))
+
+
+def timepoints_in(adrs, prefix: str) -> list[tuple[str, str]]:
+    """(code suffix, label) of the timepoint parameters ``<prefix>RSP<suffix>`` in ADRS, in time order.
+
+    Suffixes follow docs/architecture.md: a unit letter (D, W, M, Y) and a number, e.g. W6 = Week 6.
+
+    >>> timepoints_in(pd.DataFrame({"PARAMCD": ["RSPM6", "RSPW12", "RSP", "MRSPW6"]}), "")
+    [('W12', 'Week 12'), ('M6', 'Month 6')]
+    """
+    if adrs is None or "PARAMCD" not in adrs.columns:
+        return TIMEPOINTS
+    found = adrs["PARAMCD"].astype(object).astype(str).str.extract(rf"^{prefix}RSP([DWMY])(\d+)$").dropna()
+    if found.empty:
+        return TIMEPOINTS
+    pairs = sorted({(u, int(n)) for u, n in zip(found[0], found[1])}, key=lambda t: _UNIT_DAYS[t[0]][0] * t[1])
+    return [(f"{u}{n}", f"{_UNIT_DAYS[u][1]} {n}") for u, n in pairs]
+
+
 def _efficacy(adsl, adrs, adtte, cohorts) -> dict:
     pop, note = _efficacy_population(adsl, adrs, adtte)
     if pop is None:
@@ -370,7 +408,8 @@ def _efficacy(adsl, adrs, adtte, cohorts) -> dict:
     cols = [c for c in cohorts if (pop["cohort"] == c).any()] + [OVERALL]
     N = {c: int(len(pop) if c == OVERALL else (pop["cohort"] == c).sum()) for c in cols}
     out = {"available": True, "note": note, "N": N, "population": pop}
-    for name, prefix, _parcat in CRITERIA:
+    out["criteria"] = criteria_in(adrs)
+    for name, prefix, _parcat in out["criteria"]:
         out[name] = _criterion(adrs, adtte, pop, cols, prefix)
     out["OS"] = _os(adtte, pop, cols)
     return out

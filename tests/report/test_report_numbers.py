@@ -82,7 +82,9 @@ def test_timepoint_orr_dcr_counts_and_exact_ci(adam):
         assert (r["ci_low"], r["ci_high"]) == pytest.approx((100 * lo, 100 * hi), abs=1e-7)
     r = rate(rec, "RSPW6", "Overall")
     assert (round(r["ci_low"], 2), round(r["ci_high"], 2)) == (8.52, 75.51)
-    assert "RSPM12" in eff["RECIST 1.1"]["rates_missing"] and "DCW12" in eff["RECIST 1.1"]["rates_missing"]
+    # timepoints are those with an RSP parameter in ADRS; a DC parameter missing beside one is reported missing
+    assert [tp for tp, _ in eff["RECIST 1.1"]["timepoints"]] == ["W6", "W12"]
+    assert eff["RECIST 1.1"]["rates_missing"] == ["DCW12"]
     m = rate(eff["mRECIST"]["rates"], "MRSPW6", "Overall")
     assert (m["n"], m["N"]) == (4, 8)
     assert (m["ci_low"], m["ci_high"]) == pytest.approx(tuple(100 * x for x in cp_beta(4, 8)))
