@@ -44,6 +44,7 @@ class VariableSpec:
     sponsor: bool = False  # declared by the sponsor, not in the IG
     origin: str = ""  # define.xml origin hint (CRF, Derived, Assigned, Predecessor, Protocol)
     method: str = ""  # derivation text for define.xml
+    value_list: tuple[str, ...] = ()  # values the IG allows when there is no codelist (e.g. ADSL SAFFL: Y, N)
 
 
 @dataclass(frozen=True)
@@ -162,8 +163,9 @@ def adam_variable(name: str, structures: tuple[str, ...]) -> VariableSpec | None
             digits = re.findall(r"\d+", name)
             if digits and r["variable"] != name:
                 label = re.sub(r"\b(xx|zz|y|w)\b", digits[0], label)
+            values = tuple(x.strip() for x in r["value_list"].split(";") if x.strip())
             return VariableSpec(name, label, r["type"], r["core"] or r.get("subclass_ae_core", ""), int(r["order"] or 0),
-                                cls[0] if cls else None, cls)
+                                cls[0] if cls else None, cls, value_list=values)
     return None
 
 
@@ -191,6 +193,7 @@ def adam_dataset(name: str) -> DatasetSpec:
             item.get("core", std.core if std else "Perm"), i, item.get("codelist", std.codelist if std else None),
             (item["codelist"],) if item.get("codelist") else (std.codelists if std else ()), "",
             std is None, item.get("origin", ""), item.get("method", ""),
+            tuple(item.get("values", std.value_list if std else ())),
         ))
     return DatasetSpec(doc["dataset"], doc["label"], doc.get("class", ""), doc.get("structure", ""), ADAMIG,
                        tuple(doc.get("keys", [])), tuple(vars_))

@@ -51,6 +51,7 @@ _CATALOGUE = [
     # ---- values
     _r("CT-NONEXT", ERROR, CT, "Value is not in the non-extensible codelist"),
     _r("CT-EXT", WARNING, CT, "Value is not in the extensible codelist (new term)"),
+    _r("VALUE-LIST", ERROR, SPEC, "Value is not among the values the implementation guide allows (e.g. flags Y/N)"),
     _r("DTC-ISO8601", ERROR, ISO8601, "Date/time is not ISO 8601 (YYYY, YYYY-MM, YYYY-MM-DD, optional THH:MM[:SS])"),
     _r("DY-INVALID", ERROR, SPEC, "Study day must be a whole number and never 0"),
     _r("SEQ-UNIQUE", ERROR, SPEC, "Sequence number is not unique within subject"),
@@ -82,7 +83,7 @@ RULES: dict[str, Rule] = {r.id: r for r in _CATALOGUE}
 
 GX_RULES = frozenset({
     "REQ-VAR-MISSING", "REQ-VAR-NULL", "EXP-VAR-MISSING", "VAR-NOT-IN-STANDARD", "VAR-TYPE", "VAR-ORDER",
-    "CT-NONEXT", "CT-EXT", "DTC-ISO8601", "SEQ-UNIQUE", "KEYS-UNIQUE", "DOMAIN-VALUE", "TESTCD-LENGTH",
+    "CT-NONEXT", "CT-EXT", "VALUE-LIST", "DTC-ISO8601", "SEQ-UNIQUE", "KEYS-UNIQUE", "DOMAIN-VALUE", "TESTCD-LENGTH",
     "TESTCD-CHARS", "TEST-LENGTH", "ADSL-ONE-ROW", "CNSR-EVNTDESC", "CNSR-CNSDTDSC",
 })
 NATIVE_RULES = frozenset(RULES) - GX_RULES

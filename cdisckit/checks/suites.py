@@ -203,6 +203,11 @@ def _terminology(suite: Suite, df: pd.DataFrame, spec: DatasetSpec) -> None:
     """Controlled terminology: in-set expectations (results only where no numeric result exists)."""
     for v in spec.variables:
         names = v.codelists or ((v.codelist,) if v.codelist else ())
+        if v.name in df.columns and not names and v.value_list and v.type == "Char":
+            suite.add("expect_column_values_to_be_in_set", "VALUE-LIST", v.name,
+                      f"{v.name} values must be one of {', '.join(v.value_list)} ({spec.standard})",
+                      column=v.name, value_set=list(v.value_list))
+            continue
         if v.name not in df.columns or not names:
             continue
         cl = _codelist_values(names)

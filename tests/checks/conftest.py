@@ -26,7 +26,7 @@ def adam_spec(name, label, structure, keys, names, overrides=None):
 ADAM_SPECS = {
     "ADSL": adam_spec("ADSL", "Subject-Level Analysis Dataset", "ADSL", ["STUDYID", "USUBJID"],
                       ["STUDYID", "USUBJID", "SUBJID", "SITEID", "AGE", "AGEU", "SEX", "RACE", "ARM", "TRT01P",
-                       "TRTSDT", "TRTEDT", "SAFFL"],
+                       "TRTSDT", "TRTEDT", "SAFFL", "ENRLFL"],
                       {"SAFFL": {"codelist": "NY", "codelists": ("NY",)}}),
     "ADTTE": adam_spec("ADTTE", "Time-to-Event Analysis Dataset", "BDS", ["STUDYID", "USUBJID", "PARAMCD"],
                        ["STUDYID", "USUBJID", "PARAMCD", "PARAM", "AVAL", "STARTDT", "ADT", "CNSR", "EVNTDESC",
