@@ -21,6 +21,17 @@ from .util import condition_problem
 STUDY_FILE = "adam.yaml"
 
 #: Documented defaults (docs/adam.md). Nested values (lists of dicts) are replaced as a whole by a later file.
+
+# Event and censoring sources shared by PFS and duration of response (admiral-style source objects).
+_PD_EVENT = {"dataset": "ADRS", "where": {"PARAMCD": "{p}PD", "AVALC": "Y"}, "date": "ADT",
+             "evntdesc": "DISEASE PROGRESSION", "srcdom": "ADRS", "srcvar": "ADT", "srcseq": "ASEQ"}
+_DEATH_EVENT = {"dataset": "ADSL", "where": {"DTHDT": {"not": None}}, "date": "DTHDT", "evntdesc": "DEATH",
+                "srcdom": "ADSL", "srcvar": "DTHDT"}
+_LAST_ADEQUATE = {"dataset": "ADRS", "where": {"PARAMCD": "{p}OVR", "ANL01FL": "Y",
+                                               "AVALC": ["CR", "PR", "SD", "NON-CR/NON-PD"]},
+                  "date": "ADT", "censor": 1, "cnsdtdsc": "LAST ADEQUATE TUMOR ASSESSMENT", "srcdom": "ADRS",
+                  "srcvar": "ADT", "srcseq": "ASEQ"}
+
 DEFAULTS: dict = {
     # ---- reference dates (ADSL)
     "origin": "TRTSDT",                 # start of response assessment, PFS and DoR windows (ADSL date column)
@@ -104,35 +115,19 @@ DEFAULTS: dict = {
     "tte": [
         {"paramcd": "PFS", "param": "Progression-Free Survival, {crit} (days)", "per_criterion": True,
          "start": {"dataset": "ADSL", "date": "{origin}"}, "censoring_rules": True,
-         "events": [
-             {"dataset": "ADRS", "where": {"PARAMCD": "{p}PD", "AVALC": "Y"}, "date": "ADT",
-              "evntdesc": "DISEASE PROGRESSION", "srcdom": "ADRS", "srcvar": "ADT", "srcseq": "ASEQ"},
-             {"dataset": "ADSL", "where": {"DTHDT": {"not": None}}, "date": "DTHDT", "evntdesc": "DEATH",
-              "srcdom": "ADSL", "srcvar": "DTHDT"}],
+         "events": [_PD_EVENT, _DEATH_EVENT],
          "censors": [
-             {"dataset": "ADRS", "where": {"PARAMCD": "{p}OVR", "ANL01FL": "Y",
-                                                     "AVALC": ["CR", "PR", "SD", "NON-CR/NON-PD"]},
-              "date": "ADT", "censor": 1, "cnsdtdsc": "LAST ADEQUATE TUMOR ASSESSMENT", "srcdom": "ADRS",
-              "srcvar": "ADT", "srcseq": "ASEQ"},
+             _LAST_ADEQUATE,
              {"dataset": "ADSL", "date": "{origin}", "censor": 2, "cnsdtdsc": "NO ADEQUATE POST-BASELINE ASSESSMENT",
               "srcdom": "ADSL", "srcvar": "{origin}"}]},
         {"paramcd": "RSD", "param": "Duration of Response, {crit} (days)", "per_criterion": True,
          "start": {"dataset": "ADRS", "where": {"PARAMCD": "{p}CRSP", "AVALC": "Y"}, "date": "ADT"},
          "censoring_rules": True,
-         "events": [
-             {"dataset": "ADRS", "where": {"PARAMCD": "{p}PD", "AVALC": "Y"}, "date": "ADT",
-              "evntdesc": "DISEASE PROGRESSION", "srcdom": "ADRS", "srcvar": "ADT", "srcseq": "ASEQ"},
-             {"dataset": "ADSL", "where": {"DTHDT": {"not": None}}, "date": "DTHDT", "evntdesc": "DEATH",
-              "srcdom": "ADSL", "srcvar": "DTHDT"}],
-         "censors": [
-             {"dataset": "ADRS", "where": {"PARAMCD": "{p}OVR", "ANL01FL": "Y",
-                                                     "AVALC": ["CR", "PR", "SD", "NON-CR/NON-PD"]},
-              "date": "ADT", "censor": 1, "cnsdtdsc": "LAST ADEQUATE TUMOR ASSESSMENT", "srcdom": "ADRS",
-              "srcvar": "ADT", "srcseq": "ASEQ"}]},
+         "events": [_PD_EVENT, _DEATH_EVENT],
+         "censors": [_LAST_ADEQUATE]},
         {"paramcd": "OS", "param": "Overall Survival (days)", "per_criterion": False,
          "start": {"dataset": "ADSL", "date": "{os_origin}"}, "censoring_rules": False,
-         "events": [{"dataset": "ADSL", "where": {"DTHDT": {"not": None}}, "date": "DTHDT", "evntdesc": "DEATH",
-                     "srcdom": "ADSL", "srcvar": "DTHDT"}],
+         "events": [_DEATH_EVENT],
          "censors": [{"dataset": "ADSL", "date": "LSTALVDT", "censor": 1, "cnsdtdsc": "LAST KNOWN ALIVE DATE",
                       "srcdom": "ADSL", "srcvar": "LSTALVDT"}]},
     ],
