@@ -22,7 +22,8 @@ STUDY_FILE = "adam.yaml"
 
 #: Documented defaults (docs/adam.md). Nested values (lists of dicts) are replaced as a whole by a later file.
 
-# Event and censoring sources shared by PFS and duration of response (admiral-style source objects).
+# Event and censoring sources shared by PFS, duration of response and OS (admiral-style source objects).
+# Each use takes its own copy (_fresh), so editing one parameter's sources never changes another's.
 _PD_EVENT = {"dataset": "ADRS", "where": {"PARAMCD": "{p}PD", "AVALC": "Y"}, "date": "ADT",
              "evntdesc": "DISEASE PROGRESSION", "srcdom": "ADRS", "srcvar": "ADT", "srcseq": "ASEQ"}
 _DEATH_EVENT = {"dataset": "ADSL", "where": {"DTHDT": {"not": None}}, "date": "DTHDT", "evntdesc": "DEATH",
@@ -31,6 +32,10 @@ _LAST_ADEQUATE = {"dataset": "ADRS", "where": {"PARAMCD": "{p}OVR", "ANL01FL": "
                                                "AVALC": ["CR", "PR", "SD", "NON-CR/NON-PD"]},
                   "date": "ADT", "censor": 1, "cnsdtdsc": "LAST ADEQUATE TUMOR ASSESSMENT", "srcdom": "ADRS",
                   "srcvar": "ADT", "srcseq": "ASEQ"}
+
+
+def _fresh(*sources: dict) -> list[dict]:
+    return copy.deepcopy(list(sources))
 
 DEFAULTS: dict = {
     # ---- reference dates (ADSL)
@@ -115,19 +120,18 @@ DEFAULTS: dict = {
     "tte": [
         {"paramcd": "PFS", "param": "Progression-Free Survival, {crit} (days)", "per_criterion": True,
          "start": {"dataset": "ADSL", "date": "{origin}"}, "censoring_rules": True,
-         "events": [_PD_EVENT, _DEATH_EVENT],
-         "censors": [
-             _LAST_ADEQUATE,
+         "events": _fresh(_PD_EVENT, _DEATH_EVENT),
+         "censors": _fresh(_LAST_ADEQUATE) + [
              {"dataset": "ADSL", "date": "{origin}", "censor": 2, "cnsdtdsc": "NO ADEQUATE POST-BASELINE ASSESSMENT",
               "srcdom": "ADSL", "srcvar": "{origin}"}]},
         {"paramcd": "RSD", "param": "Duration of Response, {crit} (days)", "per_criterion": True,
          "start": {"dataset": "ADRS", "where": {"PARAMCD": "{p}CRSP", "AVALC": "Y"}, "date": "ADT"},
          "censoring_rules": True,
-         "events": [_PD_EVENT, _DEATH_EVENT],
-         "censors": [_LAST_ADEQUATE]},
+         "events": _fresh(_PD_EVENT, _DEATH_EVENT),
+         "censors": _fresh(_LAST_ADEQUATE)},
         {"paramcd": "OS", "param": "Overall Survival (days)", "per_criterion": False,
          "start": {"dataset": "ADSL", "date": "{os_origin}"}, "censoring_rules": False,
-         "events": [_DEATH_EVENT],
+         "events": _fresh(_DEATH_EVENT),
          "censors": [{"dataset": "ADSL", "date": "LSTALVDT", "censor": 1, "cnsdtdsc": "LAST KNOWN ALIVE DATE",
                       "srcdom": "ADSL", "srcvar": "LSTALVDT"}]},
     ],
