@@ -98,6 +98,12 @@ def _codelists_of(cell: str) -> tuple[str, ...]:
     return tuple(c.strip() for c in cell.split(";") if c.strip() and not c.strip().startswith("?"))
 
 
+@lru_cache(maxsize=None)
+def value_level_codelists() -> dict:
+    """``{dataset: {variable: {"by": test variable, "codelists": {test code: CT short name}}}}`` (specs/value_level.yaml)."""
+    return yaml.safe_load((SPECS_DIR / "value_level.yaml").read_text(encoding="utf-8")) or {}
+
+
 def sdtm_datasets() -> list[str]:
     """Names of all SDTMIG 3.4 datasets in specs/."""
     return sorted(_sdtm_tables()[1]["dataset"].tolist())

@@ -19,7 +19,8 @@ import pandas as pd
 
 from ..errors import CdiscKitError
 from ..io import staged_file
-from ..standards import ADAMIG, SDTMIG, DatasetSpec, adam_dataset, codelist, dataset_spec, sdtm_dataset
+from ..standards import (ADAMIG, SDTMIG, DatasetSpec, adam_dataset, codelist, dataset_spec, sdtm_dataset,
+                         value_level_codelists)
 from .rules import ISO8601_REGEX, RULES, TESTCD_REGEX, standard_of
 
 STANDARDS = {"sdtmig-3.4": SDTMIG, "adamig-1.3": ADAMIG}
@@ -213,16 +214,35 @@ def _terminology(suite: Suite, df: pd.DataFrame, spec: DatasetSpec) -> None:
         cl = _codelist_values(names)
         if cl is None:
             continue
-        values, extensible, cl_name = cl
-        rule = "CT-EXT" if extensible else "CT-NONEXT"
-        msg = f"{v.name} values must be in {'extensible' if extensible else 'non-extensible'} codelist {cl_name}"
-        extra = {}
+        conditions, note = [], ""
         m = re.fullmatch(r"(\w+?)(STRESC|ORRES)", v.name)
         if m and f"{m.group(1)}STRESN" in df.columns:  # only character results without a numeric result
-            extra = {"row_condition": is_null(f"{m.group(1)}STRESN")}
-            msg += f" when {m.group(1)}STRESN is missing"
-        suite.add("expect_column_values_to_be_in_set", rule, v.name, msg, column=v.name, value_set=values, **extra)
-        suite.expectations[-1].meta["codelist"] = cl_name
+            conditions.append(is_null(f"{m.group(1)}STRESN"))
+            note = f" when {m.group(1)}STRESN is missing"
+        level = value_level_codelists().get(suite.dataset[:2] if spec.standard == SDTMIG else suite.dataset, {})
+        by = level.get(v.name, {}).get("by")
+        per_test = level.get(v.name, {}).get("codelists", {}) if by in df.columns else {}
+        for test, name in sorted(per_test.items()):  # value-level codelists (e.g. RS NEWLIND -> NY)
+            vl = _codelist_values((name,))
+            if vl is not None:
+                _add_ct(suite, v.name, vl, conditions + [compare(by, "==", test)], f"{note} and {by} = {test}")
+        others = [compare(by, "!=", test) for test in sorted(per_test)]
+        suffix = f" and {by} not in {', '.join(sorted(per_test))}" if others else ""
+        _add_ct(suite, v.name, cl, conditions + others, note + suffix)
+
+
+def _add_ct(suite: Suite, variable: str, cl: tuple, conditions: list[dict], note: str) -> None:
+    """One in-set expectation for a codelist, restricted to the rows meeting all ``conditions``."""
+    values, extensible, cl_name = cl
+    rule = "CT-EXT" if extensible else "CT-NONEXT"
+    msg = f"{variable} values must be in {'extensible' if extensible else 'non-extensible'} codelist {cl_name}{note}"
+    extra = {}
+    if len(conditions) == 1:
+        extra = {"row_condition": conditions[0]}
+    elif conditions:
+        extra = {"row_condition": {"type": "and", "conditions": conditions}}
+    suite.add("expect_column_values_to_be_in_set", rule, variable, msg, column=variable, value_set=values, **extra)
+    suite.expectations[-1].meta["codelist"] = cl_name
 
 
 def seq_variable(name: str, columns) -> str | None:

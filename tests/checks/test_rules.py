@@ -192,3 +192,16 @@ def test_engines_agree(bundle, study, adam_specs):
         _, _, rule_id, expected = _BY_ID[case]
         got = {(f.dataset, f.variable, tuple(f.rows)) for f in gx.findings if f.rule_id == rule_id}
         assert {(d, v, tuple(r)) for d, v, r in expected} <= got, (case, gx.console_summary())
+
+
+@pytest.mark.parametrize("engine", ["native", pytest.param("gx", marks=pytest.mark.gx)])
+def test_value_level_codelist_for_new_lesion_indicator(study, adam_specs, engine):
+    """specs/value_level.yaml: RSSTRESC of NEWLIND answers Y/N (NY, non-extensible); other RS tests use ONCRSR."""
+    rs = study["RS"]
+    rs.loc[0, ["RSTESTCD", "RSTEST", "RSORRES", "RSSTRESC"]] = ["NEWLIND", "New Lesion Indicator", "N", "N"]
+    rs.loc[2, ["RSTESTCD", "RSTEST", "RSORRES", "RSSTRESC"]] = ["NEWLIND", "New Lesion Indicator", "Maybe", "MAYBE"]
+    rs.loc[1, "RSSTRESC"] = "Y"  # OVRLRESP with a Y/N answer: not an ONCRSR term
+    report = _run(study, adam_specs, engine=engine)
+    found = {(f.rule_id, f.variable): f.rows for f in report.findings if f.dataset == "RS"}
+    assert found[("CT-NONEXT", "RSSTRESC")] == [2]       # NEWLIND outside NY
+    assert found[("CT-EXT", "RSSTRESC")] == [1]          # OVRLRESP outside ONCRSR; row 0 ('N' for NEWLIND) is fine
