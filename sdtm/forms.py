@@ -1,4 +1,4 @@
-"""Reading raw EDC forms (CSV, all text) with the input checks the mapping relies on."""
+"""Reading raw EDC forms (CSV, or SAS datasets: .sas7bdat / .xpt) as text, with the checks the mapping relies on."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -23,10 +23,13 @@ def read_form(study: dict, form: str, raw_dir: Path, *, columns_used: set[str] |
     path = Path(raw_dir) / info["file"]
     if not path.exists():
         raise InputError(f"raw form {form!r} not found", file=str(path))
-    try:
-        df = pd.read_csv(path, dtype="str", keep_default_na=False, na_filter=False, encoding="utf-8")
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise InputError(f"cannot read CSV: {exc}", file=str(path)) from None
+    if path.suffix.lower() in (".sas7bdat", ".xpt"):
+        df = read_sas_form(path)
+    else:
+        try:
+            df = pd.read_csv(path, dtype="str", keep_default_na=False, na_filter=False, encoding="utf-8")
+        except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+            raise InputError(f"cannot read CSV: {exc}", file=str(path)) from None
     df.columns = [c.strip() for c in df.columns]
     cols = study["columns"]
     required = [cols["subject"], cols["record"]] + (info["columns"] or [])
@@ -37,6 +40,32 @@ def read_form(study: dict, form: str, raw_dir: Path, *, columns_used: set[str] |
     check_columns_against_header(study, form, list(df.columns))
     check_value_bytes(df, file=str(path), record=cols["record"], columns=columns_used)
     return df
+
+
+def read_sas_form(path: Path) -> pd.DataFrame:
+    """A SAS dataset export (.sas7bdat or .xpt, via pyreadstat) as the text a CSV export would hold.
+
+    Whole numbers lose their ``.0``, SAS dates become ISO 8601 (``2025-03-07``), missing becomes ``""``.
+    """
+    import pyreadstat
+
+    reader = pyreadstat.read_sas7bdat if path.suffix.lower() == ".sas7bdat" else pyreadstat.read_xport
+    try:
+        df, _ = reader(str(path), dates_as_pandas_datetime=True)
+    except Exception as exc:  # unreadable export: name the file
+        raise InputError(f"cannot read SAS dataset: {exc}", file=str(path)) from None
+    out = {}
+    for col in df.columns:
+        s = df[col]
+        if pd.api.types.is_datetime64_any_dtype(s):
+            text = s.dt.strftime("%Y-%m-%d")
+        elif pd.api.types.is_numeric_dtype(s):
+            whole = s.notna() & (s == s.round())
+            text = s.astype(object).where(~whole, s.where(whole).astype("Int64").astype(str)).astype(str)
+        else:
+            text = s.astype(object).where(s.notna(), "").astype(str)
+        out[col] = text.where(s.notna(), "")
+    return pd.DataFrame(out, index=df.index).astype(object)
 
 
 def check_value_bytes(df: pd.DataFrame, *, file, record: str, columns=None, limit: int = MAX_BYTES):
