@@ -2,7 +2,8 @@
 
 Usage (from the repository root)::
 
-    python specs/regenerate.py ../shared/standards
+    python specs/regenerate.py ../shared/standards            # into specs/
+    python specs/regenerate.py ../shared/standards OUT_DIR    # elsewhere, e.g. to diff a new CT release
 
 The tool and its tests read only what this script writes into specs/ (committed), never the
 source folder, so a new CT release is a rerun of this script followed by a review of the diff.
@@ -39,22 +40,23 @@ def _copy_csv(src: Path, dst: Path) -> int:
     return len(rows) - 1
 
 
-def regenerate(source: Path) -> list[tuple[str, str, int]]:
-    source = source.resolve()
+def regenerate(source: Path, out: Path = HERE) -> list[tuple[str, str, int]]:
+    """Copy the standards tables and CT from ``source`` into ``out`` and write ``out/PROVENANCE.md``."""
+    source, out = Path(source).resolve(), Path(out)
     written: list[tuple[str, str, int]] = []
     for name in SDTM_FILES:
-        n = _copy_csv(source / name, HERE / "sdtmig-3.4" / name.replace("sdtmig_", ""))
+        n = _copy_csv(source / name, out / "sdtmig-3.4" / name.replace("sdtmig_", ""))
         written.append((f"sdtmig-3.4/{name.replace('sdtmig_', '')}", name, n))
     for name in ADAM_FILES:
-        n = _copy_csv(source / name, HERE / "adamig-1.3" / name.replace("adamig_", ""))
+        n = _copy_csv(source / name, out / "adamig-1.3" / name.replace("adamig_", ""))
         written.append((f"adamig-1.3/{name.replace('adamig_', '')}", name, n))
-    ct_out = HERE / "ct"
+    ct_out = out / "ct"
     if ct_out.exists():
         shutil.rmtree(ct_out)
     for src in sorted((source / "ct").glob("*.csv")):
         n = _copy_csv(src, ct_out / src.name)
         written.append((f"ct/{src.name}", f"ct/{src.name}", n))
-    shutil.copyfile(source / "xpt_v5_rules.md", HERE / "xpt_v5_rules.md")
+    shutil.copyfile(source / "xpt_v5_rules.md", out / "xpt_v5_rules.md")
     written.append(("xpt_v5_rules.md", "xpt_v5_rules.md", 0))
 
     lines = [
@@ -82,14 +84,15 @@ def regenerate(source: Path) -> list[tuple[str, str, int]]:
         "| file | source file | rows | sha256 of source |",
         "|---|---|---|---|",
     ]
-    for out, src, n in written:
-        lines.append(f"| {out} | {src} | {n} | {_sha256(source / src)[:16]} |")
-    (HERE / "PROVENANCE.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for name, src, n in written:
+        lines.append(f"| {name} | {src} | {n} | {_sha256(source / src)[:16]} |")
+    (out / "PROVENANCE.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return written
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
+    if len(sys.argv) not in (2, 3):
         sys.exit(__doc__)
-    for out, _, n in regenerate(Path(sys.argv[1])):
-        print(f"{out}: {n} rows")
+    target = Path(sys.argv[2]) if len(sys.argv) == 3 else Path(__file__).resolve().parent
+    for name, _, n in regenerate(Path(sys.argv[1]), target):
+        print(f"{name}: {n} rows")
