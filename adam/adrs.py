@@ -265,15 +265,16 @@ def derive_param_timepoint(dataset: pd.DataFrame, subjects: pd.DataFrame, day: i
 
 
 def derive_param_mdis(subjects: pd.DataFrame, tu: pd.DataFrame | None, tr: pd.DataFrame | None,
-                      lesion_testcd: str | None) -> pd.DataFrame:
+                      lesion_testcd: str | list[str] | None) -> pd.DataFrame:
     """MDIS: Y when the criterion's lesion measurement (TR ``lesion_testcd`` > 0) exists on/before ORIGIN, else when
     TU has a TARGET lesion on/before ORIGIN (TR without that test); N otherwise."""
     out = subjects[["USUBJID", "ORIGIN"]].copy()
     yes = pd.Series(False, index=out.index)
     used_tr = False
-    if tr is not None and not tr.empty and lesion_testcd and "TRTESTCD" in tr and (upper(tr["TRTESTCD"]) == lesion_testcd).any():
+    tests = [lesion_testcd] if isinstance(lesion_testcd, str) else list(lesion_testcd or [])
+    if tr is not None and not tr.empty and tests and "TRTESTCD" in tr and upper(tr["TRTESTCD"]).isin(tests).any():
         used_tr = True
-        t = tr[upper(tr["TRTESTCD"]) == lesion_testcd]
+        t = tr[upper(tr["TRTESTCD"]).isin(tests)]
         v = pd.DataFrame({"USUBJID": t["USUBJID"].values, "d": dtc_to_dt(col(t, "TRDTC")).values,
                           "x": pd.to_numeric(col(t, "TRSTRESN"), errors="coerce").values})
         v = v.merge(out, on="USUBJID")

@@ -32,9 +32,33 @@ def derive_var_base(dataset: pd.DataFrame, by: list[str] | None = None) -> pd.Da
     return out
 
 
+def derive_lesion_sums(dataset: pd.DataFrame, lesion_tests: list[str]) -> pd.DataFrame:
+    """Per subject and date, the sum over lesions (LNKID) of the first measurement available in ``lesion_tests``.
+
+    For mRECIST (``["VDIAM", "DIAMETER"]``) a liver lesion counts with its viable diameter and any other target
+    lesion with its longest diameter.
+
+    >>> d = pd.DataFrame({"USUBJID": ["1"] * 3, "ADT": pd.to_datetime(["2025-01-01"] * 3), "LNKID": ["T01", "T01", "T02"],
+    ...                   "TESTCD": ["DIAMETER", "VDIAM", "DIAMETER"], "AVAL": [50.0, 30.0, 20.0]})
+    >>> derive_lesion_sums(d, ["VDIAM", "DIAMETER"])["AVAL"].tolist()
+    [50.0]
+    """
+    rank = {t: i for i, t in enumerate(lesion_tests)}
+    les = dataset[dataset["TESTCD"].isin(list(rank)) & dataset["AVAL"].notna() & dataset["ADT"].notna()]
+    les = les.assign(_rank=les["TESTCD"].map(rank)).sort_values(["USUBJID", "ADT", "LNKID", "_rank"], kind="stable")
+    les = les.drop_duplicates(["USUBJID", "ADT", "LNKID"], keep="first")
+    return les.groupby(["USUBJID", "ADT"], as_index=False)["AVAL"].sum().assign(SRCSEQ=np.nan)
+
+
+def lesion_tests_of(crit: dict) -> list[str]:
+    """The criterion's per-lesion measurement tests in order of preference (``tr_lesion_testcd``: text or list)."""
+    tests = crit.get("tr_lesion_testcd") or []
+    return [tests] if isinstance(tests, str) else list(tests)
+
+
 def derive_adtr(sdtm: dict[str, pd.DataFrame], adsl: pd.DataFrame, params: dict,
                 warn: Callable[[str], None]) -> pd.DataFrame:
-    """ADTR from TR sums (TRTESTCD = criterion's tr_sum_testcd), else the per-date sum of its lesion test."""
+    """ADTR from TR sums (TRTESTCD = criterion's tr_sum_testcd); dates without one use the sum of the lesion tests."""
     tr = sdtm.get("TR")
     if tr is None or tr.empty:
         warn("ADTR: no TR; ADTR is empty")
@@ -43,17 +67,21 @@ def derive_adtr(sdtm: dict[str, pd.DataFrame], adsl: pd.DataFrame, params: dict,
     testcd = upper(col(tr, "TRTESTCD"))
     value = pd.to_numeric(col(tr, "TRSTRESN"), errors="coerce").fillna(pd.to_numeric(col(tr, "TRORRES"), errors="coerce"))
     base = pd.DataFrame({"USUBJID": tr["USUBJID"].values, "ADT": dtc_to_dt(col(tr, "TRDTC")).values, "AVAL": value.values,
-                         "SRCSEQ": pd.to_numeric(col(tr, "TRSEQ"), errors="coerce").values})
+                         "SRCSEQ": pd.to_numeric(col(tr, "TRSEQ"), errors="coerce").values,
+                         "TESTCD": testcd.values, "LNKID": col(tr, "TRLNKID").values})
     parts = []
     for crit in params["criteria"]:
-        sumcd, lescd = crit.get("tr_sum_testcd"), crit.get("tr_lesion_testcd")
-        rows = base[(testcd == sumcd).values] if sumcd else base.iloc[0:0]
-        if rows.empty and lescd and (testcd == lescd).any():
-            les = base[(testcd == lescd).values]
-            rows = les.groupby(["USUBJID", "ADT"], as_index=False)["AVAL"].sum(min_count=1).assign(SRCSEQ=np.nan)
+        sumcd = crit.get("tr_sum_testcd")
+        sums = base[(testcd == sumcd).values] if sumcd else base.iloc[0:0]
+        sums = sums.dropna(subset=["ADT", "AVAL"]).drop_duplicates(["USUBJID", "ADT"])
+        # dates without a recorded sum (e.g. baseline) take the sum of the lesion measurements
+        lesions = derive_lesion_sums(base, lesion_tests_of(crit))
+        lesions = lesions.merge(sums[["USUBJID", "ADT"]], how="left", indicator=True)
+        lesions = lesions[lesions["_merge"] == "left_only"].drop(columns="_merge")
+        rows = pd.concat([sums[["USUBJID", "ADT", "AVAL", "SRCSEQ"]], lesions], ignore_index=True)
         if rows.empty:
             continue
-        rows = rows.dropna(subset=["ADT"]).drop_duplicates(["USUBJID", "ADT"])
+        rows = rows.sort_values(["USUBJID", "ADT"], kind="stable").reset_index(drop=True)
         rows = rows.merge(adsl[["USUBJID", origin]].rename(columns={origin: "ORIGIN"}), on="USUBJID")
         rows = derive_var_base(rows)
         rows = derive_vars_avisit(rows, params["timepoints"])

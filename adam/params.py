@@ -73,7 +73,7 @@ DEFAULTS: dict = {
          "adtr_paramcd": "SUMDIAM", "adtr_param": "Sum of Diameters of Target Lesions (mm)"},
         {"rscat": "MRECIST LENCIONI LIVER CANCER 2010", "prefix": "M", "label": "mRECIST",
          "aliases": ["MRECIST", "MODIFIED RECIST"],
-         "tr_sum_testcd": "SUMVDIAM", "tr_lesion_testcd": "VDIAM",
+         "tr_sum_testcd": "SUMVDIAM", "tr_lesion_testcd": ["VDIAM", "DIAMETER"],
          "adtr_paramcd": "MSUMDIAM", "adtr_param": "Sum of Viable Tumour Diameters, mRECIST (mm)"},
     ],
     "rs_where": None,                   # extra filter on RS (e.g. {RSEVAL: INVESTIGATOR})
