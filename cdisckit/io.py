@@ -33,11 +33,7 @@ def read_dataset(path: Path) -> pd.DataFrame:
             df.attrs["label"] = meta.file_label or ""
             df.attrs["column_labels"] = dict(zip(meta.column_names, meta.column_labels))
         elif suffix == ".csv":
-            df = pd.read_csv(path, dtype=str, keep_default_na=False)
-            for col in df.columns:
-                num = pd.to_numeric(df[col].where(df[col] != ""), errors="coerce")
-                if num.notna().sum() == (df[col] != "").sum() and (df[col] != "").any() and not col.endswith("DTC"):
-                    df[col] = num
+            df = _typed_csv(pd.read_csv(path, dtype=str, keep_default_na=False), path.stem.upper())
         elif suffix == ".parquet":
             df = pd.read_parquet(path)
         elif suffix == ".json":
@@ -51,6 +47,30 @@ def read_dataset(path: Path) -> pd.DataFrame:
     except Exception as exc:  # unreadable file: say which one
         raise InputError(f"cannot read dataset: {exc}", file=path) from exc
     return normalise_missing(df)
+
+
+def _typed_csv(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Types for a CSV dataset: the spec's Num variables numeric (``*DT``/``*DTM`` as dates), Char ones text;
+    variables the spec does not know are numeric when every value is a number."""
+    from .errors import CdiscKitError
+    from .standards import dataset_spec
+
+    try:
+        spec = dataset_spec(name)
+    except CdiscKitError:
+        spec = None
+    for col in df.columns:
+        v = spec.variable(col) if spec is not None else None
+        text = df[col].where(df[col] != "")
+        if v is not None and v.type == "Char" or col.endswith("DTC"):
+            continue
+        if v is not None and (col.endswith("DT") or col.endswith("DTM")):
+            df[col] = pd.to_datetime(text, errors="coerce").astype("datetime64[ns]")
+            continue
+        num = pd.to_numeric(text, errors="coerce")
+        if v is not None or (num.notna().sum() == text.notna().sum() and text.notna().any()):
+            df[col] = num
+    return df
 
 
 def normalise_missing(df: pd.DataFrame) -> pd.DataFrame:

@@ -231,3 +231,23 @@ def test_bad_params_key_names_file_line_and_key(tmp_path, bundled_run):
     assert result.exit_code == 2
     assert "params.yaml" in result.output and "line 2" in result.output and "confirmation_dayz" in result.output
     assert not (tmp_path / "o" / "adam").exists()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_adam_from_csv_or_parquet_sdtm(bundled_run, tmp_path, fmt):
+    """Someone else's SDTM as CSV or Parquet gives the same ADaM as the XPT files."""
+    from cdisckit.io import read_dataset, read_folder
+
+    out, _ = bundled_run
+    folder = tmp_path / fmt
+    folder.mkdir()
+    for name, df in read_folder(out / "sdtm").items():
+        target = folder / f"{name.lower()}.{fmt}"
+        df.to_csv(target, index=False) if fmt == "csv" else df.to_parquet(target, index=False)
+    result = CliRunner().invoke(main, ["-q", "adam", "--sdtm", str(folder), "--study", str(STUDY),
+                                       "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    for name in ["adsl", "adrs", "adtte", "adae"]:
+        a = read_dataset(out / "adam" / f"{name}.xpt")
+        b = read_dataset(tmp_path / "o" / "adam" / f"{name}.xpt")
+        pd.testing.assert_frame_equal(a, b, check_dtype=False)
