@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import Callable
 
-import numpy as np
 import pandas as pd
 
 from cdisckit.errors import InputError

@@ -10,7 +10,7 @@ from cdisckit.adam import TTESource, derive_adam, derive_param_tte, load_params
 from cdisckit.adam.adrs import derive_confirmation
 from cdisckit.errors import InputError, SpecError
 from cdisckit.standards import adam_dataset
-from sdtm_factory import STUDY_PARAMS, make_sdtm, subject
+from sdtm_factory import make_sdtm, subject
 
 STUDY = Path(__file__).resolve().parents[2] / "mappings" / "c-car031"
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import base64
-import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser

@@ -1,7 +1,6 @@
 """Raw forms exported as SAS datasets map exactly like the CSV export."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pandas as pd
 import pyreadstat
