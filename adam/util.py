@@ -74,20 +74,14 @@ def impute_dtc_dt(dtc: pd.Series, highest_imputation: str = "n", date_imputation
     lo = _ymd(y, m_lo, d.fillna(1))
     first_of_hi = _ymd(y, m_hi, pd.Series(1.0, index=p.index))
     hi = _ymd(y, m_hi, d.fillna(first_of_hi.dt.days_in_month.astype(float)))
-    if date_imputation == "first":
-        res = lo
-        if min_dates is not None:
-            md = pd.Series(min_dates, index=p.index).astype("datetime64[ns]")
-            inside = (need > 0) & md.notna() & (lo <= md) & (md <= hi)
-            res = res.where(~inside, md)
-    elif date_imputation == "last":
-        res = hi
-        if max_dates is not None:
-            md = pd.Series(max_dates, index=p.index).astype("datetime64[ns]")
-            inside = (need > 0) & md.notna() & (lo <= md) & (md <= hi)
-            res = res.where(~inside, md)
-    else:
+    if date_imputation not in ("first", "last"):
         raise ValueError(f"date_imputation must be first or last, not {date_imputation!r}")
+    # first: earliest date of the period, or min_dates when it falls inside; last: latest, or max_dates
+    res, bound = (lo, min_dates) if date_imputation == "first" else (hi, max_dates)
+    if bound is not None:
+        md = pd.Series(bound, index=p.index).astype("datetime64[ns]")
+        inside = (need > 0) & md.notna() & (lo <= md) & (md <= hi)
+        res = res.where(~inside, md)
     res = res.where(allowed)
     flag = pd.Series(np.select([need == 3, need == 2, need == 1], ["Y", "M", "D"], None), index=p.index, dtype=object)
     flag = flag.where(allowed & (need > 0), None)

@@ -52,7 +52,6 @@ def read_dataset(path: Path) -> pd.DataFrame:
 def _typed_csv(df: pd.DataFrame, name: str) -> pd.DataFrame:
     """Types for a CSV dataset: the spec's Num variables numeric (``*DT``/``*DTM`` as dates), Char ones text;
     variables the spec does not know are numeric when every value is a number."""
-    from .errors import CdiscKitError
     from .standards import dataset_spec
 
     try:

@@ -241,6 +241,17 @@ def codelist(short_name: str) -> Codelist:
                     frozenset(t["submission_value"]), dict(zip(t["submission_value"], t["nci_preferred_term"])))
 
 
+def available_codelists(names) -> list[Codelist]:
+    """The codelists among ``names`` that specs/ct holds (others, e.g. MedDRA or unpublished ones, are skipped)."""
+    found = []
+    for n in names:
+        try:
+            found.append(codelist(n))
+        except CdiscKitError:
+            continue
+    return found
+
+
 def codelist_names() -> list[str]:
     names = [p.stem.removeprefix("ADAM_") for p in (SPECS_DIR / "ct").glob("*.csv") if not p.stem.startswith("_")]
     return sorted(set(n if n != "ISO3166_COUNTRY" else "COUNTRY" for n in names))

@@ -19,8 +19,8 @@ import pandas as pd
 
 from ..errors import CdiscKitError
 from ..io import staged_file
-from ..standards import (ADAMIG, SDTMIG, DatasetSpec, adam_dataset, codelist, dataset_spec, sdtm_dataset,
-                         value_level_codelists)
+from ..standards import (ADAMIG, SDTMIG, DatasetSpec, adam_dataset, dataset_spec, sdtm_dataset,
+                         available_codelists, value_level_codelists)
 from .rules import ISO8601_REGEX, RULES, TESTCD_REGEX, standard_of
 
 STANDARDS = {"sdtmig-3.4": SDTMIG, "adamig-1.3": ADAMIG}
@@ -188,12 +188,7 @@ def _types(suite: Suite, df: pd.DataFrame, spec: DatasetSpec) -> None:
 
 def _codelist_values(names: tuple[str, ...]) -> tuple[list[str], bool, str] | None:
     """Union of the values of the codelists (those present in specs/ct), extensibility and a display name."""
-    found = []
-    for n in names:
-        try:
-            found.append(codelist(n))
-        except CdiscKitError:
-            continue
+    found = available_codelists(names)
     if not found:
         return None
     values = sorted(set().union(*(c.values for c in found)))

@@ -32,7 +32,7 @@ from lxml import etree
 from .. import __version__
 from ..errors import CdiscKitError, SpecError
 from ..io import staged_file
-from ..standards import (ADAMIG, CT_VERSION, SDTMIG, SPECS_DIR, DatasetSpec, VariableSpec, adam_dataset,
+from ..standards import (ADAMIG, available_codelists, CT_VERSION, SDTMIG, SPECS_DIR, DatasetSpec, VariableSpec, adam_dataset,
                          adam_variable, codelist, sdtm_dataset)
 from .datasetjson import char_length, default_timestamp, is_datetime_column, iso_timestamp, numeric_kind
 
@@ -332,12 +332,7 @@ def _no_method(ds: str, var: str, label: str) -> str:
 
 def _choose_codelist(names: tuple[str, ...], values: list[str]) -> str | None:
     """The first CT codelist covering all values, else the first extensible one whose other values are text."""
-    loaded = []
-    for n in names:
-        try:
-            loaded.append(codelist(n))
-        except CdiscKitError:
-            continue
+    loaded = available_codelists(names)
     if not values:
         return None
     for cl in loaded:
