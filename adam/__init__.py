@@ -9,28 +9,55 @@ named for what it derives (``derive_best_overall_response``, ``derive_param_tte`
 >>> sorted(out), len(out["ADSL"])
 (['ADAE', 'ADRS', 'ADSL', 'ADTR', 'ADTTE'], 1)
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import pandas as pd
 
 from cdisckit.errors import InputError
 
 from .adae import derive_adae, derive_var_extreme_flag, derive_var_trtemfl, derive_vars_aesi
-from .adrs import (derive_best_overall_response, derive_confirmation, derive_confirmed_best_overall_response,
-                   derive_param_ovr, derive_param_timepoint, derive_adrs)
+from .adrs import (
+    derive_adrs,
+    derive_best_overall_response,
+    derive_confirmation,
+    derive_confirmed_best_overall_response,
+    derive_param_ovr,
+    derive_param_timepoint,
+)
 from .adsl import derive_adsl
 from .adtr import derive_adtr, derive_var_base
 from .adtte import TTESource, apply_censoring_rules, derive_adtte, derive_param_tte, new_therapy_dates
 from .params import DEFAULTS, load_params, validate_params
 from .util import derive_vars_dt, derive_vars_dy, order_columns, warner
 
-__all__ = ["load_params", "derive_adam", "DEFAULTS", "validate_params", "derive_adsl", "derive_adae", "derive_adrs",
-           "derive_adtte", "derive_adtr", "derive_vars_dt", "derive_vars_dy", "derive_var_trtemfl", "derive_vars_aesi",
-           "derive_var_extreme_flag", "derive_param_ovr", "derive_best_overall_response", "derive_confirmation",
-           "derive_confirmed_best_overall_response", "derive_param_timepoint", "derive_param_tte", "TTESource",
-           "apply_censoring_rules", "derive_var_base"]
+__all__ = [
+    "load_params",
+    "derive_adam",
+    "DEFAULTS",
+    "validate_params",
+    "derive_adsl",
+    "derive_adae",
+    "derive_adrs",
+    "derive_adtte",
+    "derive_adtr",
+    "derive_vars_dt",
+    "derive_vars_dy",
+    "derive_var_trtemfl",
+    "derive_vars_aesi",
+    "derive_var_extreme_flag",
+    "derive_param_ovr",
+    "derive_best_overall_response",
+    "derive_confirmation",
+    "derive_confirmed_best_overall_response",
+    "derive_param_timepoint",
+    "derive_param_tte",
+    "TTESource",
+    "apply_censoring_rules",
+    "derive_var_base",
+]
 
 
 def _with_aseq(dataset: pd.DataFrame) -> pd.DataFrame:
@@ -40,7 +67,9 @@ def _with_aseq(dataset: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def derive_adam(sdtm: dict[str, pd.DataFrame], params: dict, warn: Callable[[str], None] | None = None) -> dict[str, pd.DataFrame]:
+def derive_adam(
+    sdtm: dict[str, pd.DataFrame], params: dict, warn: Callable[[str], None] | None = None
+) -> dict[str, pd.DataFrame]:
     """ADSL, ADAE, ADRS, ADTTE, ADTR from SDTM datasets keyed by upper-case name (DM required).
 
     Columns follow specs/adam/<NAME>.yaml, rows are sorted by the dataset keys. Missing optional inputs
@@ -59,14 +88,25 @@ def derive_adam(sdtm: dict[str, pd.DataFrame], params: dict, warn: Callable[[str
     sdtm = {k: v for k, v in sdtm.items() if k == "DM" or v.empty or "USUBJID" in v}
     adsl = derive_adsl(sdtm, params, warn)
     adsl = adsl.drop_duplicates("USUBJID")
-    new_therapy = new_therapy_dates(sdtm, params.get("new_therapy"), warn) if params.get("new_therapy") else pd.Series(dtype="datetime64[ns]")
+    new_therapy = (
+        new_therapy_dates(sdtm, params.get("new_therapy"), warn)
+        if params.get("new_therapy")
+        else pd.Series(dtype="datetime64[ns]")
+    )
     adae = derive_adae(sdtm, adsl, params, warn)
     adrs, _ = derive_adrs(sdtm, adsl, params, new_therapy, warn)
     out = {"ADSL": order_columns(adsl, "ADSL")}
     out["ADAE"] = order_columns(adae, "ADAE")
     out["ADRS"] = _with_aseq(order_columns(adrs, "ADRS"))
-    adtte = derive_adtte(out["ADSL"].merge(adsl[["USUBJID"] + [c for c in adsl.columns if c not in out["ADSL"]]],
-                                           on="USUBJID", how="left"), out["ADRS"], params, new_therapy, warn)
+    adtte = derive_adtte(
+        out["ADSL"].merge(
+            adsl[["USUBJID"] + [c for c in adsl.columns if c not in out["ADSL"]]], on="USUBJID", how="left"
+        ),
+        out["ADRS"],
+        params,
+        new_therapy,
+        warn,
+    )
     out["ADTTE"] = _with_aseq(order_columns(adtte, "ADTTE"))
     out["ADTR"] = _with_aseq(order_columns(derive_adtr(sdtm, adsl, params, warn), "ADTR"))
     return out

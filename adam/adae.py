@@ -7,14 +7,15 @@ first-occurrence flags.
 >>> derive_var_trtemfl(ae, start_date="ASTDT", trt_start_date="PRETSDT", ref_date="TRTSDT", window_days=365)["TRTEMFL"].tolist()
 ['Y']
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
-from .util import col, derive_vars_dt, derive_vars_dy, upper, lookup
+from .util import col, derive_vars_dt, derive_vars_dy, lookup, upper
 
 ADSL_VARS = ["SUBJID", "SITEID", "TRT01A", "TRT01AN", "SAFFL", "PRETSDT", "TRTSDT", "TRTEDT", "DTHDT"]
 
@@ -25,7 +26,7 @@ def merge_supp(dataset: pd.DataFrame, supp: pd.DataFrame | None, idvar: str = "A
     if supp is None or supp.empty or not {"QNAM", "QVAL", "USUBJID"} <= set(supp.columns):
         return out
     s = supp.copy()
-    if "IDVAR" in s:   # IDVARVAL is text in SDTM ("1"); records keyed by another IDVAR than ``idvar`` are not merged
+    if "IDVAR" in s:  # IDVARVAL is text in SDTM ("1"); records keyed by another IDVAR than ``idvar`` are not merged
         s = s[upper(s["IDVAR"]).isna() | (upper(s["IDVAR"]) == idvar)]
     ids = s["IDVARVAL"] if "IDVARVAL" in s else pd.Series(None, index=s.index)
     s["_ID"] = pd.to_numeric(ids, errors="coerce")
@@ -42,17 +43,29 @@ def merge_supp(dataset: pd.DataFrame, supp: pd.DataFrame | None, idvar: str = "A
 def derive_ae_dates(dataset: pd.DataFrame, min_date: str | None) -> pd.DataFrame:
     """ASTDT/ASTDTF (first of the missing period; the ``min_date`` column when the period contains it) and
     AENDT/AENDTF (last of the period, the death date when the period contains it; never after death)."""
-    out = derive_vars_dt(dataset, "AST", "AESTDTC", highest_imputation="M", date_imputation="first",
-                         min_dates=min_date if min_date in dataset else None)
+    out = derive_vars_dt(
+        dataset,
+        "AST",
+        "AESTDTC",
+        highest_imputation="M",
+        date_imputation="first",
+        min_dates=min_date if min_date in dataset else None,
+    )
     out = derive_vars_dt(out, "AEN", "AEENDTC", highest_imputation="M", date_imputation="last", max_dates="DTHDT")
     late = out["AENDT"].notna() & out["DTHDT"].notna() & (out["AENDT"] > out["DTHDT"]) & out["AENDTF"].notna()
     out.loc[late, "AENDT"] = out.loc[late, "DTHDT"]
     return out
 
 
-def derive_var_trtemfl(dataset: pd.DataFrame, start_date: str = "ASTDT", end_date: str | None = "AENDT",
-                       trt_start_date: str = "PRETSDT", ref_date: str = "TRTSDT", window_days: int = 365,
-                       missing_start_is_teae: bool = True) -> pd.DataFrame:
+def derive_var_trtemfl(
+    dataset: pd.DataFrame,
+    start_date: str = "ASTDT",
+    end_date: str | None = "AENDT",
+    trt_start_date: str = "PRETSDT",
+    ref_date: str = "TRTSDT",
+    window_days: int = 365,
+    missing_start_is_teae: bool = True,
+) -> pd.DataFrame:
     """TRTEMFL = Y when onset is on or after ``trt_start_date`` and on or before ``ref_date`` + ``window_days``.
 
     Unknown onset counts (when ``missing_start_is_teae``) if the end is unknown or not before the window start.
@@ -86,7 +99,9 @@ def derive_vars_aesi(dataset: pd.DataFrame, aesi: list[dict]) -> pd.DataFrame:
 
 
 def _grade_num(s: pd.Series) -> pd.Series:
-    return pd.to_numeric(pd.Series(s, dtype=object).astype("str").str.extract(r"(\d+)")[0], errors="coerce").astype(float)
+    return pd.to_numeric(pd.Series(s, dtype=object).astype("str").str.extract(r"(\d+)")[0], errors="coerce").astype(
+        float
+    )
 
 
 def derive_vars_grades(dataset: pd.DataFrame) -> pd.DataFrame:
@@ -108,8 +123,14 @@ def derive_vars_rel(dataset: pd.DataFrame, relationship_qnams: dict[str, str]) -
     return out
 
 
-def derive_var_extreme_flag(dataset: pd.DataFrame, by: list[str], order: list[str], new: str,
-                            where: pd.Series | None = None, mode: str = "first") -> pd.DataFrame:
+def derive_var_extreme_flag(
+    dataset: pd.DataFrame,
+    by: list[str],
+    order: list[str],
+    new: str,
+    where: pd.Series | None = None,
+    mode: str = "first",
+) -> pd.DataFrame:
     """``new`` = Y on the first (or last) record per ``by`` after sorting by ``order``, among rows in ``where``.
 
     >>> import pandas as pd
@@ -125,8 +146,9 @@ def derive_var_extreme_flag(dataset: pd.DataFrame, by: list[str], order: list[st
     return out
 
 
-def derive_adae(sdtm: dict[str, pd.DataFrame], adsl: pd.DataFrame, params: dict,
-                warn: Callable[[str], None]) -> pd.DataFrame:
+def derive_adae(
+    sdtm: dict[str, pd.DataFrame], adsl: pd.DataFrame, params: dict, warn: Callable[[str], None]
+) -> pd.DataFrame:
     """ADAE from AE + SUPPAE + ADSL."""
     ae = sdtm.get("AE")
     if ae is None or ae.empty:
@@ -147,17 +169,27 @@ def derive_adae(sdtm: dict[str, pd.DataFrame], adsl: pd.DataFrame, params: dict,
     for c in (params["teae_window_start"], params["teae_window_ref"]):
         if c not in out:
             out[c] = lookup(out["USUBJID"], adsl.set_index("USUBJID")[c]) if c in adsl else pd.NaT
-    out = derive_var_trtemfl(out, "ASTDT", "AENDT", params["teae_window_start"], params["teae_window_ref"],
-                             params["teae_window_days"], params["ae_missing_start_is_teae"])
+    out = derive_var_trtemfl(
+        out,
+        "ASTDT",
+        "AENDT",
+        params["teae_window_start"],
+        params["teae_window_ref"],
+        params["teae_window_days"],
+        params["ae_missing_start_is_teae"],
+    )
     out = derive_vars_aesi(out, params["aesi"])
     out = derive_vars_grades(out)
     out = derive_vars_rel(out, params["relationship_qnams"])
     teae = out["TRTEMFL"] == "Y"
     order = ["ASTDT", "AESEQ"] if "AESEQ" in out else ["ASTDT"]
     out = derive_var_extreme_flag(out, ["USUBJID"], order, "AOCCFL", where=teae)
-    out = derive_var_extreme_flag(out, ["USUBJID", "AEBODSYS"], order, "AOCCSFL", where=teae & col(out, "AEBODSYS").notna())
-    out = derive_var_extreme_flag(out, ["USUBJID", "AEBODSYS", "AEDECOD"], order, "AOCCPFL",
-                                  where=teae & col(out, "AEDECOD").notna())
+    out = derive_var_extreme_flag(
+        out, ["USUBJID", "AEBODSYS"], order, "AOCCSFL", where=teae & col(out, "AEBODSYS").notna()
+    )
+    out = derive_var_extreme_flag(
+        out, ["USUBJID", "AEBODSYS", "AEDECOD"], order, "AOCCPFL", where=teae & col(out, "AEDECOD").notna()
+    )
     out["SRCDOM"] = "AE"
     out["SRCSEQ"] = col(out, "AESEQ")
     return out

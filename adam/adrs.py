@@ -9,25 +9,36 @@ Y/N parameters have AVAL 1/0.
 >>> derive_confirmed_best_overall_response(ovr, confirmation_days=28, min_sd_days=42)[["USUBJID", "AVALC"]].values.tolist()
 [['1', 'PR']]
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
 from cdisckit.errors import SpecError
 
-from .util import col, dtc_to_dt, study_day, upper, lookup
+from .util import col, dtc_to_dt, lookup, study_day, upper
 
 AVAL_RESP = {"CR": 1.0, "PR": 2.0, "SD": 3.0, "NON-CR/NON-PD": 4.0, "PD": 5.0, "NE": 6.0, "MISSING": 7.0}
 #: best-first order used by BOR (NE ranks after PD: an evaluable PD beats an inevaluable record)
 BEST_RANK = {"CR": 1, "PR": 2, "SD": 3, "NON-CR/NON-PD": 4, "PD": 5, "NE": 6, "MISSING": 7}
 #: worst-first order for several responses on one date
 WORST_RANK = {"PD": 1, "NE": 2, "NON-CR/NON-PD": 3, "SD": 4, "PR": 5, "CR": 6}
-_SYNONYMS = {"NON-CR/ NON-PD": "NON-CR/NON-PD", "NON-CR /NON-PD": "NON-CR/NON-PD", "NON-CR / NON-PD": "NON-CR/NON-PD",
-             "NONCR/NONPD": "NON-CR/NON-PD", "NOT EVALUABLE": "NE", "NOT EVALUATED": "NE", "COMPLETE RESPONSE": "CR",
-             "PARTIAL RESPONSE": "PR", "STABLE DISEASE": "SD", "PROGRESSIVE DISEASE": "PD", "UNK": "NE"}
+_SYNONYMS = {
+    "NON-CR/ NON-PD": "NON-CR/NON-PD",
+    "NON-CR /NON-PD": "NON-CR/NON-PD",
+    "NON-CR / NON-PD": "NON-CR/NON-PD",
+    "NONCR/NONPD": "NON-CR/NON-PD",
+    "NOT EVALUABLE": "NE",
+    "NOT EVALUATED": "NE",
+    "COMPLETE RESPONSE": "CR",
+    "PARTIAL RESPONSE": "PR",
+    "STABLE DISEASE": "SD",
+    "PROGRESSIVE DISEASE": "PD",
+    "UNK": "NE",
+}
 
 
 def normalise_response(s: pd.Series) -> pd.Series:
@@ -46,22 +57,34 @@ def _yn(flag: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 # ----------------------------------------------------------------------------------------------- OVR
-def derive_param_ovr(rs: pd.DataFrame, adsl: pd.DataFrame, origin: str, new_therapy: pd.Series | None = None,
-                     after_origin: bool = True, worst_per_date: bool = True, up_to_first_pd: bool = True,
-                     before_new_therapy: bool = False) -> pd.DataFrame:
+def derive_param_ovr(
+    rs: pd.DataFrame,
+    adsl: pd.DataFrame,
+    origin: str,
+    new_therapy: pd.Series | None = None,
+    after_origin: bool = True,
+    worst_per_date: bool = True,
+    up_to_first_pd: bool = True,
+    before_new_therapy: bool = False,
+) -> pd.DataFrame:
     """OVR records from RS overall responses (one criterion) with ANL01FL on the assessments that count.
 
     Counted: complete dates, ADT > origin (``after_origin``), the worst response per date (``worst_per_date``),
     up to and including the first PD (``up_to_first_pd``), before new anticancer therapy (``before_new_therapy``).
     Adds ORIGIN (the subject's origin date) for later derivations.
     """
-    out = pd.DataFrame({
-        "STUDYID": col(rs, "STUDYID").values, "USUBJID": rs["USUBJID"].values,
-        "AVALC": normalise_response(col(rs, "RSSTRESC").fillna(col(rs, "RSORRES"))).where(
-            lambda r: r.isin(list(AVAL_RESP)), "NE").values,
-        "ADT": dtc_to_dt(col(rs, "RSDTC")).values, "SRCSEQ": pd.to_numeric(col(rs, "RSSEQ"), errors="coerce").values,
-        "VISIT": col(rs, "VISIT").values,
-    })
+    out = pd.DataFrame(
+        {
+            "STUDYID": col(rs, "STUDYID").values,
+            "USUBJID": rs["USUBJID"].values,
+            "AVALC": normalise_response(col(rs, "RSSTRESC").fillna(col(rs, "RSORRES")))
+            .where(lambda r: r.isin(list(AVAL_RESP)), "NE")
+            .values,
+            "ADT": dtc_to_dt(col(rs, "RSDTC")).values,
+            "SRCSEQ": pd.to_numeric(col(rs, "RSSEQ"), errors="coerce").values,
+            "VISIT": col(rs, "VISIT").values,
+        }
+    )
     out["AVAL"] = out["AVALC"].map(AVAL_RESP)
     out["SRCDOM"] = "RS"
     out["SRCVAR"] = "RSSTRESC"
@@ -121,8 +144,9 @@ def _sd_ok(dataset: pd.DataFrame, min_sd_days: int) -> pd.Series:
     return (dataset["ADT"] - dataset["ORIGIN"]).dt.days >= min_sd_days
 
 
-def derive_best_overall_response(dataset: pd.DataFrame, min_sd_days: int = 42, missing_as_ne: bool = False,
-                                 subjects: pd.DataFrame | None = None) -> pd.DataFrame:
+def derive_best_overall_response(
+    dataset: pd.DataFrame, min_sd_days: int = 42, missing_as_ne: bool = False, subjects: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """BOR (unconfirmed) per subject from OVR records with ANL01FL = Y.
 
     Best of CR > PR > SD > NON-CR/NON-PD > PD > NE; SD and NON-CR/NON-PD count only when ADT - ORIGIN >=
@@ -142,8 +166,13 @@ def derive_best_overall_response(dataset: pd.DataFrame, min_sd_days: int = 42, m
     return _select_best(anl, "_CAT", subjects, "NE" if missing_as_ne else "MISSING")
 
 
-def derive_confirmation(dataset: pd.DataFrame, confirmation_days: int = 28, max_ne_between: int = 1,
-                        accept_sd_between: bool = False, pr_after_cr_breaks_confirmation: bool = False) -> pd.DataFrame:
+def derive_confirmation(
+    dataset: pd.DataFrame,
+    confirmation_days: int = 28,
+    max_ne_between: int = 1,
+    accept_sd_between: bool = False,
+    pr_after_cr_breaks_confirmation: bool = False,
+) -> pd.DataFrame:
     """Add CONFCR/CONFPR (bool) to the ANL01FL = Y assessments (sorted by subject and date).
 
     A CR is confirmed by the next non-NE assessment at least ``confirmation_days`` later being CR, with only
@@ -167,8 +196,14 @@ def derive_confirmation(dataset: pd.DataFrame, confirmation_days: int = 28, max_
     cand["_KEY"] = cand["ADT"] + pd.to_timedelta(confirmation_days, unit="D")
     skip = is_ne | ((resp == "SD") if accept_sd_between else False)
     right = anl[~skip][["USUBJID", "ADT", "_G"]].rename(columns={"ADT": "_KEY", "_G": "_J"})
-    m = pd.merge_asof(cand.sort_values("_KEY"), right.sort_values("_KEY"), on="_KEY", by="USUBJID",
-                      direction="forward", allow_exact_matches=True).set_index("_G")
+    m = pd.merge_asof(
+        cand.sort_values("_KEY"),
+        right.sort_values("_KEY"),
+        on="_KEY",
+        by="USUBJID",
+        direction="forward",
+        allow_exact_matches=True,
+    ).set_index("_G")
     i = m.index.to_numpy()
     j_raw = m["_J"].to_numpy(dtype=float)
     j = np.where(np.isnan(j_raw), 0, j_raw).astype(int)
@@ -192,10 +227,17 @@ def derive_confirmation(dataset: pd.DataFrame, confirmation_days: int = 28, max_
     return anl.drop(columns="_G")
 
 
-def derive_confirmed_best_overall_response(dataset: pd.DataFrame, confirmation_days: int = 28, max_ne_between: int = 1,
-                                           min_sd_days: int = 42, accept_sd_between: bool = False,
-                                           pr_after_cr_breaks_confirmation: bool = False, unconfirmed_as_sd: bool = True,
-                                           missing_as_ne: bool = False, subjects: pd.DataFrame | None = None) -> pd.DataFrame:
+def derive_confirmed_best_overall_response(
+    dataset: pd.DataFrame,
+    confirmation_days: int = 28,
+    max_ne_between: int = 1,
+    min_sd_days: int = 42,
+    accept_sd_between: bool = False,
+    pr_after_cr_breaks_confirmation: bool = False,
+    unconfirmed_as_sd: bool = True,
+    missing_as_ne: bool = False,
+    subjects: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """CBOR per subject: confirmed CR > confirmed PR > SD > NON-CR/NON-PD > PD > NE (> MISSING).
 
     An unconfirmed CR/PR becomes SD when ADT - ORIGIN >= ``min_sd_days`` (and ``unconfirmed_as_sd``), else NE.
@@ -207,8 +249,9 @@ def derive_confirmed_best_overall_response(dataset: pd.DataFrame, confirmation_d
     >>> derive_confirmed_best_overall_response(o)["AVALC"].tolist()
     ['CR']
     """
-    anl = derive_confirmation(dataset, confirmation_days, max_ne_between, accept_sd_between,
-                              pr_after_cr_breaks_confirmation)
+    anl = derive_confirmation(
+        dataset, confirmation_days, max_ne_between, accept_sd_between, pr_after_cr_breaks_confirmation
+    )
     anl["_CAT"] = derive_confirmed_category(anl, min_sd_days, unconfirmed_as_sd)
     subjects = subjects if subjects is not None else dataset[["USUBJID"]].drop_duplicates()
     out = _select_best(anl, "_CAT", subjects, "NE" if missing_as_ne else "MISSING")
@@ -231,8 +274,9 @@ def derive_confirmed_category(anl: pd.DataFrame, min_sd_days: int, unconfirmed_a
 
 
 # ----------------------------------------------------------------------------------------------- Y/N params
-def derive_param_response(bor: pd.DataFrame, dataset: pd.DataFrame, categories: list[str],
-                          category: str = "_CAT") -> pd.DataFrame:
+def derive_param_response(
+    bor: pd.DataFrame, dataset: pd.DataFrame, categories: list[str], category: str = "_CAT"
+) -> pd.DataFrame:
     """Y/N per subject: BOR AVALC in ``categories``; ADT = first assessment (``category`` in categories)."""
     out = bor[["USUBJID"]].copy()
     out["AVALC"], out["AVAL"] = _yn(bor["AVALC"].isin(categories))
@@ -250,8 +294,9 @@ def derive_param_first_event(dataset: pd.DataFrame, subjects: pd.DataFrame, wher
     return out
 
 
-def derive_param_timepoint(dataset: pd.DataFrame, subjects: pd.DataFrame, day: int, window: int,
-                           categories: list[str]) -> pd.DataFrame:
+def derive_param_timepoint(
+    dataset: pd.DataFrame, subjects: pd.DataFrame, day: int, window: int, categories: list[str]
+) -> pd.DataFrame:
     """Y when the assessment used at the timepoint (ANL01FL = Y, ADT - ORIGIN within day +/- window, closest to
     ``day``, later on ties) is in ``categories``; N otherwise, including no assessment in the window."""
     anl = dataset[dataset["ANL01FL"] == "Y"].copy()
@@ -264,8 +309,9 @@ def derive_param_timepoint(dataset: pd.DataFrame, subjects: pd.DataFrame, day: i
     return out.drop(columns="_R")
 
 
-def derive_param_mdis(subjects: pd.DataFrame, tu: pd.DataFrame | None, tr: pd.DataFrame | None,
-                      lesion_testcd: str | list[str] | None) -> pd.DataFrame:
+def derive_param_mdis(
+    subjects: pd.DataFrame, tu: pd.DataFrame | None, tr: pd.DataFrame | None, lesion_testcd: str | list[str] | None
+) -> pd.DataFrame:
     """MDIS: Y when the criterion's lesion measurement (TR ``lesion_testcd`` > 0) exists on/before ORIGIN, else when
     TU has a TARGET lesion on/before ORIGIN (TR without that test); N otherwise."""
     out = subjects[["USUBJID", "ORIGIN"]].copy()
@@ -275,14 +321,21 @@ def derive_param_mdis(subjects: pd.DataFrame, tu: pd.DataFrame | None, tr: pd.Da
     if tr is not None and not tr.empty and tests and "TRTESTCD" in tr and upper(tr["TRTESTCD"]).isin(tests).any():
         used_tr = True
         t = tr[upper(tr["TRTESTCD"]).isin(tests)]
-        v = pd.DataFrame({"USUBJID": t["USUBJID"].values, "d": dtc_to_dt(col(t, "TRDTC")).values,
-                          "x": pd.to_numeric(col(t, "TRSTRESN"), errors="coerce").values})
+        v = pd.DataFrame(
+            {
+                "USUBJID": t["USUBJID"].values,
+                "d": dtc_to_dt(col(t, "TRDTC")).values,
+                "x": pd.to_numeric(col(t, "TRSTRESN"), errors="coerce").values,
+            }
+        )
         v = v.merge(out, on="USUBJID")
         ids = v[(v["x"] > 0) & (v["d"].isna() | (v["d"] <= v["ORIGIN"]))]["USUBJID"].unique()
         yes = out["USUBJID"].isin(ids)
     if not used_tr and tu is not None and not tu.empty:
         res = upper(col(tu, "TUSTRESC")).fillna(upper(col(tu, "TUORRES")))
-        t = pd.DataFrame({"USUBJID": tu["USUBJID"].values, "d": dtc_to_dt(col(tu, "TUDTC")).values})[res.str.startswith("TARGET", na=False).values]
+        t = pd.DataFrame({"USUBJID": tu["USUBJID"].values, "d": dtc_to_dt(col(tu, "TUDTC")).values})[
+            res.str.startswith("TARGET", na=False).values
+        ]
         t = t.merge(out, on="USUBJID")
         ids = t[t["d"].isna() | (t["d"] <= t["ORIGIN"])]["USUBJID"].unique()
         yes = out["USUBJID"].isin(ids)
@@ -316,8 +369,11 @@ def check_param_one_to_one(dataset: pd.DataFrame, key: str) -> None:
         if not dup.empty:
             first = dup.iloc[0][a]
             others = sorted(dup.loc[dup[a] == first, b])
-            raise SpecError(f"{a} {first!r} has several {b} values ({', '.join(others)}); each PARAM must name its "
-                            "criterion (use {crit} in the template)", key=key)
+            raise SpecError(
+                f"{a} {first!r} has several {b} values ({', '.join(others)}); each PARAM must name its "
+                "criterion (use {crit} in the template)",
+                key=key,
+            )
 
 
 def param_label(params: dict, code: str, crit: dict, tpname: str = "") -> str:
@@ -325,8 +381,13 @@ def param_label(params: dict, code: str, crit: dict, tpname: str = "") -> str:
     return template.format(crit=crit.get("label", crit["rscat"]), tpname=tpname.title() if tpname else "")
 
 
-def derive_adrs(sdtm: dict[str, pd.DataFrame], adsl: pd.DataFrame, params: dict, new_therapy: pd.Series | None,
-                warn: Callable[[str], None]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def derive_adrs(
+    sdtm: dict[str, pd.DataFrame],
+    adsl: pd.DataFrame,
+    params: dict,
+    new_therapy: pd.Series | None,
+    warn: Callable[[str], None],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """ADRS for each criterion present in RS. Returns (ADRS, OVR working rows with ORIGIN and categories)."""
     rs = sdtm.get("RS")
     if rs is None or rs.empty:
@@ -349,8 +410,16 @@ def derive_adrs(sdtm: dict[str, pd.DataFrame], adsl: pd.DataFrame, params: dict,
         if sub_rs.empty:
             continue
         p, parcat = crit["prefix"], crit.get("parcat1", crit["rscat"])
-        ovr = derive_param_ovr(sub_rs, adsl, origin, new_therapy, params["anl_after_origin"], params["anl_worst_per_date"],
-                               params["anl_up_to_first_pd"], params["anl_before_new_therapy"])
+        ovr = derive_param_ovr(
+            sub_rs,
+            adsl,
+            origin,
+            new_therapy,
+            params["anl_after_origin"],
+            params["anl_worst_per_date"],
+            params["anl_up_to_first_pd"],
+            params["anl_before_new_therapy"],
+        )
         dropped = int(ovr["ADT"].isna().sum())
         if dropped:
             warn(f"ADRS {parcat}: {dropped} overall responses without a complete RSDTC are not analysed")
@@ -359,8 +428,13 @@ def derive_adrs(sdtm: dict[str, pd.DataFrame], adsl: pd.DataFrame, params: dict,
         recs = [ovr]
         miss = params["missing_as_ne"]
         bor = derive_best_overall_response(ovr, params["min_sd_days"], miss, subjects)
-        conf = derive_confirmation(ovr, params["confirmation_days"], params["max_ne_between"],
-                                   params["accept_sd_between"], params["pr_after_cr_breaks_confirmation"])
+        conf = derive_confirmation(
+            ovr,
+            params["confirmation_days"],
+            params["max_ne_between"],
+            params["accept_sd_between"],
+            params["pr_after_cr_breaks_confirmation"],
+        )
         conf = conf.merge(subjects[["USUBJID"]], on="USUBJID")
         conf["_CAT"] = derive_confirmed_category(conf, params["min_sd_days"], params["unconfirmed_as_sd"])
         stable = conf["AVALC"].isin(["SD", "NON-CR/NON-PD"])
@@ -375,21 +449,37 @@ def derive_adrs(sdtm: dict[str, pd.DataFrame], adsl: pd.DataFrame, params: dict,
             ("CCB", derive_param_response(cbor, conf, ["CR", "PR", "SD", "NON-CR/NON-PD"], "_CAT")),
             ("PD", derive_param_first_event(conf, subjects, conf["AVALC"] == "PD")),
         ]
-        last = conf.sort_values(["USUBJID", "ADT"]).drop_duplicates("USUBJID", keep="last")[["USUBJID", "ADT", "SRCSEQ", "AVALC"]]
+        last = conf.sort_values(["USUBJID", "ADT"]).drop_duplicates("USUBJID", keep="last")[
+            ["USUBJID", "ADT", "SRCSEQ", "AVALC"]
+        ]
         lsta = subjects[["USUBJID"]].merge(last, on="USUBJID", how="inner")
         lsta["AVAL"] = lsta["AVALC"].map(AVAL_RESP)
         derived.append(("LSTA", lsta))
         if "DTHDT" in adsl:
-            death = subjects[["USUBJID"]].merge(adsl[["USUBJID", "DTHDT"]], on="USUBJID").rename(columns={"DTHDT": "ADT"})
+            death = (
+                subjects[["USUBJID"]].merge(adsl[["USUBJID", "DTHDT"]], on="USUBJID").rename(columns={"DTHDT": "ADT"})
+            )
             death["AVALC"], death["AVAL"] = _yn(death["ADT"].notna())
-            death["SRCDOM"], death["SRCVAR"] = np.where(death["ADT"].notna(), "ADSL", None), np.where(death["ADT"].notna(), "DTHDT", None)
+            death["SRCDOM"], death["SRCVAR"] = (
+                np.where(death["ADT"].notna(), "ADSL", None),
+                np.where(death["ADT"].notna(), "DTHDT", None),
+            )
             derived.append(("DEATH", death))
-        derived.append(("MDIS", derive_param_mdis(subjects, sdtm.get("TU"), sdtm.get("TR"), crit.get("tr_lesion_testcd"))))
+        derived.append(
+            ("MDIS", derive_param_mdis(subjects, sdtm.get("TU"), sdtm.get("TR"), crit.get("tr_lesion_testcd")))
+        )
         for tp in params["timepoints"]:
             w = tp.get("window", 0)
-            derived.append((f"RSP{tp['suffix']}", derive_param_timepoint(ovr, subjects, tp["day"], w, ["CR", "PR"]), tp))
-            derived.append((f"DC{tp['suffix']}", derive_param_timepoint(ovr, subjects, tp["day"], w,
-                                                                        ["CR", "PR", "SD", "NON-CR/NON-PD"]), tp))
+            derived.append(
+                (f"RSP{tp['suffix']}", derive_param_timepoint(ovr, subjects, tp["day"], w, ["CR", "PR"]), tp)
+            )
+            derived.append(
+                (
+                    f"DC{tp['suffix']}",
+                    derive_param_timepoint(ovr, subjects, tp["day"], w, ["CR", "PR", "SD", "NON-CR/NON-PD"]),
+                    tp,
+                )
+            )
         for item in derived:
             code, frame = item[0], item[1].copy()
             tp = item[2] if len(item) > 2 else None
@@ -397,7 +487,9 @@ def derive_adrs(sdtm: dict[str, pd.DataFrame], adsl: pd.DataFrame, params: dict,
             frame["PARAMCD"] = p + code
             frame["PARAM"] = param_label(params, label_code, crit, tp["name"] if tp else "")
             if "SRCDOM" not in frame:
-                frame["SRCDOM"] = np.where(frame.get("SRCSEQ", pd.Series(np.nan, index=frame.index)).notna(), "RS", None)
+                frame["SRCDOM"] = np.where(
+                    frame.get("SRCSEQ", pd.Series(np.nan, index=frame.index)).notna(), "RS", None
+                )
             if "SRCVAR" not in frame:
                 frame["SRCVAR"] = np.where(frame["SRCDOM"] == "RS", "RSSTRESC", None)
             recs.append(frame)
@@ -410,7 +502,11 @@ def derive_adrs(sdtm: dict[str, pd.DataFrame], adsl: pd.DataFrame, params: dict,
     adrs = pd.concat(parts, ignore_index=True)
     check_param_one_to_one(adrs, "parameters")
     adrs = adrs.drop(columns=["STUDYID", "ORIGIN"], errors="ignore").merge(
-        adsl[["STUDYID", "USUBJID", "SUBJID", "SITEID", "TRT01P", "TRT01A", "TRTSDT", origin]].loc[:, lambda d: ~d.columns.duplicated()],
-        on="USUBJID", how="left")
+        adsl[["STUDYID", "USUBJID", "SUBJID", "SITEID", "TRT01P", "TRT01A", "TRTSDT", origin]].loc[
+            :, lambda d: ~d.columns.duplicated()
+        ],
+        on="USUBJID",
+        how="left",
+    )
     adrs["ADY"] = study_day(adrs["ADT"], adrs["TRTSDT"])
     return adrs, pd.concat(work, ignore_index=True)

@@ -5,20 +5,27 @@
 >>> derive_var_agegr1(dm, cutoffs=[65])[["AGEGR1", "AGEGR1N"]].values.tolist()
 [['>=65', 2.0]]
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
-from .util import col, dtc_to_dt, dtc_to_dtm, filter_rows, impute_dtc_dt, upper, lookup
+from .util import col, dtc_to_dt, dtc_to_dtm, filter_rows, impute_dtc_dt, lookup, upper
 
 SUBJ = ["STUDYID", "USUBJID"]
 
 
-def derive_vars_merged_ex(dataset: pd.DataFrame, source: pd.DataFrame | None, where: dict | None, new: str,
-                          mode: str = "first", key: str = "where") -> pd.DataFrame:
+def derive_vars_merged_ex(
+    dataset: pd.DataFrame,
+    source: pd.DataFrame | None,
+    where: dict | None,
+    new: str,
+    mode: str = "first",
+    key: str = "where",
+) -> pd.DataFrame:
     """Add date ``new`` (+ ``new``M datetime when ``new`` ends with DT and mode first) from EX records.
 
     First: earliest complete EXSTDTC; last: latest complete EXENDTC (EXSTDTC when no end) of the EX records
@@ -41,14 +48,18 @@ def derive_vars_merged_ex(dataset: pd.DataFrame, source: pd.DataFrame | None, wh
     if mode == "first":
         d = dtc_to_dt(col(ex, "EXSTDTC"))
         dtm, tmf = dtc_to_dtm(col(ex, "EXSTDTC"))
-        tmp = pd.DataFrame({"USUBJID": ex["USUBJID"].values, new: d.values, new + "M": dtm.values, new[:-2] + "TMF": tmf.values})
-        tmp = tmp.dropna(subset=[new]).sort_values([ "USUBJID", new + "M"]).drop_duplicates("USUBJID", keep="first")
+        tmp = pd.DataFrame(
+            {"USUBJID": ex["USUBJID"].values, new: d.values, new + "M": dtm.values, new[:-2] + "TMF": tmf.values}
+        )
+        tmp = tmp.dropna(subset=[new]).sort_values(["USUBJID", new + "M"]).drop_duplicates("USUBJID", keep="first")
     else:
         end = dtc_to_dt(col(ex, "EXENDTC"))
         d = end.fillna(dtc_to_dt(col(ex, "EXSTDTC")))
         tmp = pd.DataFrame({"USUBJID": ex["USUBJID"].values, new: d.values}).dropna(subset=[new])
         tmp = tmp.groupby("USUBJID", as_index=False)[new].max()
-    out = out.drop(columns=[c for c in tmp.columns if c != "USUBJID" and c in out.columns]).merge(tmp, on="USUBJID", how="left")
+    out = out.drop(columns=[c for c in tmp.columns if c != "USUBJID" and c in out.columns]).merge(
+        tmp, on="USUBJID", how="left"
+    )
     return out
 
 
@@ -59,13 +70,16 @@ def derive_var_agegr1(dataset: pd.DataFrame, cutoffs: list[float]) -> pd.DataFra
     cuts = sorted(cutoffs)
     labels = [f"<{cuts[0]:g}"] + [f"{a:g}-<{b:g}" for a, b in zip(cuts, cuts[1:])] + [f">={cuts[-1]:g}"]
     idx = np.searchsorted(np.array(cuts, dtype=float), age.to_numpy(dtype=float), side="right")
-    out["AGEGR1"] = pd.Series(np.array(labels, dtype=object)[np.minimum(idx, len(labels) - 1)], index=out.index).where(age.notna(), None)
+    out["AGEGR1"] = pd.Series(np.array(labels, dtype=object)[np.minimum(idx, len(labels) - 1)], index=out.index).where(
+        age.notna(), None
+    )
     out["AGEGR1N"] = pd.Series(idx + 1.0, index=out.index).where(age.notna())
     return out
 
 
-def derive_vars_trt(dataset: pd.DataFrame, screen_failure_values: list[str], not_treated_values: list[str],
-                    treatment_order: list[str]) -> pd.DataFrame:
+def derive_vars_trt(
+    dataset: pd.DataFrame, screen_failure_values: list[str], not_treated_values: list[str], treatment_order: list[str]
+) -> pd.DataFrame:
     """ARM/ACTARM, TRT01P/TRT01A and their N codes.
 
     ARM and ACTARM are required in ADSL: when DM.ARM is null (screen failure, not assigned) ARM and ACTARM are
@@ -89,8 +103,11 @@ def derive_vars_trt(dataset: pd.DataFrame, screen_failure_values: list[str], not
     out["ACTARM"] = actarm.where(actarm.notna(), nrs).astype(object).where(lambda x: x.notna(), None)
     out["TRT01P"] = out["ARM"]
     out["TRT01A"] = out["ACTARM"]
-    codes = treatment_codes(pd.concat([arm[p_ok], actarm[a_ok]]),
-                            pd.concat([col(out, "ARMCD")[p_ok], col(out, "ACTARMCD")[a_ok]]), treatment_order)
+    codes = treatment_codes(
+        pd.concat([arm[p_ok], actarm[a_ok]]),
+        pd.concat([col(out, "ARMCD")[p_ok], col(out, "ACTARMCD")[a_ok]]),
+        treatment_order,
+    )
     out["TRT01PN"] = arm.where(p_ok).map(codes).astype(float)
     out["TRT01AN"] = actarm.where(a_ok).map(codes).astype(float)
     return out
@@ -120,9 +137,14 @@ def derive_vars_ds(dataset: pd.DataFrame, ds: pd.DataFrame | None, params: dict)
     if ds is None or ds.empty:
         return out
     ds = ds.assign(_DT=dtc_to_dt(col(ds, "DSSTDTC")), _DEC=upper(col(ds, "DSDECOD")), _CAT=upper(col(ds, "DSCAT")))
-    milestones = {v.upper() for v in params["enrolment_dsdecod"] + params["randomisation_dsdecod"] + params["consent_dsdecod"]}
-    for name, values in (("ENRLDT", params["enrolment_dsdecod"]), ("RANDDT", params["randomisation_dsdecod"]),
-                         ("RFICDT", params["consent_dsdecod"])):
+    milestones = {
+        v.upper() for v in params["enrolment_dsdecod"] + params["randomisation_dsdecod"] + params["consent_dsdecod"]
+    }
+    for name, values in (
+        ("ENRLDT", params["enrolment_dsdecod"]),
+        ("RANDDT", params["randomisation_dsdecod"]),
+        ("RFICDT", params["consent_dsdecod"]),
+    ):
         first = ds[ds["_DEC"].isin([v.upper() for v in values])].groupby("USUBJID")["_DT"].min()
         mapped = lookup(out["USUBJID"], first)
         out[name] = (out[name].fillna(mapped) if name == "RFICDT" else mapped).astype("datetime64[ns]")
@@ -132,7 +154,11 @@ def derive_vars_ds(dataset: pd.DataFrame, ds: pd.DataFrame | None, params: dict)
         study_level = upper(disp["DSSCAT"]).fillna("").str.contains("STUDY")
         if study_level.any():
             disp = disp[study_level | upper(disp["DSSCAT"]).isna()]
-    last = disp.sort_values(["USUBJID", "_DT"], na_position="first").drop_duplicates("USUBJID", keep="last").set_index("USUBJID")
+    last = (
+        disp.sort_values(["USUBJID", "_DT"], na_position="first")
+        .drop_duplicates("USUBJID", keep="last")
+        .set_index("USUBJID")
+    )
     dec = lookup(out["USUBJID"], last["_DEC"])
     out["EOSSTT"] = np.where(dec.isna(), "ONGOING", np.where(dec == "COMPLETED", "COMPLETED", "DISCONTINUED"))
     out["EOSDT"] = lookup(out["USUBJID"], last["_DT"]).astype("datetime64[ns]")
@@ -154,7 +180,12 @@ def derive_var_lstalvdt(dataset: pd.DataFrame, sdtm: dict[str, pd.DataFrame]) ->
         for c in rows.columns:
             if c.endswith("DTC") and c not in ("DTHDTC",) and not (name == "DM" and c in ("RFPENDTC",)):
                 d = dtc_to_dt(rows[c])
-                maxima.append(pd.DataFrame({"USUBJID": rows["USUBJID"].values, "d": d.values}).dropna().groupby("USUBJID")["d"].max())
+                maxima.append(
+                    pd.DataFrame({"USUBJID": rows["USUBJID"].values, "d": d.values})
+                    .dropna()
+                    .groupby("USUBJID")["d"]
+                    .max()
+                )
     if maxima:
         best = pd.concat(maxima).groupby(level=0).max()
         out["LSTALVDT"] = lookup(out["USUBJID"], best).astype("datetime64[ns]")
@@ -165,8 +196,13 @@ def derive_var_lstalvdt(dataset: pd.DataFrame, sdtm: dict[str, pd.DataFrame]) ->
     return out
 
 
-def derive_vars_death(dataset: pd.DataFrame, sdtm: dict[str, pd.DataFrame], params: dict,
-                      warn: Callable[[str], None], alive: pd.Series | None = None) -> pd.DataFrame:
+def derive_vars_death(
+    dataset: pd.DataFrame,
+    sdtm: dict[str, pd.DataFrame],
+    params: dict,
+    warn: Callable[[str], None],
+    alive: pd.Series | None = None,
+) -> pd.DataFrame:
     """DTHFL, DTHDT (+DTHDTF when imputed from a partial DTHDTC), DTHCAUS.
 
     DTHDTC from DM, else the DS DEATH record. A partial DM.DTHDTC is completed by the DS DEATH DSSTDTC when that
@@ -217,7 +253,9 @@ def derive_vars_death(dataset: pd.DataFrame, sdtm: dict[str, pd.DataFrame], para
     return out
 
 
-def derive_var_efffl(dataset: pd.DataFrame, tu: pd.DataFrame | None, origin: str, requires_target: bool) -> pd.DataFrame:
+def derive_var_efffl(
+    dataset: pd.DataFrame, tu: pd.DataFrame | None, origin: str, requires_target: bool
+) -> pd.DataFrame:
     """EFFFL: SAFFL = Y and at least one TARGET lesion identified in TU on or before ``origin`` (when required)."""
     out = dataset.copy()
     saf = out["SAFFL"] == "Y"
@@ -248,9 +286,15 @@ def derive_adsl(sdtm: dict[str, pd.DataFrame], params: dict, warn: Callable[[str
     adsl = derive_vars_merged_ex(adsl, ex, params["pretsdt_where"], "PRETSDT", "first", key="pretsdt_where")
     adsl = adsl.drop(columns=["PRETSDTM", "PRETSTMF"], errors="ignore")
     adsl["TRTSTMF"] = adsl.get("TRTSTMF")
-    adsl = derive_vars_trt(adsl, params["screen_failure_values"], params["not_treated_values"], params["treatment_order"])
-    known = set(col(dm, "ARM").dropna()) | set(col(dm, "ARMCD").dropna()) | set(col(dm, "ACTARM").dropna()) \
+    adsl = derive_vars_trt(
+        adsl, params["screen_failure_values"], params["not_treated_values"], params["treatment_order"]
+    )
+    known = (
+        set(col(dm, "ARM").dropna())
+        | set(col(dm, "ARMCD").dropna())
+        | set(col(dm, "ACTARM").dropna())
         | set(col(dm, "ACTARMCD").dropna())
+    )
     unknown = [v for v in params["treatment_order"] if v not in known]
     if unknown:
         warn(f"ADSL: treatment_order values {', '.join(map(str, unknown))} match no DM ARM/ARMCD; TRT01PN ignores them")
@@ -271,7 +315,9 @@ def derive_adsl(sdtm: dict[str, pd.DataFrame], params: dict, warn: Callable[[str
     tu = sdtm.get("TU")
     if tu is None or tu.empty:
         warn("ADSL: no TU; EFFFL is N for every subject (measurable disease unknown)")
-    adsl = derive_var_efffl(adsl, tu, params["origin"] if params["origin"] in adsl else "TRTSDT", params["efffl_requires_target"])
+    adsl = derive_var_efffl(
+        adsl, tu, params["origin"] if params["origin"] in adsl else "TRTSDT", params["efffl_requires_target"]
+    )
     for c in ("TRTSDT", "TRTEDT", "PRETSDT", "TRTSDTM", "DTHDT", "LSTALVDT", "RFICDT", "ENRLDT", "RANDDT", "EOSDT"):
         adsl[c] = pd.to_datetime(adsl[c]).astype("datetime64[ns]")
     return adsl

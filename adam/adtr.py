@@ -7,9 +7,10 @@ change and percent change, for waterfall and spider plots.
 >>> derive_var_base(d)[["ABLFL", "BASE", "CHG", "PCHG"]].values.tolist()[1]
 [None, 50.0, -10.0, -20.0]
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -56,8 +57,9 @@ def lesion_tests_of(crit: dict) -> list[str]:
     return [tests] if isinstance(tests, str) else list(tests)
 
 
-def derive_adtr(sdtm: dict[str, pd.DataFrame], adsl: pd.DataFrame, params: dict,
-                warn: Callable[[str], None]) -> pd.DataFrame:
+def derive_adtr(
+    sdtm: dict[str, pd.DataFrame], adsl: pd.DataFrame, params: dict, warn: Callable[[str], None]
+) -> pd.DataFrame:
     """ADTR from TR sums (TRTESTCD = criterion's tr_sum_testcd); dates without one use the sum of the lesion tests."""
     tr = sdtm.get("TR")
     if tr is None or tr.empty:
@@ -65,10 +67,19 @@ def derive_adtr(sdtm: dict[str, pd.DataFrame], adsl: pd.DataFrame, params: dict,
         return pd.DataFrame(columns=["STUDYID", "USUBJID"])
     origin = params["origin"]
     testcd = upper(col(tr, "TRTESTCD"))
-    value = pd.to_numeric(col(tr, "TRSTRESN"), errors="coerce").fillna(pd.to_numeric(col(tr, "TRORRES"), errors="coerce"))
-    base = pd.DataFrame({"USUBJID": tr["USUBJID"].values, "ADT": dtc_to_dt(col(tr, "TRDTC")).values, "AVAL": value.values,
-                         "SRCSEQ": pd.to_numeric(col(tr, "TRSEQ"), errors="coerce").values,
-                         "TESTCD": testcd.values, "LNKID": col(tr, "TRLNKID").values})
+    value = pd.to_numeric(col(tr, "TRSTRESN"), errors="coerce").fillna(
+        pd.to_numeric(col(tr, "TRORRES"), errors="coerce")
+    )
+    base = pd.DataFrame(
+        {
+            "USUBJID": tr["USUBJID"].values,
+            "ADT": dtc_to_dt(col(tr, "TRDTC")).values,
+            "AVAL": value.values,
+            "SRCSEQ": pd.to_numeric(col(tr, "TRSEQ"), errors="coerce").values,
+            "TESTCD": testcd.values,
+            "LNKID": col(tr, "TRLNKID").values,
+        }
+    )
     parts = []
     for crit in params["criteria"]:
         sumcd = crit.get("tr_sum_testcd")
@@ -90,7 +101,9 @@ def derive_adtr(sdtm: dict[str, pd.DataFrame], adsl: pd.DataFrame, params: dict,
         rows["PARCAT1"] = crit.get("parcat1", crit["rscat"])
         rows["SRCDOM"] = np.where(rows["SRCSEQ"].notna(), "TR", None)
         rows["SRCVAR"] = np.where(rows["SRCSEQ"].notna(), "TRSTRESN", None)
-        rows["ANL01FL"] = pd.Series(np.where(rows["ABLFL"].eq("Y") | (rows["ADT"] > rows["ORIGIN"]), "Y", None), index=rows.index, dtype=object)
+        rows["ANL01FL"] = pd.Series(
+            np.where(rows["ABLFL"].eq("Y") | (rows["ADT"] > rows["ORIGIN"]), "Y", None), index=rows.index, dtype=object
+        )
         parts.append(rows)
     if not parts:
         warn("ADTR: TR has none of the configured sum/lesion tests (criteria tr_sum_testcd/tr_lesion_testcd)")

@@ -9,10 +9,11 @@
 >>> t[["USUBJID", "AVAL", "CNSR"]].values.tolist()
 [['1', 60.0, 0.0], ['2', 181.0, 1.0]]
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -44,7 +45,7 @@ class TTESource:
     key: str = "where"
 
     @classmethod
-    def from_dict(cls, d: dict, key: str = "where", **fill) -> "TTESource":
+    def from_dict(cls, d: dict, key: str = "where", **fill) -> TTESource:
         """Source from a params entry; ``{p}``, ``{origin}``, ... in its texts (also inside ``where``) filled."""
         keys = {"dataset", "date", "where", "censor", "evntdesc", "cnsdtdsc", "srcdom", "srcvar", "srcseq"}
         return cls(**{k: substitute(v, fill) for k, v in d.items() if k in keys}, key=key)
@@ -56,24 +57,37 @@ def _source_rows(source: TTESource, source_datasets: dict[str, pd.DataFrame], or
     if data is None or data.empty or source.date not in data:
         return pd.DataFrame(columns=cols)
     rows = filter_rows(data, source.where, key=source.key)
-    return pd.DataFrame({
-        "USUBJID": rows["USUBJID"].values, "ADT": pd.to_datetime(rows[source.date]).astype("datetime64[ns]").values,
-        "CNSR": float(source.censor), "EVNTDESC": source.evntdesc if source.censor == 0 else None,
-        "CNSDTDSC": source.cnsdtdsc if source.censor else None, "SRCDOM": source.srcdom, "SRCVAR": source.srcvar,
-        "SRCSEQ": pd.to_numeric(rows[source.srcseq], errors="coerce").values if source.srcseq in rows else np.nan,
-        "_O": order,
-    }).dropna(subset=["ADT"])
+    return pd.DataFrame(
+        {
+            "USUBJID": rows["USUBJID"].values,
+            "ADT": pd.to_datetime(rows[source.date]).astype("datetime64[ns]").values,
+            "CNSR": float(source.censor),
+            "EVNTDESC": source.evntdesc if source.censor == 0 else None,
+            "CNSDTDSC": source.cnsdtdsc if source.censor else None,
+            "SRCDOM": source.srcdom,
+            "SRCVAR": source.srcvar,
+            "SRCSEQ": pd.to_numeric(rows[source.srcseq], errors="coerce").values if source.srcseq in rows else np.nan,
+            "_O": order,
+        }
+    ).dropna(subset=["ADT"])
 
 
-def derive_start_date(dataset_adsl: pd.DataFrame, source_datasets: dict[str, pd.DataFrame], start: TTESource) -> pd.Series:
+def derive_start_date(
+    dataset_adsl: pd.DataFrame, source_datasets: dict[str, pd.DataFrame], start: TTESource
+) -> pd.Series:
     """STARTDT per subject: earliest ``start.date`` among rows of the start source (ADSL column or e.g. ADRS CRSP)."""
     rows = _source_rows(start, {**source_datasets, "ADSL": dataset_adsl}, 0)
     return rows.groupby("USUBJID")["ADT"].min()
 
 
-def derive_param_tte(dataset_adsl: pd.DataFrame, source_datasets: dict[str, pd.DataFrame], start: TTESource,
-                     event_conditions: list[TTESource], censor_conditions: list[TTESource],
-                     set_values_to: dict) -> pd.DataFrame:
+def derive_param_tte(
+    dataset_adsl: pd.DataFrame,
+    source_datasets: dict[str, pd.DataFrame],
+    start: TTESource,
+    event_conditions: list[TTESource],
+    censor_conditions: list[TTESource],
+    set_values_to: dict,
+) -> pd.DataFrame:
     """One record per subject with a start date: the earliest event on/after STARTDT, else the latest censoring
     date on/after STARTDT (ties: the source listed first). AVAL = ADT - STARTDT + 1 (days); subjects with
     neither are censored at STARTDT (CNSR 1) only if a censor source exists, else dropped.
@@ -85,8 +99,12 @@ def derive_param_tte(dataset_adsl: pd.DataFrame, source_datasets: dict[str, pd.D
     subj = subj[subj["STARTDT"].notna()]
     ev = [_source_rows(s, sources, k) for k, s in enumerate(event_conditions)]
     ce = [_source_rows(s, sources, k) for k, s in enumerate(censor_conditions)]
-    ev = pd.concat([e for e in ev if not e.empty] or [pd.DataFrame(columns=ev[0].columns if ev else [])], ignore_index=True)
-    ce = pd.concat([c for c in ce if not c.empty] or [pd.DataFrame(columns=["USUBJID", "ADT", "_O"])], ignore_index=True)
+    ev = pd.concat(
+        [e for e in ev if not e.empty] or [pd.DataFrame(columns=ev[0].columns if ev else [])], ignore_index=True
+    )
+    ce = pd.concat(
+        [c for c in ce if not c.empty] or [pd.DataFrame(columns=["USUBJID", "ADT", "_O"])], ignore_index=True
+    )
     st = subj.set_index("USUBJID")["STARTDT"]
     picked = []
     if not ev.empty:
@@ -98,7 +116,9 @@ def derive_param_tte(dataset_adsl: pd.DataFrame, source_datasets: dict[str, pd.D
         ce = ce[ce["ADT"] >= lookup(ce["USUBJID"], st)]
         done = set(picked[0]["USUBJID"]) if picked else set()
         ce = ce[~ce["USUBJID"].isin(done)]
-        picked.append(ce.sort_values(["USUBJID", "ADT", "_O"], ascending=[True, False, True]).drop_duplicates("USUBJID"))
+        picked.append(
+            ce.sort_values(["USUBJID", "ADT", "_O"], ascending=[True, False, True]).drop_duplicates("USUBJID")
+        )
     rows = pd.concat(picked, ignore_index=True) if picked else pd.DataFrame(columns=["USUBJID", "ADT", "CNSR"])
     out = subj.merge(rows.drop(columns="_O", errors="ignore"), on="USUBJID", how="inner")
     out["ADT"] = pd.to_datetime(out["ADT"]).astype("datetime64[ns]")
@@ -109,22 +129,33 @@ def derive_param_tte(dataset_adsl: pd.DataFrame, source_datasets: dict[str, pd.D
     return out
 
 
-def derive_last_adequate(dataset: pd.DataFrame, assessments: pd.DataFrame, date: str, allow_same_day: bool) -> pd.DataFrame:
+def derive_last_adequate(
+    dataset: pd.DataFrame, assessments: pd.DataFrame, date: str, allow_same_day: bool
+) -> pd.DataFrame:
     """Per row of ``dataset``: date/ASEQ of the last adequate assessment (CR/PR/SD/NON-CR/NON-PD) on or before
     (``allow_same_day``) or strictly before the ``date`` column; LADT/LASEQ."""
     left = dataset[["USUBJID", date]].reset_index().rename(columns={date: "_K"})
     left["_K"] = pd.to_datetime(left["_K"]).astype("datetime64[ns]")
-    right = assessments[assessments["AVALC"].isin(ADEQUATE)][["USUBJID", "ADT", "ASEQ"]].rename(columns={"ADT": "_K", "ASEQ": "LASEQ"})
+    right = assessments[assessments["AVALC"].isin(ADEQUATE)][["USUBJID", "ADT", "ASEQ"]].rename(
+        columns={"ADT": "_K", "ASEQ": "LASEQ"}
+    )
     right = right.assign(LADT=right["_K"]).dropna(subset=["_K"]).sort_values("_K")
     valid = left["_K"].notna()
-    m = pd.merge_asof(left[valid].sort_values("_K"), right, on="_K", by="USUBJID", direction="backward",
-                      allow_exact_matches=allow_same_day)
+    m = pd.merge_asof(
+        left[valid].sort_values("_K"),
+        right,
+        on="_K",
+        by="USUBJID",
+        direction="backward",
+        allow_exact_matches=allow_same_day,
+    )
     m = m.set_index("index").reindex(dataset.index)
     return dataset.assign(LADT=pd.to_datetime(m["LADT"]).astype("datetime64[ns]"), LASEQ=m["LASEQ"].astype(float))
 
 
-def count_missed_visits(last_day: pd.Series, event_day: pd.Series, timepoints: list[dict],
-                        default_window: int = 7) -> pd.Series:
+def count_missed_visits(
+    last_day: pd.Series, event_day: pd.Series, timepoints: list[dict], default_window: int = 7
+) -> pd.Series:
     """Planned assessments missed between the last adequate assessment and the event, per row.
 
     Days count from the origin (``timepoints`` day = ADT - origin). A timepoint is missed when its whole window
@@ -145,10 +176,18 @@ def count_missed_visits(last_day: pd.Series, event_day: pd.Series, timepoints: l
     return n
 
 
-def apply_censoring_rules(dataset: pd.DataFrame, assessments: pd.DataFrame, new_therapy: pd.Series | None,
-                          censor_new_therapy: bool = True, missed_assessments: int = 2, interval_days: int = 42,
-                          window_days: int = 7, start_src: tuple = ("ADSL", "TRTSDT"),
-                          timepoints: list[dict] | None = None, origin: str = "STARTDT") -> pd.DataFrame:
+def apply_censoring_rules(
+    dataset: pd.DataFrame,
+    assessments: pd.DataFrame,
+    new_therapy: pd.Series | None,
+    censor_new_therapy: bool = True,
+    missed_assessments: int = 2,
+    interval_days: int = 42,
+    window_days: int = 7,
+    start_src: tuple = ("ADSL", "TRTSDT"),
+    timepoints: list[dict] | None = None,
+    origin: str = "STARTDT",
+) -> pd.DataFrame:
     """PFS/DoR censoring rules applied to derive_param_tte output (one row per subject).
 
     1. New anticancer therapy started (on/after STARTDT) before the event (or before the censoring date):
@@ -193,8 +232,9 @@ def apply_censoring_rules(dataset: pd.DataFrame, assessments: pd.DataFrame, new_
         ref = rows["LADT"].fillna(rows["STARTDT"])
         if timepoints:
             org = pd.to_datetime(out[origin]).astype("datetime64[ns]")
-            missed = count_missed_visits((ref - org).dt.days.astype(float), (out["ADT"] - org).dt.days.astype(float),
-                                         timepoints, window_days)
+            missed = count_missed_visits(
+                (ref - org).dt.days.astype(float), (out["ADT"] - org).dt.days.astype(float), timepoints, window_days
+            )
             hit = (out["CNSR"] == 0) & org.notna() & (missed >= missed_assessments)
         else:
             gap = (out["ADT"] - ref).dt.days
@@ -222,11 +262,15 @@ def new_therapy_dates(sdtm: dict[str, pd.DataFrame], spec: dict | None, warn: Ca
     return pd.DataFrame({"USUBJID": rows["USUBJID"].values, "d": d.values}).dropna().groupby("USUBJID")["d"].min()
 
 
-def derive_adtte(adsl: pd.DataFrame, adrs: pd.DataFrame, params: dict, new_therapy: pd.Series,
-                 warn: Callable[[str], None]) -> pd.DataFrame:
+def derive_adtte(
+    adsl: pd.DataFrame, adrs: pd.DataFrame, params: dict, new_therapy: pd.Series, warn: Callable[[str], None]
+) -> pd.DataFrame:
     """Every parameter of params['tte']; per-criterion ones for each criterion present in ADRS."""
-    present = [c for c in params["criteria"] if not adrs.empty and "PARCAT1" in adrs
-               and (adrs["PARCAT1"] == c.get("parcat1", c["rscat"])).any()]
+    present = [
+        c
+        for c in params["criteria"]
+        if not adrs.empty and "PARCAT1" in adrs and (adrs["PARCAT1"] == c.get("parcat1", c["rscat"])).any()
+    ]
     parts = []
     for i, t in enumerate(params["tte"]):
         crits = present if t.get("per_criterion") else [None]
@@ -234,25 +278,39 @@ def derive_adtte(adsl: pd.DataFrame, adrs: pd.DataFrame, params: dict, new_thera
             p = crit["prefix"] if crit else ""
             fill = {"p": p, "origin": params["origin"], "os_origin": params["os_origin"]}
             start = TTESource.from_dict({"dataset": "ADSL", **t["start"]}, key=f"tte[{i}].start.where", **fill)
-            events = [TTESource.from_dict(s, key=f"tte[{i}].events[{j}].where", **fill)
-                      for j, s in enumerate(t["events"])]
-            censors = [TTESource.from_dict(s, key=f"tte[{i}].censors[{j}].where", **fill)
-                       for j, s in enumerate(t.get("censors", []))]
+            events = [
+                TTESource.from_dict(s, key=f"tte[{i}].events[{j}].where", **fill) for j, s in enumerate(t["events"])
+            ]
+            censors = [
+                TTESource.from_dict(s, key=f"tte[{i}].censors[{j}].where", **fill)
+                for j, s in enumerate(t.get("censors", []))
+            ]
             if start.dataset == "ADSL" and start.date not in adsl:
                 warn(f"ADTTE {p}{t['paramcd']}: ADSL has no {start.date}; parameter skipped")
                 continue
             label = t.get("param", t["paramcd"]).format(crit=crit.get("label", crit["rscat"]) if crit else "")
-            values = {"PARAMCD": p + t["paramcd"], "PARAM": label,
-                      "PARCAT1": crit.get("parcat1", crit["rscat"]) if crit else None}
+            values = {
+                "PARAMCD": p + t["paramcd"],
+                "PARAM": label,
+                "PARCAT1": crit.get("parcat1", crit["rscat"]) if crit else None,
+            }
             tte = derive_param_tte(adsl, {"ADRS": adrs}, start, events, censors, values)
             if t.get("censoring_rules") and crit is not None and not tte.empty:
                 ovr = adrs[(adrs["PARAMCD"] == p + "OVR") & (adrs["ANL01FL"] == "Y")]
                 origin = params["origin"]
                 tte["_ORIGIN"] = lookup(tte["USUBJID"], adsl.set_index("USUBJID")[origin]) if origin in adsl else pd.NaT
-                tte = apply_censoring_rules(tte, ovr, new_therapy, params["pfs_censor_new_therapy"],
-                                            params["pfs_missed_assessments"], params["assessment_interval_days"],
-                                            params["assessment_window_days"], (start.dataset, start.date),
-                                            timepoints=params["timepoints"], origin="_ORIGIN").drop(columns="_ORIGIN")
+                tte = apply_censoring_rules(
+                    tte,
+                    ovr,
+                    new_therapy,
+                    params["pfs_censor_new_therapy"],
+                    params["pfs_missed_assessments"],
+                    params["assessment_interval_days"],
+                    params["assessment_window_days"],
+                    (start.dataset, start.date),
+                    timepoints=params["timepoints"],
+                    origin="_ORIGIN",
+                ).drop(columns="_ORIGIN")
             parts.append(tte)
     if not parts:
         return pd.DataFrame(columns=["STUDYID", "USUBJID"])

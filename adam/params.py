@@ -7,6 +7,7 @@ Unknown keys and values of the wrong type raise :class:`~cdisckit.errors.SpecErr
 >>> p["confirmation_days"], p["origin"], p["os_origin"]
 (28, 'TRTSDT', 'PRETSDT')
 """
+
 from __future__ import annotations
 
 import copy
@@ -24,70 +25,103 @@ STUDY_FILE = "adam.yaml"
 
 # Event and censoring sources shared by PFS, duration of response and OS (admiral-style source objects).
 # Each use takes its own copy (_fresh), so editing one parameter's sources never changes another's.
-_PD_EVENT = {"dataset": "ADRS", "where": {"PARAMCD": "{p}PD", "AVALC": "Y"}, "date": "ADT",
-             "evntdesc": "DISEASE PROGRESSION", "srcdom": "ADRS", "srcvar": "ADT", "srcseq": "ASEQ"}
-_DEATH_EVENT = {"dataset": "ADSL", "where": {"DTHDT": {"not": None}}, "date": "DTHDT", "evntdesc": "DEATH",
-                "srcdom": "ADSL", "srcvar": "DTHDT"}
-_LAST_ADEQUATE = {"dataset": "ADRS", "where": {"PARAMCD": "{p}OVR", "ANL01FL": "Y",
-                                               "AVALC": ["CR", "PR", "SD", "NON-CR/NON-PD"]},
-                  "date": "ADT", "censor": 1, "cnsdtdsc": "LAST ADEQUATE TUMOR ASSESSMENT", "srcdom": "ADRS",
-                  "srcvar": "ADT", "srcseq": "ASEQ"}
+_PD_EVENT = {
+    "dataset": "ADRS",
+    "where": {"PARAMCD": "{p}PD", "AVALC": "Y"},
+    "date": "ADT",
+    "evntdesc": "DISEASE PROGRESSION",
+    "srcdom": "ADRS",
+    "srcvar": "ADT",
+    "srcseq": "ASEQ",
+}
+_DEATH_EVENT = {
+    "dataset": "ADSL",
+    "where": {"DTHDT": {"not": None}},
+    "date": "DTHDT",
+    "evntdesc": "DEATH",
+    "srcdom": "ADSL",
+    "srcvar": "DTHDT",
+}
+_LAST_ADEQUATE = {
+    "dataset": "ADRS",
+    "where": {"PARAMCD": "{p}OVR", "ANL01FL": "Y", "AVALC": ["CR", "PR", "SD", "NON-CR/NON-PD"]},
+    "date": "ADT",
+    "censor": 1,
+    "cnsdtdsc": "LAST ADEQUATE TUMOR ASSESSMENT",
+    "srcdom": "ADRS",
+    "srcvar": "ADT",
+    "srcseq": "ASEQ",
+}
 
 
 def _fresh(*sources: dict) -> list[dict]:
     return copy.deepcopy(list(sources))
 
+
 DEFAULTS: dict = {
     # ---- reference dates (ADSL)
-    "origin": "TRTSDT",                 # start of response assessment, PFS and DoR windows (ADSL date column)
-    "os_origin": "PRETSDT",             # STARTDT of OS (ADSL date column)
+    "origin": "TRTSDT",  # start of response assessment, PFS and DoR windows (ADSL date column)
+    "os_origin": "PRETSDT",  # STARTDT of OS (ADSL date column)
     # filters are declarative conditions {COLUMN: value | [values] | null | {not: ...} | {icase: ...}}, never code
-    "trtsdt_where": None,               # EX records defining TRTSDT/TRTSDTM (e.g. {EXCAT: CAR-T}); None = all EX
-    "trtedt_where": None,               # EX records defining TRTEDT; None = all EX
-    "pretsdt_where": None,              # EX records defining PRETSDT (start of pretreatment); None = all EX
+    "trtsdt_where": None,  # EX records defining TRTSDT/TRTSDTM (e.g. {EXCAT: CAR-T}); None = all EX
+    "trtedt_where": None,  # EX records defining TRTEDT; None = all EX
+    "pretsdt_where": None,  # EX records defining PRETSDT (start of pretreatment); None = all EX
     "enrolment_dsdecod": ["ENROLLED", "ENTERED INTO TRIAL"],
     "randomisation_dsdecod": ["RANDOMIZED"],
     "consent_dsdecod": ["INFORMED CONSENT OBTAINED"],
     "screen_failure_values": ["SCREEN FAILURE", "SCRNFAIL", "NOT ASSIGNED", "NOTASSGN"],
     "not_treated_values": ["NOT TREATED", "NOTTRT"],
-    "treatment_order": [],              # TRT01PN/TRT01AN order of ARM values; [] = alphabetical
-    "age_cutoffs": [65],                # AGEGR1: <65, >=65
+    "treatment_order": [],  # TRT01PN/TRT01AN order of ARM values; [] = alphabetical
+    "age_cutoffs": [65],  # AGEGR1: <65, >=65
     "death_generic_terms": ["DEATH", "DIED", "SUBJECT DIED", "PATIENT DIED", "DEAD"],  # DS DSTERM not a cause
-    "death_impute": "first",            # partial DTHDTC: first day of the missing period, not before last alive date
-    "efffl_requires_target": True,      # EFFFL = SAFFL and a TARGET lesion in TU on or before origin
+    "death_impute": "first",  # partial DTHDTC: first day of the missing period, not before last alive date
+    "efffl_requires_target": True,  # EFFFL = SAFFL and a TARGET lesion in TU on or before origin
     # ---- ADAE
-    "teae_window_start": "PRETSDT",     # TEAE window start (ADSL date column); onset on or after it
-    "teae_window_ref": "TRTSDT",        # window end = teae_window_ref + teae_window_days
+    "teae_window_start": "PRETSDT",  # TEAE window start (ADSL date column); onset on or after it
+    "teae_window_ref": "TRTSDT",  # window end = teae_window_ref + teae_window_days
     "teae_window_days": 365,
-    "ae_impute_min_date": "PRETSDT",    # partial onset whose possible range contains this date is imputed to it
-    "ae_missing_start_is_teae": True,   # onset unknown and end unknown/after window start -> treatment-emergent
-    "aesi": [                           # AESI categories by MedDRA PT (case-insensitive) besides SUPPAE AESI/AESICAT
+    "ae_impute_min_date": "PRETSDT",  # partial onset whose possible range contains this date is imputed to it
+    "ae_missing_start_is_teae": True,  # onset unknown and end unknown/after window start -> treatment-emergent
+    "aesi": [  # AESI categories by MedDRA PT (case-insensitive) besides SUPPAE AESI/AESICAT
         {"category": "CRS", "pt": ["Cytokine release syndrome"]},
         {"category": "ICANS", "pt": ["Immune effector cell-associated neurotoxicity syndrome"]},
     ],
     "relationship_qnams": {"ARELLD": "AERELLD", "ARELLEN": "AERELLEN", "ARELPD1": "AERELPD1"},
     # ---- ADRS
     "criteria": [
-        {"rscat": "RECIST 1.1", "prefix": "", "label": "RECIST 1.1", "aliases": ["RECIST", "RECIST 1.1"],
-         "tr_sum_testcd": "SUMDIAM", "tr_lesion_testcd": "DIAMETER",
-         "adtr_paramcd": "SUMDIAM", "adtr_param": "Sum of Diameters of Target Lesions (mm)"},
-        {"rscat": "MRECIST LENCIONI LIVER CANCER 2010", "prefix": "M", "label": "mRECIST",
-         "aliases": ["MRECIST", "MODIFIED RECIST"],
-         "tr_sum_testcd": "SUMVDIAM", "tr_lesion_testcd": ["VDIAM", "DIAMETER"],
-         "adtr_paramcd": "MSUMDIAM", "adtr_param": "Sum of Viable Tumour Diameters, mRECIST (mm)"},
+        {
+            "rscat": "RECIST 1.1",
+            "prefix": "",
+            "label": "RECIST 1.1",
+            "aliases": ["RECIST", "RECIST 1.1"],
+            "tr_sum_testcd": "SUMDIAM",
+            "tr_lesion_testcd": "DIAMETER",
+            "adtr_paramcd": "SUMDIAM",
+            "adtr_param": "Sum of Diameters of Target Lesions (mm)",
+        },
+        {
+            "rscat": "MRECIST LENCIONI LIVER CANCER 2010",
+            "prefix": "M",
+            "label": "mRECIST",
+            "aliases": ["MRECIST", "MODIFIED RECIST"],
+            "tr_sum_testcd": "SUMVDIAM",
+            "tr_lesion_testcd": ["VDIAM", "DIAMETER"],
+            "adtr_paramcd": "MSUMDIAM",
+            "adtr_param": "Sum of Viable Tumour Diameters, mRECIST (mm)",
+        },
     ],
-    "rs_where": None,                   # extra filter on RS (e.g. {RSEVAL: INVESTIGATOR})
+    "rs_where": None,  # extra filter on RS (e.g. {RSEVAL: INVESTIGATOR})
     "confirmation_days": 28,
     "max_ne_between": 1,
-    "min_sd_days": 42,                  # SD counts when ADT - origin >= min_sd_days
+    "min_sd_days": 42,  # SD counts when ADT - origin >= min_sd_days
     "pr_after_cr_breaks_confirmation": False,
-    "accept_sd_between": False,         # SD between a PR and its confirmation keeps the PR confirmable
-    "unconfirmed_as_sd": True,          # unconfirmed CR/PR -> SD when min_sd_days met, else NE
-    "missing_as_ne": False,             # no post-baseline assessment: BOR NE (True) or MISSING (False)
-    "anl_after_origin": True,           # assessments used: ADT > origin
-    "anl_worst_per_date": True,         # one response per date: the worst
-    "anl_up_to_first_pd": True,         # up to and including the first PD
-    "anl_before_new_therapy": False,    # only assessments before new anticancer therapy start
+    "accept_sd_between": False,  # SD between a PR and its confirmation keeps the PR confirmable
+    "unconfirmed_as_sd": True,  # unconfirmed CR/PR -> SD when min_sd_days met, else NE
+    "missing_as_ne": False,  # no post-baseline assessment: BOR NE (True) or MISSING (False)
+    "anl_after_origin": True,  # assessments used: ADT > origin
+    "anl_worst_per_date": True,  # one response per date: the worst
+    "anl_up_to_first_pd": True,  # up to and including the first PD
+    "anl_before_new_therapy": False,  # only assessments before new anticancer therapy start
     "timepoints": [
         {"name": "WEEK 6", "suffix": "W6", "day": 42, "window": 7},
         {"name": "WEEK 12", "suffix": "W12", "day": 84, "window": 7},
@@ -114,26 +148,56 @@ DEFAULTS: dict = {
     # ---- ADTTE
     "new_therapy": {"dataset": "CM", "where": {"CMCAT": {"icase": "NEW ANTICANCER THERAPY"}}, "date": "CMSTDTC"},
     "pfs_censor_new_therapy": True,
-    "pfs_missed_assessments": 2,        # 0 switches the rule off; counts planned timepoints when timepoints given
-    "assessment_interval_days": 42,     # without timepoints: missed when event - last adequate > n * interval + window
+    "pfs_missed_assessments": 2,  # 0 switches the rule off; counts planned timepoints when timepoints given
+    "assessment_interval_days": 42,  # without timepoints: missed when event - last adequate > n * interval + window
     "assessment_window_days": 7,
     "tte": [
-        {"paramcd": "PFS", "param": "Progression-Free Survival, {crit} (days)", "per_criterion": True,
-         "start": {"dataset": "ADSL", "date": "{origin}"}, "censoring_rules": True,
-         "events": _fresh(_PD_EVENT, _DEATH_EVENT),
-         "censors": _fresh(_LAST_ADEQUATE) + [
-             {"dataset": "ADSL", "date": "{origin}", "censor": 2, "cnsdtdsc": "NO ADEQUATE POST-BASELINE ASSESSMENT",
-              "srcdom": "ADSL", "srcvar": "{origin}"}]},
-        {"paramcd": "RSD", "param": "Duration of Response, {crit} (days)", "per_criterion": True,
-         "start": {"dataset": "ADRS", "where": {"PARAMCD": "{p}CRSP", "AVALC": "Y"}, "date": "ADT"},
-         "censoring_rules": True,
-         "events": _fresh(_PD_EVENT, _DEATH_EVENT),
-         "censors": _fresh(_LAST_ADEQUATE)},
-        {"paramcd": "OS", "param": "Overall Survival (days)", "per_criterion": False,
-         "start": {"dataset": "ADSL", "date": "{os_origin}"}, "censoring_rules": False,
-         "events": _fresh(_DEATH_EVENT),
-         "censors": [{"dataset": "ADSL", "date": "LSTALVDT", "censor": 1, "cnsdtdsc": "LAST KNOWN ALIVE DATE",
-                      "srcdom": "ADSL", "srcvar": "LSTALVDT"}]},
+        {
+            "paramcd": "PFS",
+            "param": "Progression-Free Survival, {crit} (days)",
+            "per_criterion": True,
+            "start": {"dataset": "ADSL", "date": "{origin}"},
+            "censoring_rules": True,
+            "events": _fresh(_PD_EVENT, _DEATH_EVENT),
+            "censors": _fresh(_LAST_ADEQUATE)
+            + [
+                {
+                    "dataset": "ADSL",
+                    "date": "{origin}",
+                    "censor": 2,
+                    "cnsdtdsc": "NO ADEQUATE POST-BASELINE ASSESSMENT",
+                    "srcdom": "ADSL",
+                    "srcvar": "{origin}",
+                }
+            ],
+        },
+        {
+            "paramcd": "RSD",
+            "param": "Duration of Response, {crit} (days)",
+            "per_criterion": True,
+            "start": {"dataset": "ADRS", "where": {"PARAMCD": "{p}CRSP", "AVALC": "Y"}, "date": "ADT"},
+            "censoring_rules": True,
+            "events": _fresh(_PD_EVENT, _DEATH_EVENT),
+            "censors": _fresh(_LAST_ADEQUATE),
+        },
+        {
+            "paramcd": "OS",
+            "param": "Overall Survival (days)",
+            "per_criterion": False,
+            "start": {"dataset": "ADSL", "date": "{os_origin}"},
+            "censoring_rules": False,
+            "events": _fresh(_DEATH_EVENT),
+            "censors": [
+                {
+                    "dataset": "ADSL",
+                    "date": "LSTALVDT",
+                    "censor": 1,
+                    "cnsdtdsc": "LAST KNOWN ALIVE DATE",
+                    "srcdom": "ADSL",
+                    "srcvar": "LSTALVDT",
+                }
+            ],
+        },
     ],
 }
 
@@ -220,8 +284,9 @@ def _read(path: Path) -> tuple[dict, dict]:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        raise SpecError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=path,
-                        line=None if line is None else line + 1) from exc
+        raise SpecError(
+            f"not valid YAML: {getattr(exc, 'problem', exc)}", file=path, line=None if line is None else line + 1
+        ) from exc
     if doc is None:
         return {}, {}
     if not isinstance(doc, dict):
@@ -239,36 +304,70 @@ def validate_params(doc: dict, file=None, lines: dict | None = None) -> None:
         default = DEFAULTS[key]
         if not _type_ok(default, value):
             raise SpecError(f"expected {type(default).__name__}, got {type(value).__name__} ({value!r})", **where)
-        if key in ("confirmation_days", "max_ne_between", "min_sd_days", "teae_window_days", "pfs_missed_assessments",
-                   "assessment_interval_days", "assessment_window_days") and value < 0:
+        if (
+            key
+            in (
+                "confirmation_days",
+                "max_ne_between",
+                "min_sd_days",
+                "teae_window_days",
+                "pfs_missed_assessments",
+                "assessment_interval_days",
+                "assessment_window_days",
+            )
+            and value < 0
+        ):
             raise SpecError("must be >= 0", **where)
         if key == "timepoints":
             for i, tp in enumerate(value):
                 if not isinstance(tp, dict) or not {"name", "suffix", "day"} <= set(tp):
-                    raise SpecError("each timepoint needs name, suffix, day (and optional window)",
-                                    file=file, line=_line(lines, f"timepoints[{i}]"), key=f"timepoints[{i}]")
+                    raise SpecError(
+                        "each timepoint needs name, suffix, day (and optional window)",
+                        file=file,
+                        line=_line(lines, f"timepoints[{i}]"),
+                        key=f"timepoints[{i}]",
+                    )
         if key == "criteria":
             for i, c in enumerate(value):
                 if not isinstance(c, dict) or not {"rscat", "prefix"} <= set(c):
-                    raise SpecError("each criterion needs rscat and prefix", file=file, line=_line(lines, f"criteria[{i}]"),
-                                    key=f"criteria[{i}]")
+                    raise SpecError(
+                        "each criterion needs rscat and prefix",
+                        file=file,
+                        line=_line(lines, f"criteria[{i}]"),
+                        key=f"criteria[{i}]",
+                    )
         if key == "aesi":
             for i, a in enumerate(value):
                 if not isinstance(a, dict) or "category" not in a or not isinstance(a.get("pt", []), list):
-                    raise SpecError("each AESI needs category and a list pt", file=file, line=_line(lines, f"aesi[{i}]"),
-                                    key=f"aesi[{i}]")
+                    raise SpecError(
+                        "each AESI needs category and a list pt",
+                        file=file,
+                        line=_line(lines, f"aesi[{i}]"),
+                        key=f"aesi[{i}]",
+                    )
         if key == "tte":
             for i, t in enumerate(value):
-                if not isinstance(t, dict) or not {"paramcd", "start", "events"} <= set(t) \
-                        or not isinstance(t["start"], dict) or "date" not in t["start"]:
-                    raise SpecError("each tte parameter needs paramcd, start {date, ...}, events (censors optional)",
-                                    file=file, line=_line(lines, f"tte[{i}]"), key=f"tte[{i}]")
+                if (
+                    not isinstance(t, dict)
+                    or not {"paramcd", "start", "events"} <= set(t)
+                    or not isinstance(t["start"], dict)
+                    or "date" not in t["start"]
+                ):
+                    raise SpecError(
+                        "each tte parameter needs paramcd, start {date, ...}, events (censors optional)",
+                        file=file,
+                        line=_line(lines, f"tte[{i}]"),
+                        key=f"tte[{i}]",
+                    )
                 for kind in ("events", "censors"):
                     for j, s in enumerate(t.get(kind, [])):
                         if not isinstance(s, dict) or not {"dataset", "date"} <= set(s):
-                            raise SpecError("each source needs dataset and date", file=file,
-                                            line=_line(lines, f"tte[{i}].{kind}[{j}]"),
-                                            key=f"tte[{i}].{kind}[{j}]")
+                            raise SpecError(
+                                "each source needs dataset and date",
+                                file=file,
+                                line=_line(lines, f"tte[{i}].{kind}[{j}]"),
+                                key=f"tte[{i}].{kind}[{j}]",
+                            )
         if key == "new_therapy" and value is not None and not {"dataset", "date"} <= set(value):
             raise SpecError("new_therapy needs dataset, date (and optional where)", **where)
     for path, cond in condition_paths(doc):

@@ -6,9 +6,10 @@
 >>> d["ASTDT"].dt.strftime("%Y-%m-%d").tolist(), d["ASTDTF"].tolist()
 (['2025-03-01', '2025-03-07'], ['D', None])
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -31,7 +32,9 @@ def parse_dtc(dtc: pd.Series) -> pd.DataFrame:
 
 def _ymd(year, month, day) -> pd.Series:
     ok = year.notna() & month.notna() & day.notna()
-    frame = pd.DataFrame({"year": year.where(ok, 2000), "month": month.where(ok, 1), "day": day.where(ok, 1)}).astype(int)
+    frame = pd.DataFrame({"year": year.where(ok, 2000), "month": month.where(ok, 1), "day": day.where(ok, 1)}).astype(
+        int
+    )
     res = pd.to_datetime(frame, errors="coerce")
     return res.where(ok).astype("datetime64[ns]")
 
@@ -40,8 +43,9 @@ def dtc_to_dt(dtc: pd.Series) -> pd.Series:
     """Complete dates only (first 10 characters ``YYYY-MM-DD``); partial or invalid -> NaT."""
     s = pd.Series(dtc, dtype=object)
     txt = s.where(s.notna(), "").astype(str).str.slice(0, 10)
-    return pd.to_datetime(txt.where(txt.str.fullmatch(r"\d{4}-\d{2}-\d{2}")), format="%Y-%m-%d",
-                          errors="coerce").astype("datetime64[ns]")
+    return pd.to_datetime(
+        txt.where(txt.str.fullmatch(r"\d{4}-\d{2}-\d{2}")), format="%Y-%m-%d", errors="coerce"
+    ).astype("datetime64[ns]")
 
 
 def dtc_to_dtm(dtc: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -50,14 +54,22 @@ def dtc_to_dtm(dtc: pd.Series) -> tuple[pd.Series, pd.Series]:
     date = _ymd(p["year"], p["month"], p["day"])
     hh, mm, ss = p["hour"].fillna(0), p["minute"].fillna(0), p["second"].fillna(0)
     dtm = date + pd.to_timedelta(hh * 3600 + mm * 60 + ss, unit="s")
-    flag = pd.Series(np.select([p["hour"].isna(), p["minute"].isna(), p["second"].isna()], ["H", "M", "S"], None),
-                     index=p.index, dtype=object)
+    flag = pd.Series(
+        np.select([p["hour"].isna(), p["minute"].isna(), p["second"].isna()], ["H", "M", "S"], None),
+        index=p.index,
+        dtype=object,
+    )
     flag = flag.where(date.notna(), None)
     return dtm.astype("datetime64[ns]"), flag
 
 
-def impute_dtc_dt(dtc: pd.Series, highest_imputation: str = "n", date_imputation: str = "first",
-                  min_dates: pd.Series | None = None, max_dates: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
+def impute_dtc_dt(
+    dtc: pd.Series,
+    highest_imputation: str = "n",
+    date_imputation: str = "first",
+    min_dates: pd.Series | None = None,
+    max_dates: pd.Series | None = None,
+) -> tuple[pd.Series, pd.Series]:
     """Date (datetime64) and imputation flag (D/M/Y) from ISO strings; rule as admiral ``derive_vars_dt``.
 
     ``highest_imputation``: n (none), D (day), M (month and day), Y (not supported: year unknown stays missing).
@@ -88,16 +100,28 @@ def impute_dtc_dt(dtc: pd.Series, highest_imputation: str = "n", date_imputation
     return res.astype("datetime64[ns]"), flag
 
 
-def derive_vars_dt(dataset: pd.DataFrame, new_vars_prefix: str, dtc: str, highest_imputation: str = "n",
-                   date_imputation: str = "first", flag_imputation: bool = True, min_dates: str | None = None,
-                   max_dates: str | None = None) -> pd.DataFrame:
+def derive_vars_dt(
+    dataset: pd.DataFrame,
+    new_vars_prefix: str,
+    dtc: str,
+    highest_imputation: str = "n",
+    date_imputation: str = "first",
+    flag_imputation: bool = True,
+    min_dates: str | None = None,
+    max_dates: str | None = None,
+) -> pd.DataFrame:
     """Add ``<prefix>DT`` (and ``<prefix>DTF`` when flag_imputation) from the ISO column ``dtc``.
 
     ``min_dates``/``max_dates`` name date columns of ``dataset`` (see :func:`impute_dtc_dt`).
     """
     out = dataset.copy()
-    dt, flag = impute_dtc_dt(out[dtc], highest_imputation, date_imputation,
-                             out[min_dates] if min_dates else None, out[max_dates] if max_dates else None)
+    dt, flag = impute_dtc_dt(
+        out[dtc],
+        highest_imputation,
+        date_imputation,
+        out[min_dates] if min_dates else None,
+        out[max_dates] if max_dates else None,
+    )
     out[f"{new_vars_prefix}DT"] = dt
     if flag_imputation:
         out[f"{new_vars_prefix}DTF"] = flag
@@ -148,9 +172,11 @@ def condition_problem(cond, path: str = "where") -> tuple[str, str] | None:
     if cond is None:
         return None
     if not isinstance(cond, dict):
-        return path, (f"expected a mapping {{COLUMN: value}}, got {type(cond).__name__} {cond!r}; conditions are "
-                      "declarative: {COLUMN: value}, {COLUMN: [v1, v2]}, {COLUMN: null}, {COLUMN: {not: ...}}, "
-                      "{COLUMN: {icase: value}}")
+        return path, (
+            f"expected a mapping {{COLUMN: value}}, got {type(cond).__name__} {cond!r}; conditions are "
+            "declarative: {COLUMN: value}, {COLUMN: [v1, v2]}, {COLUMN: null}, {COLUMN: {not: ...}}, "
+            "{COLUMN: {icase: value}}"
+        )
     if not cond:
         return path, "empty condition; use null for all rows"
     for column, test in cond.items():
@@ -166,7 +192,7 @@ def _test_problem(test, depth: int = 0) -> str | None:
     if test is None or _is_scalar(test):
         return None
     if isinstance(test, bool):
-        return (f"{test!r} is a YAML boolean; quote the value (YAML reads yes/no/on/off/true/false as booleans)")
+        return f"{test!r} is a YAML boolean; quote the value (YAML reads yes/no/on/off/true/false as booleans)"
     if isinstance(test, list):
         if not test:
             return "empty list matches nothing"
@@ -178,7 +204,9 @@ def _test_problem(test, depth: int = 0) -> str | None:
         return None
     if isinstance(test, dict):
         if len(test) != 1 or next(iter(test)) not in _OPS:
-            return f"unknown operator {test!r}; a column's test is a value, a list, null, {{not: ...}} or {{icase: ...}}"
+            return (
+                f"unknown operator {test!r}; a column's test is a value, a list, null, {{not: ...}} or {{icase: ...}}"
+            )
         op, arg = next(iter(test.items()))
         if op == "not":
             return _test_problem(arg, depth + 1)
@@ -225,7 +253,7 @@ def _isin(s: pd.Series, values: list, key: str, column: str) -> pd.Series:
     texts = [v for v in values if isinstance(v, str)]
     nums = [v for v in values if not isinstance(v, str)]
     hit = s.isin(texts) if texts else pd.Series(False, index=s.index)
-    if nums:   # a number against a text column (e.g. IDVARVAL "1"): compare as numbers
+    if nums:  # a number against a text column (e.g. IDVARVAL "1"): compare as numbers
         hit |= pd.to_numeric(s, errors="coerce").isin(nums)
     return hit.fillna(False).astype(bool)
 
@@ -264,8 +292,12 @@ def condition_mask(dataset: pd.DataFrame, cond: dict | None, key: str = "where",
     mask = pd.Series(True, index=dataset.index)
     for column, test in cond.items():
         if column not in dataset.columns:
-            raise SpecError(f"condition names column {column}, which the dataset does not have "
-                            f"(columns: {', '.join(map(str, dataset.columns[:40]))})", key=key, column=column)
+            raise SpecError(
+                f"condition names column {column}, which the dataset does not have "
+                f"(columns: {', '.join(map(str, dataset.columns[:40]))})",
+                key=key,
+                column=column,
+            )
         mask &= _test_mask(dataset[column], test, f"{key}.{column}", column).to_numpy()
     return mask
 
@@ -293,8 +325,14 @@ def col(dataset: pd.DataFrame | None, name: str, default=None) -> pd.Series:
 
 
 def upper(s: pd.Series) -> pd.Series:
-    return pd.Series(s, dtype=object).where(pd.Series(s).notna(), None).astype("str").str.strip().str.upper() \
+    return (
+        pd.Series(s, dtype=object)
+        .where(pd.Series(s).notna(), None)
+        .astype("str")
+        .str.strip()
+        .str.upper()
         .where(pd.Series(s).notna())
+    )
 
 
 def order_columns(dataset: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -307,8 +345,11 @@ def order_columns(dataset: pd.DataFrame, name: str) -> pd.DataFrame:
     for v in spec.variables:
         s = dataset[v.name] if v.name in dataset.columns else pd.Series([None] * n, index=dataset.index, dtype=object)
         if v.type == "Num":
-            if v.name.endswith(("DT", "DTM")) and not v.name.endswith(("DY",)) and (
-                    pd.api.types.is_datetime64_any_dtype(s) or (s.isna().all() and v.name.endswith(("DT", "DTM")))):
+            if (
+                v.name.endswith(("DT", "DTM"))
+                and not v.name.endswith(("DY",))
+                and (pd.api.types.is_datetime64_any_dtype(s) or (s.isna().all() and v.name.endswith(("DT", "DTM"))))
+            ):
                 s = pd.to_datetime(s).astype("datetime64[ns]")
             else:
                 s = pd.to_numeric(s, errors="coerce").astype("float64")

@@ -8,6 +8,7 @@ SDTM frames come from the real pipeline (cdisckit.synth raw export -> cdisckit.s
 modules are available, else from a small numpy synthesiser (DM, AE, EX, TU, TR, RS).
 Targets: native checks of 10,000 subjects < 10 s and at least 4x faster than engine "gx".
 """
+
 from __future__ import annotations
 
 import sys
@@ -50,40 +51,95 @@ def numpy_study(n: int, seed: int = 31) -> dict[str, pd.DataFrame]:
         seq = np.concatenate([np.arange(1, c + 1) for c in counts]).astype(float)
         return idx, seq
 
-    dm = pd.DataFrame({"STUDYID": "S1", "DOMAIN": "DM", "USUBJID": ids, "SUBJID": ids, "RFSTDTC": _dates(rng, start, np.zeros(n)),
-                       "RFXSTDTC": _dates(rng, start, np.zeros(n)), "RFXENDTC": _dates(rng, start, np.full(n, 200)),
-                       "SITEID": "01", "AGE": rng.integers(18, 90, n).astype(float), "AGEU": "YEARS",
-                       "SEX": rng.choice(["F", "M"], n).astype(object), "RACE": "WHITE", "COUNTRY": "USA"})
+    dm = pd.DataFrame(
+        {
+            "STUDYID": "S1",
+            "DOMAIN": "DM",
+            "USUBJID": ids,
+            "SUBJID": ids,
+            "RFSTDTC": _dates(rng, start, np.zeros(n)),
+            "RFXSTDTC": _dates(rng, start, np.zeros(n)),
+            "RFXENDTC": _dates(rng, start, np.full(n, 200)),
+            "SITEID": "01",
+            "AGE": rng.integers(18, 90, n).astype(float),
+            "AGEU": "YEARS",
+            "SEX": rng.choice(["F", "M"], n).astype(object),
+            "RACE": "WHITE",
+            "COUNTRY": "USA",
+        }
+    )
     i, seq = rep(6)
     d = rng.integers(1, 150, len(i))
-    ae = pd.DataFrame({"STUDYID": "S1", "DOMAIN": "AE", "USUBJID": ids[i], "AESEQ": seq,
-                       "AETERM": rng.choice(["Headache", "Nausea", "Fatigue", "Pyrexia"], len(i)).astype(object),
-                       "AEDECOD": rng.choice(["HEADACHE", "NAUSEA", "FATIGUE", "PYREXIA"], len(i)).astype(object),
-                       "AESER": rng.choice(["N", "Y"], len(i)).astype(object),
-                       "AESTDTC": _dates(rng, start[i], d), "AEENDTC": _dates(rng, start[i], d + 5),
-                       "AESTDY": (d + 1).astype(float)})
+    ae = pd.DataFrame(
+        {
+            "STUDYID": "S1",
+            "DOMAIN": "AE",
+            "USUBJID": ids[i],
+            "AESEQ": seq,
+            "AETERM": rng.choice(["Headache", "Nausea", "Fatigue", "Pyrexia"], len(i)).astype(object),
+            "AEDECOD": rng.choice(["HEADACHE", "NAUSEA", "FATIGUE", "PYREXIA"], len(i)).astype(object),
+            "AESER": rng.choice(["N", "Y"], len(i)).astype(object),
+            "AESTDTC": _dates(rng, start[i], d),
+            "AEENDTC": _dates(rng, start[i], d + 5),
+            "AESTDY": (d + 1).astype(float),
+        }
+    )
     i, seq = rep(8)
     d = rng.integers(0, 190, len(i))
-    ex = pd.DataFrame({"STUDYID": "S1", "DOMAIN": "EX", "USUBJID": ids[i], "EXSEQ": seq, "EXTRT": "DRUG A",
-                       "EXDOSE": 100.0, "EXDOSU": "mg", "EXSTDTC": _dates(rng, start[i], d),
-                       "EXENDTC": _dates(rng, start[i], d + 1)})
+    ex = pd.DataFrame(
+        {
+            "STUDYID": "S1",
+            "DOMAIN": "EX",
+            "USUBJID": ids[i],
+            "EXSEQ": seq,
+            "EXTRT": "DRUG A",
+            "EXDOSE": 100.0,
+            "EXDOSU": "mg",
+            "EXSTDTC": _dates(rng, start[i], d),
+            "EXENDTC": _dates(rng, start[i], d + 1),
+        }
+    )
     i, seq = rep(3)
-    tu = pd.DataFrame({"STUDYID": "S1", "DOMAIN": "TU", "USUBJID": ids[i], "TUSEQ": seq,
-                       "TULNKID": [f"T{int(s):02d}" for s in seq], "TUTESTCD": "TUMIDENT",
-                       "TUTEST": "Tumor Identification", "TUORRES": "TARGET", "TUSTRESC": "TARGET", "TULOC": "LIVER"})
+    tu = pd.DataFrame(
+        {
+            "STUDYID": "S1",
+            "DOMAIN": "TU",
+            "USUBJID": ids[i],
+            "TUSEQ": seq,
+            "TULNKID": [f"T{int(s):02d}" for s in seq],
+            "TUTESTCD": "TUMIDENT",
+            "TUTEST": "Tumor Identification",
+            "TUORRES": "TARGET",
+            "TUSTRESC": "TARGET",
+            "TULOC": "LIVER",
+        }
+    )
     visits = 7
     tri = np.repeat(np.arange(len(tu)), visits)
     vis = np.tile(np.arange(1, visits + 1), len(tu)).astype(float)
-    tr = pd.DataFrame({"STUDYID": "S1", "DOMAIN": "TR", "USUBJID": tu["USUBJID"].to_numpy()[tri],
-                       "TRLNKID": tu["TULNKID"].to_numpy()[tri], "TRLNKGRP": [f"V{int(v)}" for v in vis],
-                       "TRTESTCD": "LDIAM", "TRTEST": "Longest Diameter", "TRSTRESN": rng.uniform(5, 80, len(tri)).round(),
-                       "VISITNUM": vis})
+    tr = pd.DataFrame(
+        {
+            "STUDYID": "S1",
+            "DOMAIN": "TR",
+            "USUBJID": tu["USUBJID"].to_numpy()[tri],
+            "TRLNKID": tu["TULNKID"].to_numpy()[tri],
+            "TRLNKGRP": [f"V{int(v)}" for v in vis],
+            "TRTESTCD": "LDIAM",
+            "TRTEST": "Longest Diameter",
+            "TRSTRESN": rng.uniform(5, 80, len(tri)).round(),
+            "VISITNUM": vis,
+        }
+    )
     tr["TRSEQ"] = tr.groupby("USUBJID").cumcount().astype(float) + 1
     tr["TRORRES"] = tr["TRSTRESC"] = tr["TRSTRESN"].astype(int).astype(str).astype(object)
     rs = tr[["STUDYID", "USUBJID", "TRLNKGRP", "VISITNUM"]].drop_duplicates().rename(columns={"TRLNKGRP": "RSLNKGRP"})
     rs = pd.concat([rs.assign(RSTESTCD=c) for c in ("TRGRESP", "NTRGRESP", "OVRLRESP")], ignore_index=True)
-    rs = rs.assign(DOMAIN="RS", RSTEST="Overall Response", RSCAT="RECIST 1.1",
-                   RSSTRESC=rng.choice(["CR", "PR", "SD", "PD"], len(rs)).astype(object))
+    rs = rs.assign(
+        DOMAIN="RS",
+        RSTEST="Overall Response",
+        RSCAT="RECIST 1.1",
+        RSSTRESC=rng.choice(["CR", "PR", "SD", "PD"], len(rs)).astype(object),
+    )
     rs["RSSEQ"] = rs.groupby("USUBJID").cumcount().astype(float) + 1
     return {"DM": dm, "AE": ae, "EX": ex, "TU": tu, "TR": tr, "RS": rs}
 
@@ -113,7 +169,9 @@ def bench(n: int, work: Path, engines: list[str]) -> dict[str, float]:
         per = per_dataset(datasets, engine)
         total, report = timed(datasets, engine)
         totals[engine] = total
-        print(f"  engine {engine:<6}  total {total:8.2f} s   ({len(report.errors)} errors, {len(report.warnings)} warnings)")
+        print(
+            f"  engine {engine:<6}  total {total:8.2f} s   ({len(report.errors)} errors, {len(report.warnings)} warnings)"
+        )
         print("    " + "  ".join(f"{k} {v:.2f}" for k, v in per.items()))
     if len(totals) == 2:
         print(f"  native is {totals['gx'] / totals['native']:.1f}x faster than gx")

@@ -8,6 +8,7 @@ Figures, not pass/fail. Targets: SDTM of 10,000 subjects < 20 s; ADaM < 20 s; na
 Memory is the process high-water mark (ru_maxrss) after each stage; with --heap, also the stage's own heap peak.
 Timings are taken without tracemalloc, which slows pandas-heavy code several-fold.
 """
+
 from __future__ import annotations
 
 import resource
@@ -18,7 +19,6 @@ import tracemalloc
 from pathlib import Path
 
 from cdisckit.pipeline import bundled_study_dir
-
 
 HEAP = False
 
@@ -41,9 +41,9 @@ def measure(label: str, fn):
 def bench(n: int, work: Path) -> None:
     from cdisckit.adam import derive_adam, load_params
     from cdisckit.checks import run_checks
+    from cdisckit.pipeline import write_datasets
     from cdisckit.sdtm import map_study
     from cdisckit.synth import write_raw_export
-    from cdisckit.pipeline import write_datasets
 
     study = bundled_study_dir()
     raw = work / f"raw{n}"

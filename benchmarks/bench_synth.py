@@ -7,6 +7,7 @@ A figure, not pass/fail (target: 10,000 subjects well under 20 s). Each size run
 the memory figures are per size: peak Python heap (tracemalloc, which slows the run a little, so the time is
 measured in a separate untraced run) and the process high-water mark (ru_maxrss).
 """
+
 from __future__ import annotations
 
 import json
@@ -47,4 +48,7 @@ if __name__ == "__main__":
     for n in sizes:
         res = subprocess.run([sys.executable, __file__, "--child", str(n)], capture_output=True, text=True, check=True)
         r = json.loads(res.stdout.strip().splitlines()[-1])
-        print(f"{r['n']:>9,} {r['secs']:>8.2f} {r['peak']:>14.1f} {r['rss']:>12.1f} {r['rows']:>10,} {r['mb']:>8.1f}", flush=True)
+        print(
+            f"{r['n']:>9,} {r['secs']:>8.2f} {r['peak']:>14.1f} {r['rss']:>12.1f} {r['rows']:>10,} {r['mb']:>8.1f}",
+            flush=True,
+        )

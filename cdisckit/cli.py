@@ -2,6 +2,7 @@
 
 Only click is imported at module level so that ``cdisckit --help`` answers instantly.
 """
+
 from __future__ import annotations
 
 import sys
@@ -45,8 +46,9 @@ def _run(ctx: click.Context, fn, *args, error_exit: int | None = None, **kwargs)
     except Exception as exc:  # a bug: say so plainly, show the traceback only on request
         if debug:
             raise
-        click.secho(f"internal error: {type(exc).__name__}: {exc}\n(rerun with --debug for the traceback)",
-                    err=True, fg="red")
+        click.secho(
+            f"internal error: {type(exc).__name__}: {exc}\n(rerun with --debug for the traceback)", err=True, fg="red"
+        )
         ctx.exit(2)
 
 
@@ -60,8 +62,13 @@ def main(ctx: click.Context, debug: bool, quiet: bool) -> None:
     ctx.obj = _Progress(quiet)
 
 
-_engine = click.option("--engine", type=click.Choice(["native", "gx"]), default="native", show_default=True,
-                       help="Check engine: vectorised pandas, or great-expectations itself.")
+_engine = click.option(
+    "--engine",
+    type=click.Choice(["native", "gx"]),
+    default="native",
+    show_default=True,
+    help="Check engine: vectorised pandas, or great-expectations itself.",
+)
 _allow = click.option("--allow-errors", is_flag=True, help="Write outputs even when checks find errors.")
 
 
@@ -78,8 +85,18 @@ def run(ctx, study_dir, raw_dir, out_dir, params_file, engine, allow_errors):
     from .pipeline import run_study
 
     progress = ctx.obj
-    summary = _run(ctx, run_study, study_dir, raw_dir, out_dir, params_file=params_file, engine=engine,
-                   allow_errors=allow_errors, progress=progress, warn=progress.warn)
+    summary = _run(
+        ctx,
+        run_study,
+        study_dir,
+        raw_dir,
+        out_dir,
+        params_file=params_file,
+        engine=engine,
+        allow_errors=allow_errors,
+        progress=progress,
+        warn=progress.warn,
+    )
     click.echo(_format_summary(summary))
     click.echo(f"Outputs in {out_dir}/: sdtm/ adam/ checks/ report.html run.json")
 
@@ -95,11 +112,14 @@ def sdtm(ctx, study_dir, raw_dir, out_dir, engine, allow_errors):
     """Raw export -> SDTM only (checked, then out/sdtm/*.xpt)."""
     from .pipeline import reconciliation_table, run_sdtm, write_run_summary
 
-    result, report = _run(ctx, run_sdtm, study_dir, raw_dir, out_dir, engine=engine, allow_errors=allow_errors,
-                          progress=ctx.obj)
-    summary = {"reconciliation": reconciliation_table(result.reconciliation),
-               "records_written": {k: len(v) for k, v in sorted(result.datasets.items())},
-               "checks": {"sdtm": {"errors": len(report.errors), "warnings": len(report.warnings)}}}
+    result, report = _run(
+        ctx, run_sdtm, study_dir, raw_dir, out_dir, engine=engine, allow_errors=allow_errors, progress=ctx.obj
+    )
+    summary = {
+        "reconciliation": reconciliation_table(result.reconciliation),
+        "records_written": {k: len(v) for k, v in sorted(result.datasets.items())},
+        "checks": {"sdtm": {"errors": len(report.errors), "warnings": len(report.warnings)}},
+    }
     write_run_summary(out_dir, summary)
     click.echo(_format_summary(summary))
 
@@ -124,8 +144,16 @@ def adam(ctx, sdtm_dir, out_dir, params_file, study_dir, engine, allow_errors):
         study_id = ""
         if "DM" in sdtm_ds and "STUDYID" in sdtm_ds["DM"] and len(sdtm_ds["DM"]):
             study_id = str(sdtm_ds["DM"]["STUDYID"].iloc[0])
-        return run_adam(sdtm_ds, params, out_dir, study_id=study_id, engine=engine, allow_errors=allow_errors,
-                        progress=ctx.obj, warn=ctx.obj.warn)
+        return run_adam(
+            sdtm_ds,
+            params,
+            out_dir,
+            study_id=study_id,
+            engine=engine,
+            allow_errors=allow_errors,
+            progress=ctx.obj,
+            warn=ctx.obj.warn,
+        )
 
     adam_ds, _ = _run(ctx, go)
     click.echo(_format_summary({"records_written": {k: len(v) for k, v in sorted(adam_ds.items())}}))
@@ -174,8 +202,9 @@ def synth(ctx, subjects, seed, out_dir, design):
 
 @main.command()
 @click.argument("adam_dir", type=EXISTING_DIR)
-@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=Path("report.html"),
-              show_default=True)
+@click.option(
+    "--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=Path("report.html"), show_default=True
+)
 @click.pass_context
 def report(ctx, adam_dir, out_file):
     """Study report (safety, efficacy by RECIST 1.1 and mRECIST, KM, figures) from an ADaM folder."""
@@ -190,7 +219,8 @@ def _table(records: list[dict]) -> list[str]:
     cols = list(records[0].keys())
     widths = [max(len(str(c)), *(len(str(r.get(c, ""))) for r in records)) for c in cols]
     return ["  ".join(str(c).ljust(w) for c, w in zip(cols, widths))] + [
-        "  ".join(str(r.get(c, "")).ljust(w) for c, w in zip(cols, widths)) for r in records]
+        "  ".join(str(r.get(c, "")).ljust(w) for c, w in zip(cols, widths)) for r in records
+    ]
 
 
 def _format_summary(summary: dict) -> str:
@@ -209,8 +239,10 @@ def _format_summary(summary: dict) -> str:
         lines.append("  " + "  ".join(f"{k} {v}" for k, v in written.items()))
     checks = summary.get("checks")
     if checks:
-        lines.append("Checks  " + "  ".join(f"{k}: {v['errors']} error(s), {v['warnings']} warning(s)"
-                                            for k, v in checks.items()))
+        lines.append(
+            "Checks  "
+            + "  ".join(f"{k}: {v['errors']} error(s), {v['warnings']} warning(s)" for k, v in checks.items())
+        )
     return "\n".join(lines)
 
 

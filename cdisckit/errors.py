@@ -3,6 +3,7 @@
 The CLI turns :class:`CdiscKitError` into a one-paragraph message and an exit code;
 anything else is a bug and shows a traceback only with ``--debug``.
 """
+
 from __future__ import annotations
 
 

@@ -3,6 +3,7 @@
 A stage never leaves a half-written folder: everything goes into ``<out>/.<name>.tmp-*`` and is
 renamed to ``<out>/<name>`` only when every file of the stage was written.
 """
+
 from __future__ import annotations
 
 import os

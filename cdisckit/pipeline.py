@@ -3,12 +3,13 @@
 Each function takes and returns plain data (dicts of DataFrames, paths) so it can be used from Python;
 the CLI only parses options and prints. Heavy modules are imported inside the functions.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
@@ -99,8 +100,11 @@ def _write_all(datasets: dict[str, pd.DataFrame], folder: Path, study_id: str) -
     names = sorted(datasets, key=lambda n: -len(datasets[n]))  # largest first
     workers = min(os.cpu_count() or 1, len(names))
     try:
-        if workers > 1 and sum(map(len, datasets.values())) >= PARALLEL_MIN_ROWS and \
-                "fork" in multiprocessing.get_all_start_methods():
+        if (
+            workers > 1
+            and sum(map(len, datasets.values())) >= PARALLEL_MIN_ROWS
+            and "fork" in multiprocessing.get_all_start_methods()
+        ):
             with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
                 for future in [pool.submit(_write_one, n, folder, study_id) for n in names]:
                     future.result()  # re-raises a writer's error (e.g. a value over 200 bytes)
@@ -111,9 +115,17 @@ def _write_all(datasets: dict[str, pd.DataFrame], folder: Path, study_id: str) -
         _TO_WRITE.clear()
 
 
-def write_datasets(datasets: dict[str, pd.DataFrame], out: Path, name: str, *, study_id: str,
-                   define_standard: str | None = None, study: dict | None = None, origins: dict | None = None,
-                   progress: Progress = _noop) -> list[Path]:
+def write_datasets(
+    datasets: dict[str, pd.DataFrame],
+    out: Path,
+    name: str,
+    *,
+    study_id: str,
+    define_standard: str | None = None,
+    study: dict | None = None,
+    origins: dict | None = None,
+    progress: Progress = _noop,
+) -> list[Path]:
     """Write ``out/<name>/*.xpt`` + Dataset-JSON (+ define.xml/html) through a temporary folder."""
     with staged_dir(out, name) as tmp:
         _write_all(datasets, tmp, study_id)
@@ -121,16 +133,30 @@ def write_datasets(datasets: dict[str, pd.DataFrame], out: Path, name: str, *, s
         if define_standard:
             from .writers.define import write_define, write_define_html
 
-            write_define(datasets, tmp / "define.xml", standard=define_standard, study=study or {"id": study_id},
-                         origins=origins, created=FIXED_DATETIME)
+            write_define(
+                datasets,
+                tmp / "define.xml",
+                standard=define_standard,
+                study=study or {"id": study_id},
+                origins=origins,
+                created=FIXED_DATETIME,
+            )
             write_define_html(tmp / "define.xml", tmp / "define.html")
             written += [out / name / "define.xml", out / name / "define.html"]
         progress(f"wrote {len(datasets)} datasets to {out / name}")
     return written
 
 
-def gate(datasets: dict[str, pd.DataFrame], out: Path, stage: str, *, standard: str, engine: str,
-         allow_errors: bool, progress: Progress = _noop):
+def gate(
+    datasets: dict[str, pd.DataFrame],
+    out: Path,
+    stage: str,
+    *,
+    standard: str,
+    engine: str,
+    allow_errors: bool,
+    progress: Progress = _noop,
+):
     """Run the checks, write their reports, and raise :class:`ChecksFailed` when errors block output."""
     report = check_datasets(datasets, standard=standard, engine=engine)
     write_check_reports(report, datasets, out, stage, standard)
@@ -139,34 +165,61 @@ def gate(datasets: dict[str, pd.DataFrame], out: Path, stage: str, *, standard: 
         raise ChecksFailed(
             f"{len(report.errors)} conformance error(s) in {stage.upper()}; no .xpt written. "
             f"See {Path(out) / 'checks' / (stage + '.html')} (or rerun with --allow-errors).\n"
-            + report.console_summary())
+            + report.console_summary()
+        )
     return report
 
 
-def run_sdtm(study_dir: Path, raw_dir: Path | None, out: Path, *, engine: str = "native", allow_errors: bool = False,
-             progress: Progress = _noop):
+def run_sdtm(
+    study_dir: Path,
+    raw_dir: Path | None,
+    out: Path,
+    *,
+    engine: str = "native",
+    allow_errors: bool = False,
+    progress: Progress = _noop,
+):
     """Raw export -> SDTM datasets, checked, written to ``out/sdtm``. Returns (SdtmResult, CheckReport)."""
     from .sdtm import map_study
     from .sdtm.origins import derive_define_origins
 
     result = map_study(Path(study_dir), Path(raw_dir) if raw_dir else None, progress=progress)
-    report = gate(result.datasets, out, "sdtm", standard="sdtmig-3.4", engine=engine, allow_errors=allow_errors,
-                  progress=progress)
+    report = gate(
+        result.datasets, out, "sdtm", standard="sdtmig-3.4", engine=engine, allow_errors=allow_errors, progress=progress
+    )
     study_id = study_id_of(result.study)
-    write_datasets(result.datasets, out, "sdtm", study_id=study_id, define_standard="SDTMIG",
-                   study=_define_study(result.study), origins=derive_define_origins(result.study), progress=progress)
+    write_datasets(
+        result.datasets,
+        out,
+        "sdtm",
+        study_id=study_id,
+        define_standard="SDTMIG",
+        study=_define_study(result.study),
+        origins=derive_define_origins(result.study),
+        progress=progress,
+    )
     return result, report
 
 
-def run_adam(sdtm: dict[str, pd.DataFrame], params: dict, out: Path, *, study_id: str, engine: str = "native",
-             allow_errors: bool = False, progress: Progress = _noop, warn: Progress = _noop):
+def run_adam(
+    sdtm: dict[str, pd.DataFrame],
+    params: dict,
+    out: Path,
+    *,
+    study_id: str,
+    engine: str = "native",
+    allow_errors: bool = False,
+    progress: Progress = _noop,
+    warn: Progress = _noop,
+):
     """SDTM datasets -> ADaM datasets, checked, written to ``out/adam``. Returns (datasets, CheckReport)."""
     from .adam import derive_adam
 
     adam = derive_adam(sdtm, params, warn=warn)
     report = gate(adam, out, "adam", standard="adamig-1.3", engine=engine, allow_errors=allow_errors, progress=progress)
-    write_datasets(adam, out, "adam", study_id=study_id, define_standard="ADaMIG", study={"id": study_id},
-                   progress=progress)
+    write_datasets(
+        adam, out, "adam", study_id=study_id, define_standard="ADaMIG", study={"id": study_id}, progress=progress
+    )
     return adam, report
 
 
@@ -184,31 +237,55 @@ def study_id_of(study: dict) -> str:
     return str(study.get("study", ""))
 
 
-def run_study(study_dir: Path | None = None, raw_dir: Path | None = None, out: Path = Path("out"), *,
-              params_file: Path | None = None, engine: str = "native", allow_errors: bool = False,
-              progress: Progress = _noop, warn: Progress = _noop) -> dict:
+def run_study(
+    study_dir: Path | None = None,
+    raw_dir: Path | None = None,
+    out: Path = Path("out"),
+    *,
+    params_file: Path | None = None,
+    engine: str = "native",
+    allow_errors: bool = False,
+    progress: Progress = _noop,
+    warn: Progress = _noop,
+) -> dict:
     """The whole pipeline for one study; returns the run summary also written to ``out/run.json``."""
     from . import __version__
     from .adam import load_params
 
     study_dir = Path(study_dir).resolve() if study_dir else bundled_study_dir()
     out = Path(out)
-    sdtm_result, sdtm_report = run_sdtm(study_dir, raw_dir, out, engine=engine, allow_errors=allow_errors,
-                                        progress=progress)
+    sdtm_result, sdtm_report = run_sdtm(
+        study_dir, raw_dir, out, engine=engine, allow_errors=allow_errors, progress=progress
+    )
     study_id = study_id_of(sdtm_result.study)
     params = load_params(params_file, study_dir=study_dir)
-    adam, adam_report = run_adam(sdtm_result.datasets, params, out, study_id=study_id, engine=engine,
-                                 allow_errors=allow_errors, progress=progress, warn=warn)
+    adam, adam_report = run_adam(
+        sdtm_result.datasets,
+        params,
+        out,
+        study_id=study_id,
+        engine=engine,
+        allow_errors=allow_errors,
+        progress=progress,
+        warn=warn,
+    )
     summary = {
         "cdisckit": __version__,
         "study": study_id,
         "standards": {"SDTMIG": "3.4", "ADaMIG": "1.3", "CT": "2025-03-28"},
-        "inputs": {"study_dir": str(study_dir), "raw_dir": str(Path(raw_dir or study_dir / sdtm_result.study["raw"]).resolve())},
+        "inputs": {
+            "study_dir": str(study_dir),
+            "raw_dir": str(Path(raw_dir or study_dir / sdtm_result.study["raw"]).resolve()),
+        },
         "reconciliation": reconciliation_table(sdtm_result.reconciliation),
-        "records_written": {**{k: int(len(v)) for k, v in sorted(sdtm_result.datasets.items())},
-                            **{k: int(len(v)) for k, v in sorted(adam.items())}},
-        "checks": {"sdtm": {"errors": len(sdtm_report.errors), "warnings": len(sdtm_report.warnings)},
-                   "adam": {"errors": len(adam_report.errors), "warnings": len(adam_report.warnings)}},
+        "records_written": {
+            **{k: int(len(v)) for k, v in sorted(sdtm_result.datasets.items())},
+            **{k: int(len(v)) for k, v in sorted(adam.items())},
+        },
+        "checks": {
+            "sdtm": {"errors": len(sdtm_report.errors), "warnings": len(sdtm_report.warnings)},
+            "adam": {"errors": len(adam_report.errors), "warnings": len(adam_report.warnings)},
+        },
     }
     from .report import build_report
 

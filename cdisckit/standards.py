@@ -9,11 +9,12 @@ nothing here reads the upstream standards folder.
 >>> "Y" in codelist("NY").values
 True
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -84,12 +85,12 @@ def _read_csv(path: Path):
     return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _sdtm_tables():
     return (_read_csv(SPECS_DIR / "sdtmig-3.4" / "variables.csv"), _read_csv(SPECS_DIR / "sdtmig-3.4" / "datasets.csv"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _keys() -> dict:
     return yaml.safe_load((SPECS_DIR / "keys.yaml").read_text(encoding="utf-8"))
 
@@ -98,7 +99,7 @@ def _codelists_of(cell: str) -> tuple[str, ...]:
     return tuple(c.strip() for c in cell.split(";") if c.strip() and not c.strip().startswith("?"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def value_level_codelists() -> dict:
     """``{dataset: {variable: {"by": test variable, "codelists": {test code: CT short name}}}}`` (specs/value_level.yaml)."""
     return yaml.safe_load((SPECS_DIR / "value_level.yaml").read_text(encoding="utf-8")) or {}
@@ -109,7 +110,7 @@ def sdtm_datasets() -> list[str]:
     return sorted(_sdtm_tables()[1]["dataset"].tolist())
 
 
-@lru_cache(maxsize=None)
+@cache
 def sdtm_dataset(name: str) -> DatasetSpec:
     """SDTMIG 3.4 metadata of a dataset; ``SUPPAE`` etc. resolve to SUPPQUAL with their own name."""
     name = name.upper()
@@ -124,7 +125,9 @@ def sdtm_dataset(name: str) -> DatasetSpec:
         cls = _codelists_of(r.codelist_names)
         if r.variable == "COUNTRY":
             cls = ("COUNTRY",)
-        vars_.append(VariableSpec(r.variable, r.label, r.type, r.core, int(r.order), cls[0] if cls else None, cls, r.role))
+        vars_.append(
+            VariableSpec(r.variable, r.label, r.type, r.core, int(r.order), cls[0] if cls else None, cls, r.role)
+        )
     label = ds["label"]
     if name != base:
         label = f"Supplemental Qualifiers for {name[4:]}"
@@ -132,7 +135,14 @@ def sdtm_dataset(name: str) -> DatasetSpec:
 
 
 # ---------------------------------------------------------------- ADaM
-_TEMPLATE_TOKENS = [("xx", r"\d\d"), ("zz", r"\d\d"), ("y", r"\d"), ("w", r"\d"), ("--", r"[A-Z]{2}"), ("*", r"[A-Z0-9]*")]
+_TEMPLATE_TOKENS = [
+    ("xx", r"\d\d"),
+    ("zz", r"\d\d"),
+    ("y", r"\d"),
+    ("w", r"\d"),
+    ("--", r"[A-Z]{2}"),
+    ("*", r"[A-Z0-9]*"),
+]
 
 
 def _template_regex(template: str) -> re.Pattern:
@@ -150,7 +160,7 @@ def _template_regex(template: str) -> re.Pattern:
     return re.compile(out + r"\Z")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _adam_table():
     return _read_csv(SPECS_DIR / "adamig-1.3" / "variables.csv")
 
@@ -170,8 +180,16 @@ def adam_variable(name: str, structures: tuple[str, ...]) -> VariableSpec | None
             if digits and r["variable"] != name:
                 label = re.sub(r"\b(xx|zz|y|w)\b", digits[0], label)
             values = tuple(x.strip() for x in r["value_list"].split(";") if x.strip())
-            return VariableSpec(name, label, r["type"], r["core"] or r.get("subclass_ae_core", ""), int(r["order"] or 0),
-                                cls[0] if cls else None, cls, value_list=values)
+            return VariableSpec(
+                name,
+                label,
+                r["type"],
+                r["core"] or r.get("subclass_ae_core", ""),
+                int(r["order"] or 0),
+                cls[0] if cls else None,
+                cls,
+                value_list=values,
+            )
     return None
 
 
@@ -179,7 +197,7 @@ def adam_datasets() -> list[str]:
     return sorted(p.stem for p in (SPECS_DIR / "adam").glob("*.yaml"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def adam_dataset(name: str) -> DatasetSpec:
     """Declared metadata of an ADaM dataset (``specs/adam/<NAME>.yaml``), labels resolved from ADaMIG 1.3."""
     path = SPECS_DIR / "adam" / f"{name.upper()}.yaml"
@@ -190,19 +208,40 @@ def adam_dataset(name: str) -> DatasetSpec:
     vars_ = []
     for i, item in enumerate(doc["variables"], start=1):
         item = {"name": item} if isinstance(item, str) else dict(item)
-        std = adam_variable(item["name"], structures) or (sdtm_variable(item["name"]) if item.get("from_sdtm") else None)
+        std = adam_variable(item["name"], structures) or (
+            sdtm_variable(item["name"]) if item.get("from_sdtm") else None
+        )
         if std is None and "label" not in item:
-            raise CdiscKitError(f"{item['name']} is neither in ADaMIG ({', '.join(structures)}) nor given a label",
-                                file=path, key=f"variables[{i - 1}]")
-        vars_.append(VariableSpec(
-            item["name"], item.get("label", std.label if std else ""), item.get("type", std.type if std else "Char"),
-            item.get("core", std.core if std else "Perm"), i, item.get("codelist", std.codelist if std else None),
-            (item["codelist"],) if item.get("codelist") else (std.codelists if std else ()), "",
-            std is None, item.get("origin", ""), item.get("method", ""),
-            tuple(item.get("values", std.value_list if std else ())),
-        ))
-    return DatasetSpec(doc["dataset"], doc["label"], doc.get("class", ""), doc.get("structure", ""), ADAMIG,
-                       tuple(doc.get("keys", [])), tuple(vars_))
+            raise CdiscKitError(
+                f"{item['name']} is neither in ADaMIG ({', '.join(structures)}) nor given a label",
+                file=path,
+                key=f"variables[{i - 1}]",
+            )
+        vars_.append(
+            VariableSpec(
+                item["name"],
+                item.get("label", std.label if std else ""),
+                item.get("type", std.type if std else "Char"),
+                item.get("core", std.core if std else "Perm"),
+                i,
+                item.get("codelist", std.codelist if std else None),
+                (item["codelist"],) if item.get("codelist") else (std.codelists if std else ()),
+                "",
+                std is None,
+                item.get("origin", ""),
+                item.get("method", ""),
+                tuple(item.get("values", std.value_list if std else ())),
+            )
+        )
+    return DatasetSpec(
+        doc["dataset"],
+        doc["label"],
+        doc.get("class", ""),
+        doc.get("structure", ""),
+        ADAMIG,
+        tuple(doc.get("keys", [])),
+        tuple(vars_),
+    )
 
 
 def sdtm_variable(name: str) -> VariableSpec | None:
@@ -224,21 +263,29 @@ def dataset_spec(name: str) -> DatasetSpec:
 
 
 # ---------------------------------------------------------------- CT
-@lru_cache(maxsize=None)
+@cache
 def codelist(short_name: str) -> Codelist:
     """A codelist by CT short name (``NY``, ``ONCRSR``, ``DATEFL``; ``COUNTRY`` = ISO 3166-1 alpha-3)."""
     ct = SPECS_DIR / "ct"
     if short_name == "COUNTRY":
         t = _read_csv(ct / "ISO3166_COUNTRY.csv")
-        return Codelist("COUNTRY", "ISO 3166-1 alpha-3", "", False, frozenset(t["alpha_3"]), dict(zip(t["alpha_3"], t["name"])))
+        return Codelist(
+            "COUNTRY", "ISO 3166-1 alpha-3", "", False, frozenset(t["alpha_3"]), dict(zip(t["alpha_3"], t["name"]))
+        )
     path = ct / f"{short_name}.csv"
     if not path.exists():
         path = ct / f"ADAM_{short_name}.csv"
     if not path.exists():
         raise CdiscKitError(f"codelist {short_name} is not in specs/ct (CT {CT_VERSION})")
     t = _read_csv(path)
-    return Codelist(short_name, t["codelist_name"].iloc[0], t["codelist_code"].iloc[0], t["extensible"].iloc[0] == "Yes",
-                    frozenset(t["submission_value"]), dict(zip(t["submission_value"], t["nci_preferred_term"])))
+    return Codelist(
+        short_name,
+        t["codelist_name"].iloc[0],
+        t["codelist_code"].iloc[0],
+        t["extensible"].iloc[0] == "Yes",
+        frozenset(t["submission_value"]),
+        dict(zip(t["submission_value"], t["nci_preferred_term"])),
+    )
 
 
 def available_codelists(names) -> list[Codelist]:

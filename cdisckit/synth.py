@@ -12,6 +12,7 @@ and viable diameters (VDIAM, liver lesions) are drawn from it at each assessment
 rsp.csv are then computed from what was written (see :func:`_target_response`), so they are consistent with the
 measurements by construction.
 """
+
 from __future__ import annotations
 
 import os
@@ -35,18 +36,60 @@ FORMS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("inf", ("SITEID", "SUBJECT", "RECORDID", "INFDAT", "INFSTTIM", "INFDOSE", "INFDOSEU")),
     ("len", ("SITEID", "SUBJECT", "RECORDID", "LENSTDAT", "LENENDAT", "LENDOSE", "LENDOSEU", "LENFREQ")),
     ("pd1", ("SITEID", "SUBJECT", "RECORDID", "FOLDER", "PD1DAT", "PD1STTIM", "PD1DOSE", "PD1DOSEU")),
-    ("ae", ("SITEID", "SUBJECT", "RECORDID", "AESPID", "AETERM", "AEDECOD", "AEBODSYS", "AESTDAT", "AESTTIM",
-            "AEENDAT", "AEENTIM", "AEONGO", "AETOXGR", "AESER", "AESDTH", "AEREL_CART", "AEREL_LD", "AEREL_LEN",
-            "AEREL_PD1", "AEACN", "AEOUT", "AESI", "AESICAT", "ASTCTGR")),
+    (
+        "ae",
+        (
+            "SITEID",
+            "SUBJECT",
+            "RECORDID",
+            "AESPID",
+            "AETERM",
+            "AEDECOD",
+            "AEBODSYS",
+            "AESTDAT",
+            "AESTTIM",
+            "AEENDAT",
+            "AEENTIM",
+            "AEONGO",
+            "AETOXGR",
+            "AESER",
+            "AESDTH",
+            "AEREL_CART",
+            "AEREL_LD",
+            "AEREL_LEN",
+            "AEREL_PD1",
+            "AEACN",
+            "AEOUT",
+            "AESI",
+            "AESICAT",
+            "ASTCTGR",
+        ),
+    ),
     ("ds", ("SITEID", "SUBJECT", "RECORDID", "DSDAT", "DSSTATUS", "DSREAS")),
     ("dd", ("SITEID", "SUBJECT", "RECORDID", "DTHDAT", "DTHCAUS", "DTHCAUSO")),
     ("nact", ("SITEID", "SUBJECT", "RECORDID", "NACTTRT", "NACTSTDAT")),
-    ("tl", ("SITEID", "SUBJECT", "RECORDID", "FOLDER", "TADAT", "LESID", "LESLOC", "LESMETH", "LDIAM", "VDIAM",
-            "TLNDRS")),
+    (
+        "tl",
+        ("SITEID", "SUBJECT", "RECORDID", "FOLDER", "TADAT", "LESID", "LESLOC", "LESMETH", "LDIAM", "VDIAM", "TLNDRS"),
+    ),
     ("ntl", ("SITEID", "SUBJECT", "RECORDID", "FOLDER", "TADAT", "LESID", "LESLOC", "LESMETH", "NTLSTAT")),
     ("nl", ("SITEID", "SUBJECT", "RECORDID", "FOLDER", "TADAT", "LESID", "LESLOC", "LESMETH")),
-    ("rsp", ("SITEID", "SUBJECT", "RECORDID", "FOLDER", "TADAT", "CRIT", "SUMD", "TRGRESP", "NTRGRESP", "NEWLES",
-             "OVRLRESP")),
+    (
+        "rsp",
+        (
+            "SITEID",
+            "SUBJECT",
+            "RECORDID",
+            "FOLDER",
+            "TADAT",
+            "CRIT",
+            "SUMD",
+            "TRGRESP",
+            "NTRGRESP",
+            "NEWLES",
+            "OVRLRESP",
+        ),
+    ),
 )
 YES, NO = "Yes", "No"
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -195,9 +238,15 @@ class _Fmt:
         abs_days = np.asarray(abs_days, dtype=np.int64)
         y, m, _, mon = self._parts(abs_days, who)
         mm = np.strings.zfill((m + 1).astype(str), 2)
-        txt = np.select([style == 0, style == 1, style == 2],
-                        [np.strings.add(np.strings.add("UN-", np.strings.add(mon, "-")), y),
-                         np.strings.add("UN-UNK-", y), np.strings.add(np.strings.add(y, "-"), mm)], y).astype(object)
+        txt = np.select(
+            [style == 0, style == 1, style == 2],
+            [
+                np.strings.add(np.strings.add("UN-", np.strings.add(mon, "-")), y),
+                np.strings.add("UN-UNK-", y),
+                np.strings.add(np.strings.add(y, "-"), mm),
+            ],
+            y,
+        ).astype(object)
         txt[~np.asarray(mask, bool)] = ""
         return txt
 
@@ -265,11 +314,16 @@ def _form(name: str, subj_idx: np.ndarray, subjects: dict, cols: dict) -> pd.Dat
     """A form's frame: SITEID, SUBJECT, RECORDID (1..n) then the given columns, all text, in layout order."""
     columns = dict(FORMS)[name]
     n = len(subj_idx)
-    data = {"SITEID": subjects["siteid"][subj_idx], "SUBJECT": subjects["subject"][subj_idx],
-            "RECORDID": _istr(np.arange(1, n + 1))}
+    data = {
+        "SITEID": subjects["siteid"][subj_idx],
+        "SUBJECT": subjects["subject"][subj_idx],
+        "RECORDID": _istr(np.arange(1, n + 1)),
+    }
     for c in columns[3:]:
         v = cols.get(c)
-        data[c] = _blank(n) if v is None else (np.full(n, v, dtype=object) if np.isscalar(v) else np.asarray(v, dtype=object))
+        data[c] = (
+            _blank(n) if v is None else (np.full(n, v, dtype=object) if np.isscalar(v) else np.asarray(v, dtype=object))
+        )
     return pd.DataFrame({c: pd.array(data[c], dtype=object) for c in columns}, columns=list(columns))
 
 
@@ -292,9 +346,15 @@ def _target_response(has, miss, l_val, m_val, zero_ok, base, nadir):
 def _overall(trg, ntrg, new):
     """Overall time-point response (RECIST 1.1 table, used for mRECIST too)."""
     return np.select(
-        [new | (trg == PD) | (ntrg == PD), trg == NE, (trg == CR) & ((ntrg == CR) | (ntrg == NA)),
-         (trg == CR) | (trg == PR)],
-        [PD, NE, CR, PR], SD)
+        [
+            new | (trg == PD) | (ntrg == PD),
+            trg == NE,
+            (trg == CR) & ((ntrg == CR) | (ntrg == NA)),
+            (trg == CR) | (trg == PR),
+        ],
+        [PD, NE, CR, PR],
+        SD,
+    )
 
 
 # ----------------------------------------------------------------------------------------------- generator
@@ -322,8 +382,9 @@ def generate_raw_export(design: dict, subjects: int, seed: int) -> dict[str, pd.
     number = np.arange(N) - first_in_site + 1
     subj = {
         "siteid": _obj(site_ids)[site_idx],
-        "subject": np.strings.add(np.strings.add(np.array(site_ids)[site_idx], "-"),
-                                  np.strings.zfill(number.astype(str), 3)).astype(object),
+        "subject": np.strings.add(
+            np.strings.add(np.array(site_ids)[site_idx], "-"), np.strings.zfill(number.astype(str), 3)
+        ).astype(object),
     }
     ic_abs = F.epoch + offset
     c2i = _randint(rng, *D("calendar.consent_to_infusion"), N)
@@ -349,11 +410,17 @@ def generate_raw_export(design: dict, subjects: int, seed: int) -> dict[str, pd.
     style = _obj(styles)[_choice(rng, style_p, N)]
     lab = np.array([str(s["label"]) for s in sexes])[sex_i]
     code = np.array([str(s["code"]) for s in sexes])[sex_i]
-    sex = np.select([style == "code_label", style == "upper", style == "lower"],
-                    [np.strings.add(np.strings.add(code, "="), lab), np.strings.upper(lab), np.strings.lower(lab)],
-                    lab).astype(object)
-    out["dm"] = _form("dm", np.arange(N), subj, {"BRTHDAT": F.date(birth_abs, np.arange(N)), "SEX": sex, "RACE": race,
-                                                 "ETHNIC": ethnic, "COUNTRY": country})
+    sex = np.select(
+        [style == "code_label", style == "upper", style == "lower"],
+        [np.strings.add(np.strings.add(code, "="), lab), np.strings.upper(lab), np.strings.lower(lab)],
+        lab,
+    ).astype(object)
+    out["dm"] = _form(
+        "dm",
+        np.arange(N),
+        subj,
+        {"BRTHDAT": F.date(birth_abs, np.arange(N)), "SEX": sex, "RACE": race, "ETHNIC": ethnic, "COUNTRY": country},
+    )
 
     # ---- informed consent (re-consent rows added later) ------------------------------------------------
     ic_tim = F.clock(D("calendar.consent_time"), N)
@@ -379,8 +446,9 @@ def generate_raw_export(design: dict, subjects: int, seed: int) -> dict[str, pd.
             members = np.flatnonzero(coh_stage == s)
             p = coh_w[members] / coh_w[members].sum()
             sel = stage_of == si
-            cohort[acc_order[sel]] = members[np.minimum(np.searchsorted(np.cumsum(p), draw[sel], side="right"),
-                                                        len(members) - 1)]
+            cohort[acc_order[sel]] = members[
+                np.minimum(np.searchsorted(np.cumsum(p), draw[sel], side="right"), len(members) - 1)
+            ]
     ni = D("enrolment.not_infused")
     k_ni = int(round(float(ni["rate"]) * nE))
     if nE >= int(ni.get("min_enrolled", 20)):
@@ -393,13 +461,18 @@ def generate_raw_export(design: dict, subjects: int, seed: int) -> dict[str, pd.
     enr_day = _randint(rng, *D("calendar.enrolment_day"), N)
     coh_safe = np.maximum(cohort, 0)
     dose_lvl = np.array([float(c["dose"]) for c in cohorts])[coh_safe]
-    out["enr"] = _form("enr", np.arange(N), subj, {
-        "ELIGYN": np.where(sf, NO, YES).astype(object),
-        "ENRDAT": F.date(inf_abs + enr_day, np.arange(N), ~sf),
-        "COHORT": np.where(sf, "", _obj(coh_code)[coh_safe]).astype(object),
-        "COHORTLBL": np.where(sf, "", _obj([str(c["label"]) for c in cohorts])[coh_safe]).astype(object),
-        "DOSELVL": np.where(sf, "", _obj([_num(c["dose"]) for c in cohorts])[coh_safe]).astype(object),
-    })
+    out["enr"] = _form(
+        "enr",
+        np.arange(N),
+        subj,
+        {
+            "ELIGYN": np.where(sf, NO, YES).astype(object),
+            "ENRDAT": F.date(inf_abs + enr_day, np.arange(N), ~sf),
+            "COHORT": np.where(sf, "", _obj(coh_code)[coh_safe]).astype(object),
+            "COHORTLBL": np.where(sf, "", _obj([str(c["label"]) for c in cohorts])[coh_safe]).astype(object),
+            "DOSELVL": np.where(sf, "", _obj([_num(c["dose"]) for c in cohorts])[coh_safe]).astype(object),
+        },
+    )
 
     # ---- course of each infused subject: death/withdrawal before progression -----------------------------
     o = D("outcomes")
@@ -421,14 +494,18 @@ def generate_raw_export(design: dict, subjects: int, seed: int) -> dict[str, pd.
     nact_spec = D("nact")
     nact_pre = _randint(rng, *nact_spec["before_pd_day"], N)
     can = infused & (nact_pre < pd_day) & (nact_pre < stop_pre)
-    hit = _at_least(rng, can & (rng.random(N) < float(nact_spec["before_pd_p"])), can,
-                    int(nact_spec.get("before_pd_min", 0)))
+    hit = _at_least(
+        rng, can & (rng.random(N) < float(nact_spec["before_pd_p"])), can, int(nact_spec.get("before_pd_min", 0))
+    )
     nact_pre = np.where(hit, nact_pre, _NEVER)
 
     # ---- deaths, disposition, new anticancer therapy ------------------------------------------------------
     dp = o["death_after_pd"]
-    death_pd = np.where(infused & (pd_day < _NEVER) & (rng.random(N) < float(dp["p"])),
-                        pd_day + 1 + np.floor(rng.exponential(float(dp["mean_days"]), N)).astype(np.int64), _NEVER)
+    death_pd = np.where(
+        infused & (pd_day < _NEVER) & (rng.random(N) < float(dp["p"])),
+        pd_day + 1 + np.floor(rng.exponential(float(dp["mean_days"]), N)).astype(np.int64),
+        _NEVER,
+    )
     death_day = np.minimum(death_np, death_pd)
     dies = infused & (death_day <= completion) & (death_day < withdraw)
     death_day = np.where(dies, death_day, _NEVER)
@@ -439,8 +516,9 @@ def generate_raw_export(design: dict, subjects: int, seed: int) -> dict[str, pd.
     disp = D("disposition")
     ni_out = ni["outcomes"]
     ni_i = _choice(rng, _weights([[k, r[-1]] for k, r in enumerate(ni_out)], "enrolment.not_infused.outcomes")[1], N)
-    ds_status = np.where(dies, str(disp["death"]),
-                         np.where(withdrawn, withdraw_status, str(disp["completed"]))).astype(object)
+    ds_status = np.where(dies, str(disp["death"]), np.where(withdrawn, withdraw_status, str(disp["completed"]))).astype(
+        object
+    )
     ds_status[not_inf] = _obj([str(r[0]) for r in ni_out])[ni_i[not_inf]]
     ds_status[sf] = str(disp["screen_failure"])
     ds_reason = _blank(N)
@@ -454,13 +532,16 @@ def generate_raw_export(design: dict, subjects: int, seed: int) -> dict[str, pd.
     ds_abs = inf_abs + end_day
     ds_abs = np.where(not_inf, inf_abs + _randint(rng, *D("calendar.not_infused_day"), N), ds_abs)
     ds_abs = np.where(sf, ic_abs + _randint(rng, *D("calendar.screen_failure_days"), N), ds_abs)
-    out["ds"] = _form("ds", np.arange(N), subj, {"DSDAT": F.date(ds_abs, np.arange(N)), "DSSTATUS": ds_status, "DSREAS": ds_reason})
+    out["ds"] = _form(
+        "ds", np.arange(N), subj, {"DSDAT": F.date(ds_abs, np.arange(N)), "DSSTATUS": ds_status, "DSREAS": ds_reason}
+    )
 
     dd_idx = np.flatnonzero(dies)
     part = (death_pd[dd_idx] < death_np[dd_idx]) & (rng.random(len(dd_idx)) < float(o.get("dthdat_partial_p", 0)))
     dth_abs = inf_abs[dd_idx] + death_day[dd_idx]
-    dthdat = np.where(part, F.partial(dth_abs, dd_idx, np.zeros(len(dd_idx), np.int64), part),
-                      F.date(dth_abs, dd_idx, ~part))
+    dthdat = np.where(
+        part, F.partial(dth_abs, dd_idx, np.zeros(len(dd_idx), np.int64), part), F.date(dth_abs, dd_idx, ~part)
+    )
     causes = death_cause[dd_idx]
     causo = _blank(len(dd_idx))
     for c in sorted(set(causes.tolist())):
@@ -474,7 +555,9 @@ def generate_raw_export(design: dict, subjects: int, seed: int) -> dict[str, pd.
     rc = infused & (rng.random(N) < float(o.get("reconsent_p", 0))) & (rc_day < end_day)
     ic_rows = _Rows()
     ic_rows.add(subj=np.arange(N), day=ic_abs, tim=ic_tim)
-    ic_rows.add(subj=np.flatnonzero(rc), day=(inf_abs + rc_day)[rc], tim=F.clock(D("calendar.consent_time"), int(rc.sum())))
+    ic_rows.add(
+        subj=np.flatnonzero(rc), day=(inf_abs + rc_day)[rc], tim=F.clock(D("calendar.consent_time"), int(rc.sum()))
+    )
     r = ic_rows.frame(["subj", "day"])
     out["ic"] = _form("ic", r["subj"], subj, {"ICDAT": F.date(r["day"], r["subj"]), "ICTIM": F.time(r["tim"])})
 
@@ -494,8 +577,15 @@ def generate_raw_export(design: dict, subjects: int, seed: int) -> dict[str, pd.
     h2 = np.flatnonzero(has2)
     nrows.add(subj=h2, day=inf_abs[h2] + second[h2], ther=t2[h2])
     r = nrows.frame(["subj", "day"])
-    out["nact"] = _form("nact", r.get("subj", np.zeros(0, np.int64)), subj, {
-        "NACTTRT": _obj(thers)[r["ther"]] if r else _blank(0), "NACTSTDAT": F.date(r["day"], r["subj"]) if r else _blank(0)})
+    out["nact"] = _form(
+        "nact",
+        r.get("subj", np.zeros(0, np.int64)),
+        subj,
+        {
+            "NACTTRT": _obj(thers)[r["ther"]] if r else _blank(0),
+            "NACTSTDAT": F.date(r["day"], r["subj"]) if r else _blank(0),
+        },
+    )
 
     # ---- treatment: lymphodepletion, infusion, combination ---------------------------------------------
     I = np.flatnonzero(infused)
@@ -506,14 +596,30 @@ def generate_raw_export(design: dict, subjects: int, seed: int) -> dict[str, pd.
     for di, drug in enumerate(ld["drugs"]):
         names = _pick(rng, drug["names"], len(I) * len(ld_days), f"lymphodepletion.drugs[{di}].names")
         for k, day in enumerate(ld_days):
-            rows.add(subj=I, day=np.full(len(I), day), drug=np.full(len(I), di),
-                     name=names[k * len(I):(k + 1) * len(I)], tim=ld_start[:, k] + int(drug.get("minutes_after_start", 0)),
-                     dose=np.full(len(I), _num(drug["dose"]), dtype=object), unit=np.full(len(I), str(drug["unit"]), dtype=object))
+            rows.add(
+                subj=I,
+                day=np.full(len(I), day),
+                drug=np.full(len(I), di),
+                name=names[k * len(I) : (k + 1) * len(I)],
+                tim=ld_start[:, k] + int(drug.get("minutes_after_start", 0)),
+                dose=np.full(len(I), _num(drug["dose"]), dtype=object),
+                unit=np.full(len(I), str(drug["unit"]), dtype=object),
+            )
     r = rows.frame(["subj", "day", "drug"])
     if r:
-        out["ld"] = _form("ld", r["subj"], subj, {"FOLDER": str(ld["folder"]), "LDTRT": r["name"],
-                                                 "LDDAT": F.date(inf_abs[r["subj"]] + r["day"], r["subj"]),
-                                                 "LDSTTIM": F.time(r["tim"]), "LDDOSE": r["dose"], "LDDOSEU": r["unit"]})
+        out["ld"] = _form(
+            "ld",
+            r["subj"],
+            subj,
+            {
+                "FOLDER": str(ld["folder"]),
+                "LDTRT": r["name"],
+                "LDDAT": F.date(inf_abs[r["subj"]] + r["day"], r["subj"]),
+                "LDSTTIM": F.time(r["tim"]),
+                "LDDOSE": r["dose"],
+                "LDDOSEU": r["unit"],
+            },
+        )
     else:
         out["ld"] = _form("ld", np.zeros(0, np.int64), subj, {})
 
@@ -521,17 +627,26 @@ def generate_raw_export(design: dict, subjects: int, seed: int) -> dict[str, pd.
     short = rng.random(len(I)) < float(inf.get("shortfall", {}).get("p", 0))
     frac = _uniform(rng, inf.get("shortfall", {}).get("fraction", [1, 1]), len(I))
     inf_dose = np.where(short, np.round(dose_lvl[I] * frac), dose_lvl[I])
-    out["inf"] = _form("inf", I, subj, {"INFDAT": F.date(inf_abs[I] + int(inf.get("day", 0)), I),
-                                         "INFSTTIM": F.time(F.clock(inf["start_time"], len(I))),
-                                         "INFDOSE": _istr(inf_dose), "INFDOSEU": str(inf["unit"])})
+    out["inf"] = _form(
+        "inf",
+        I,
+        subj,
+        {
+            "INFDAT": F.date(inf_abs[I] + int(inf.get("day", 0)), I),
+            "INFSTTIM": F.time(F.clock(inf["start_time"], len(I))),
+            "INFDOSE": _istr(inf_dose),
+            "INFDOSEU": str(inf["unit"]),
+        },
+    )
 
     comb = D("combination")
     max_day = int(comb["max_day"])
     combo = np.where(cohort >= 0, coh_combo[coh_safe], "none")
     comb_stop = np.minimum.reduce([pd_day, death_day, withdraw, nact_first])  # first event ending combination therapy
     comb_last = np.minimum(comb_stop - 1, max_day)  # last day a dose may be given
-    out["len"], len_last = _lenvatinib(rng, F, subj, comb["len"], infused & (combo == "len"), inf_abs,
-                                       pd_day, death_day, withdraw, nact_first, max_day)
+    out["len"], len_last = _lenvatinib(
+        rng, F, subj, comb["len"], infused & (combo == "len"), inf_abs, pd_day, death_day, withdraw, nact_first, max_day
+    )
     p1 = comb["pd1"]
     P = np.flatnonzero(infused & (combo == "pd1"))
     start, every = int(p1["start_day"]), int(p1["interval_days"])
@@ -543,17 +658,45 @@ def generate_raw_export(design: dict, subjects: int, seed: int) -> dict[str, pd.
     r = rows.frame(["subj", "cyc"])
     if r:
         cyc_txt = _obj([str(p1["folder"]).format(n=k) for k in range(int(r["cyc"].max()) + 1)])
-        out["pd1"] = _form("pd1", r["subj"], subj, {"FOLDER": cyc_txt[r["cyc"]], "PD1DAT": F.date(inf_abs[r["subj"]] + r["day"], r["subj"]),
-                                                   "PD1STTIM": F.time(F.clock(p1["start_time"], len(r["subj"]))),
-                                                   "PD1DOSE": _num(p1["dose"]), "PD1DOSEU": str(p1["unit"])})
+        out["pd1"] = _form(
+            "pd1",
+            r["subj"],
+            subj,
+            {
+                "FOLDER": cyc_txt[r["cyc"]],
+                "PD1DAT": F.date(inf_abs[r["subj"]] + r["day"], r["subj"]),
+                "PD1STTIM": F.time(F.clock(p1["start_time"], len(r["subj"]))),
+                "PD1DOSE": _num(p1["dose"]),
+                "PD1DOSEU": str(p1["unit"]),
+            },
+        )
     else:
         out["pd1"] = _form("pd1", np.zeros(0, np.int64), subj, {})
-    pd1_last = np.where(combo == "pd1", np.where(comb_last >= start, start + (comb_last - start) // every * every, -_NEVER), -_NEVER)
+    pd1_last = np.where(
+        combo == "pd1", np.where(comb_last >= start, start + (comb_last - start) // every * every, -_NEVER), -_NEVER
+    )
     treat_last = np.where(combo == "len", len_last, pd1_last)
 
     # ---- adverse events --------------------------------------------------------------------------------
-    out["ae"] = _adverse_events(rng, D, F, subj, I, cohort, coh_code, combo, ic_day, inf_abs, end_day, dies,
-                                death_cause, death_day, treat_last, min(ld_days), comb)
+    out["ae"] = _adverse_events(
+        rng,
+        D,
+        F,
+        subj,
+        I,
+        cohort,
+        coh_code,
+        combo,
+        ic_day,
+        inf_abs,
+        end_day,
+        dies,
+        death_cause,
+        death_day,
+        treat_last,
+        min(ld_days),
+        comb,
+    )
 
     return {name: out[name] for name, _ in FORMS}
 
@@ -564,8 +707,13 @@ def _lenvatinib(rng, F, subj, spec, mask, inf_abs, pd_day, death_day, withdraw, 
     n = len(L)
     start = int(spec["start_day"])
     end = np.minimum.reduce([pd_day[L], death_day[L], withdraw[L], nact_first[L] - 1, np.full(n, max_day)])
-    capped = (end == max_day) & (pd_day[L] > max_day) & (death_day[L] > max_day) & (withdraw[L] > max_day) \
+    capped = (
+        (end == max_day)
+        & (pd_day[L] > max_day)
+        & (death_day[L] > max_day)
+        & (withdraw[L] > max_day)
         & (nact_first[L] - 1 > max_day)
+    )
     ongoing = capped & (rng.random(n) < float(spec.get("ongoing_at_month12_p", 0)))
     doses, dose_p = _weights(spec["doses"], "combination.len.doses")
     dose1 = _obj([_num(x) for x in doses])[_choice(rng, dose_p, n)]
@@ -580,10 +728,22 @@ def _lenvatinib(rng, F, subj, spec, mask, inf_abs, pd_day, death_day, withdraw, 
     rows = _Rows()
     one_end = np.where(interrupted, stop1, end)
     s = ok
-    rows.add(subj=L[s], k=np.zeros(s.sum(), np.int64), st=np.full(s.sum(), start), en=one_end[s],
-             ongo=(ongoing & ~interrupted)[s], dose=dose1[s])
-    rows.add(subj=L[two & ok], k=np.ones((two & ok).sum(), np.int64), st=resume[two & ok], en=end[two & ok],
-             ongo=ongoing[two & ok], dose=dose2[two & ok])
+    rows.add(
+        subj=L[s],
+        k=np.zeros(s.sum(), np.int64),
+        st=np.full(s.sum(), start),
+        en=one_end[s],
+        ongo=(ongoing & ~interrupted)[s],
+        dose=dose1[s],
+    )
+    rows.add(
+        subj=L[two & ok],
+        k=np.ones((two & ok).sum(), np.int64),
+        st=resume[two & ok],
+        en=end[two & ok],
+        ongo=ongoing[two & ok],
+        dose=dose2[two & ok],
+    )
     r = rows.frame(["subj", "k"])
     freq = spec["freq"]
     last = np.full(len(inf_abs), -_NEVER, dtype=np.int64)
@@ -591,11 +751,18 @@ def _lenvatinib(rng, F, subj, spec, mask, inf_abs, pd_day, death_day, withdraw, 
     if not r:
         return _form("len", np.zeros(0, np.int64), subj, {}), last
     m = len(r["subj"])
-    return _form("len", r["subj"], subj, {
-        "LENSTDAT": F.date(inf_abs[r["subj"]] + r["st"], r["subj"]),
-        "LENENDAT": F.date(inf_abs[r["subj"]] + r["en"], r["subj"], ~r["ongo"]),
-        "LENDOSE": r["dose"], "LENDOSEU": str(spec["unit"]), "LENFREQ": _pick(rng, freq, m, "combination.len.freq"),
-    }), last
+    return _form(
+        "len",
+        r["subj"],
+        subj,
+        {
+            "LENSTDAT": F.date(inf_abs[r["subj"]] + r["st"], r["subj"]),
+            "LENENDAT": F.date(inf_abs[r["subj"]] + r["en"], r["subj"], ~r["ongo"]),
+            "LENDOSE": r["dose"],
+            "LENDOSEU": str(spec["unit"]),
+            "LENFREQ": _pick(rng, freq, m, "combination.len.freq"),
+        },
+    ), last
 
 
 # ---------------------------------------------------------------------------------------------- tumour model
@@ -655,9 +822,18 @@ def _tumour(rng, D, F, subj, enrolled, infused, inf_abs, cohort, coh_code, stop_
         return np.array([float(p.get(key, default)) for p in prof])[pi]
 
     complete = np.array([bool(p.get("complete", False)) for p in prof])[pi]
-    depth, tn, regrow, necro = param("depth"), np.maximum(param("nadir_day", 42), 1), param("regrowth"), param("necrosis")
-    p_new, p_new_pd, p_ntl, p_abs = scalar("new_lesion_p"), scalar("new_lesion_at_pd_p"), scalar("ntl_progression_p"), \
-        scalar("ntl_absent_p")
+    depth, tn, regrow, necro = (
+        param("depth"),
+        np.maximum(param("nadir_day", 42), 1),
+        param("regrowth"),
+        param("necrosis"),
+    )
+    p_new, p_new_pd, p_ntl, p_abs = (
+        scalar("new_lesion_p"),
+        scalar("new_lesion_at_pd_p"),
+        scalar("ntl_progression_p"),
+        scalar("ntl_absent_p"),
+    )
     sd = float(les.get("lesion_sd", 0.1))
     d_les = np.where(complete[:, None], -1.0, np.maximum(depth[:, None] + rng.normal(0, sd, (nE, MT)), -1.0))
     g_les = np.maximum(regrow[:, None] * (1 + rng.normal(0, 0.2, (nE, MT))), 0)
@@ -680,8 +856,9 @@ def _tumour(rng, D, F, subj, enrolled, infused, inf_abs, cohort, coh_code, stop_
     uns = vis.get("unscheduled", {}) or {}
     margin = int(uns.get("margin", 14))
     missed = rng.random((nE, K)) < float(vis.get("missed_p", 0))
-    dbl = _at_least(rng, rng.random(nE) < float(vis.get("double_missed_p", 0)), infused[E],
-                    int(vis.get("double_missed_min", 0)))
+    dbl = _at_least(
+        rng, rng.random(nE) < float(vis.get("double_missed_p", 0)), infused[E], int(vis.get("double_missed_min", 0))
+    )
     if K >= 2:
         k0 = _randint(rng, 0, K - 2, nE)
         for k in range(K):
@@ -704,17 +881,39 @@ def _tumour(rng, D, F, subj, enrolled, infused, inf_abs, cohort, coh_code, stop_
     def emit_lesions(sel, slot, day, l_txt, v_txt, nd, status):
         for j in range(MT):
             m = sel & has_t[:, j]
-            tl.add(subj=gidx[m], slot=np.full(m.sum(), slot), j=np.full(m.sum(), j), tad=inf_abs[gidx[m]] + day[m],
-                   loc=loc_names[loc_t[m, j]], meth=meth_t[m, j], l=l_txt[m, j], v=v_txt[m, j], nd=nd[m, j])
+            tl.add(
+                subj=gidx[m],
+                slot=np.full(m.sum(), slot),
+                j=np.full(m.sum(), j),
+                tad=inf_abs[gidx[m]] + day[m],
+                loc=loc_names[loc_t[m, j]],
+                meth=meth_t[m, j],
+                l=l_txt[m, j],
+                v=v_txt[m, j],
+                nd=nd[m, j],
+            )
         for j in range(MN):
             m = sel & has_nt[:, j]
-            ntl.add(subj=gidx[m], slot=np.full(m.sum(), slot), j=np.full(m.sum(), j), tad=inf_abs[gidx[m]] + day[m],
-                    loc=loc_names[loc_nt[m, j]], meth=meth_nt[m, j], st=ntl_text[status[m, j]])
+            ntl.add(
+                subj=gidx[m],
+                slot=np.full(m.sum(), slot),
+                j=np.full(m.sum(), j),
+                tad=inf_abs[gidx[m]] + day[m],
+                loc=loc_names[loc_nt[m, j]],
+                meth=meth_nt[m, j],
+                st=ntl_text[status[m, j]],
+            )
 
     # baseline
-    emit_lesions(np.ones(nE, bool), 0, scr_day, base_l.astype(str).astype(object),
-                 np.where(viable, base_v.astype(str), "").astype(object), np.full((nE, MT), "", dtype=object),
-                 np.zeros((nE, MN), dtype=np.int64))
+    emit_lesions(
+        np.ones(nE, bool),
+        0,
+        scr_day,
+        base_l.astype(str).astype(object),
+        np.where(viable, base_v.astype(str), "").astype(object),
+        np.full((nE, MT), "", dtype=object),
+        np.zeros((nE, MN), dtype=np.int64),
+    )
     base_r = np.where(has_t, base_l, 0).sum(1)
     base_m = np.where(has_t, np.where(viable, base_v, base_l), 0).sum(1)
     nadir_r, nadir_m = base_r.copy(), base_m.copy()
@@ -755,8 +954,11 @@ def _tumour(rng, D, F, subj, enrolled, infused, inf_abs, cohort, coh_code, stop_
         prog_j = np.floor(rng.random(nE) * np.maximum(n_nt, 1)).astype(np.int64)
         status = np.where(prog[:, None] & (np.arange(MN)[None, :] == prog_j[:, None]), _UNEQ, status)
         st_has = np.where(has_nt, status, -1)
-        ntrg = np.select([n_nt == 0, (st_has == _UNEQ).any(1), (st_has == _NOTEV).any(1),
-                          (~has_nt | (status == _ABSENT)).all(1)], [NA, PD, NE, CR], NONCRPD)
+        ntrg = np.select(
+            [n_nt == 0, (st_has == _UNEQ).any(1), (st_has == _NOTEV).any(1), (~has_nt | (status == _ABSENT)).all(1)],
+            [NA, PD, NE, CR],
+            NONCRPD,
+        )
         new = (rng.random(nE) < p_new) | ((trg_r == PD) & (rng.random(nE) < p_new_pd))
         n_new = np.where(new, np.array(newc_vals, dtype=np.int64)[_choice(rng, newc_p, nE)], 0)
         new_loc = _choice(rng, nw / nw.sum(), nE * 2).reshape(nE, 2)
@@ -769,14 +971,28 @@ def _tumour(rng, D, F, subj, enrolled, infused, inf_abs, cohort, coh_code, stop_
         tad = inf_abs[gidx] + day
         for j in range(2):
             m = act & (n_new > j)
-            nl.add(subj=gidx[m], slot=np.full(m.sum(), s), j=new_count[m] + j, tad=inf_abs[gidx[m]] + day[m],
-                   loc=loc_names[new_loc[m, j]], meth=np.where(loc_viable[new_loc[m, j]], meth_viable[m], meth_default))
+            nl.add(
+                subj=gidx[m],
+                slot=np.full(m.sum(), s),
+                j=new_count[m] + j,
+                tad=inf_abs[gidx[m]] + day[m],
+                loc=loc_names[new_loc[m, j]],
+                meth=np.where(loc_viable[new_loc[m, j]], meth_viable[m], meth_default),
+            )
         new_count = new_count + np.where(act, n_new, 0)
         a = np.flatnonzero(act)
         for c, (trg, tot, ev, ovr) in enumerate(((trg_r, sum_r, ev_r, ovr_r), (trg_m, sum_m, ev_m, ovr_m))):
-            rsp.add(subj=gidx[a], slot=np.full(len(a), s), c=np.full(len(a), c), tad=tad[a],
-                    sumd=np.where(ev[a], tot[a].astype(str), "").astype(object), trg=trg[a], ntrg=ntrg[a],
-                    new=np.where(new[a], YES, NO).astype(object), ovr=ovr[a])
+            rsp.add(
+                subj=gidx[a],
+                slot=np.full(len(a), s),
+                c=np.full(len(a), c),
+                tad=tad[a],
+                sumd=np.where(ev[a], tot[a].astype(str), "").astype(object),
+                trg=trg[a],
+                ntrg=ntrg[a],
+                new=np.where(new[a], YES, NO).astype(object),
+                ovr=ovr[a],
+            )
         nadir_r = np.where(act & ev_r, np.minimum(nadir_r, sum_r), nadir_r)
         nadir_m = np.where(act & ev_m, np.minimum(nadir_m, sum_m), nadir_m)
         pd_now = act & (ovr_r == PD)
@@ -785,34 +1001,102 @@ def _tumour(rng, D, F, subj, enrolled, infused, inf_abs, cohort, coh_code, stop_
 
     forms = {}
     r = tl.frame(["subj", "slot", "j"])
-    forms["tl"] = _form("tl", r["subj"], subj, {"FOLDER": folders[r["slot"]], "TADAT": F.date(r["tad"], r["subj"]),
-                                                "LESID": lesid_t[r["j"]], "LESLOC": r["loc"], "LESMETH": r["meth"],
-                                                "LDIAM": r["l"], "VDIAM": r["v"], "TLNDRS": r["nd"]}) if r else \
-        _form("tl", np.zeros(0, np.int64), subj, {})
+    forms["tl"] = (
+        _form(
+            "tl",
+            r["subj"],
+            subj,
+            {
+                "FOLDER": folders[r["slot"]],
+                "TADAT": F.date(r["tad"], r["subj"]),
+                "LESID": lesid_t[r["j"]],
+                "LESLOC": r["loc"],
+                "LESMETH": r["meth"],
+                "LDIAM": r["l"],
+                "VDIAM": r["v"],
+                "TLNDRS": r["nd"],
+            },
+        )
+        if r
+        else _form("tl", np.zeros(0, np.int64), subj, {})
+    )
     r = ntl.frame(["subj", "slot", "j"])
-    forms["ntl"] = _form("ntl", r["subj"], subj, {"FOLDER": folders[r["slot"]], "TADAT": F.date(r["tad"], r["subj"]),
-                                                  "LESID": lesid_nt[r["j"]], "LESLOC": r["loc"], "LESMETH": r["meth"],
-                                                  "NTLSTAT": r["st"]}) if r else _form("ntl", np.zeros(0, np.int64), subj, {})
+    forms["ntl"] = (
+        _form(
+            "ntl",
+            r["subj"],
+            subj,
+            {
+                "FOLDER": folders[r["slot"]],
+                "TADAT": F.date(r["tad"], r["subj"]),
+                "LESID": lesid_nt[r["j"]],
+                "LESLOC": r["loc"],
+                "LESMETH": r["meth"],
+                "NTLSTAT": r["st"],
+            },
+        )
+        if r
+        else _form("ntl", np.zeros(0, np.int64), subj, {})
+    )
     r = nl.frame(["subj", "slot", "j"])
-    forms["nl"] = _form("nl", r["subj"], subj, {
-        "FOLDER": folders[r["slot"]], "TADAT": F.date(r["tad"], r["subj"]),
-        "LESID": np.strings.add("NEW", np.strings.zfill((r["j"] + 1).astype(str), 2)).astype(object),
-        "LESLOC": r["loc"], "LESMETH": r["meth"]}) if r else _form("nl", np.zeros(0, np.int64), subj, {})
+    forms["nl"] = (
+        _form(
+            "nl",
+            r["subj"],
+            subj,
+            {
+                "FOLDER": folders[r["slot"]],
+                "TADAT": F.date(r["tad"], r["subj"]),
+                "LESID": np.strings.add("NEW", np.strings.zfill((r["j"] + 1).astype(str), 2)).astype(object),
+                "LESLOC": r["loc"],
+                "LESMETH": r["meth"],
+            },
+        )
+        if r
+        else _form("nl", np.zeros(0, np.int64), subj, {})
+    )
     r = rsp.frame(["subj", "slot", "c"])
     if r:
-        forms["rsp"] = _form("rsp", r["subj"], subj, {
-            "FOLDER": folders[r["slot"]], "TADAT": F.date(r["tad"], r["subj"]),
-            "CRIT": _obj([str(crit["recist"]), str(crit["mrecist"])])[r["c"]], "SUMD": r["sumd"],
-            "TRGRESP": _response_text(rng, r["trg"], D), "NTRGRESP": _response_text(rng, r["ntrg"], D),
-            "NEWLES": r["new"], "OVRLRESP": _response_text(rng, r["ovr"], D)})
+        forms["rsp"] = _form(
+            "rsp",
+            r["subj"],
+            subj,
+            {
+                "FOLDER": folders[r["slot"]],
+                "TADAT": F.date(r["tad"], r["subj"]),
+                "CRIT": _obj([str(crit["recist"]), str(crit["mrecist"])])[r["c"]],
+                "SUMD": r["sumd"],
+                "TRGRESP": _response_text(rng, r["trg"], D),
+                "NTRGRESP": _response_text(rng, r["ntrg"], D),
+                "NEWLES": r["new"],
+                "OVRLRESP": _response_text(rng, r["ovr"], D),
+            },
+        )
     else:
         forms["rsp"] = _form("rsp", np.zeros(0, np.int64), subj, {})
     return pd_day, forms
 
 
 # ------------------------------------------------------------------------------------------- adverse events
-def _adverse_events(rng, D, F, subj, I, cohort, coh_code, combo, ic_day, inf_abs, end_day, dies, death_cause,
-                    death_day, treat_last, ld_first, comb):
+def _adverse_events(
+    rng,
+    D,
+    F,
+    subj,
+    I,
+    cohort,
+    coh_code,
+    combo,
+    ic_day,
+    inf_abs,
+    end_day,
+    dies,
+    death_cause,
+    death_day,
+    treat_last,
+    ld_first,
+    comb,
+):
     ae = D("adverse_events")
     terms = list(ae["terms"]) + list(ae.get("fatal_terms", []))
     nterm = len(ae["terms"])
@@ -826,22 +1110,35 @@ def _adverse_events(rng, D, F, subj, I, cohort, coh_code, combo, ic_day, inf_abs
     bterm = np.zeros(len(bs), np.int64)
     draw = rng.random(len(bs))
     for ci, cc in enumerate(coh_code):
-        w = np.array([0.0 if is_p[k] else float(t.get("weight", 0)) *
-                      (1.0 if not t.get("cohorts") else float(cc in [str(x) for x in t["cohorts"]])) *
-                      float((t.get("boost") or {}).get(cc, 1.0)) for k, t in enumerate(terms[:nterm])])
+        w = np.array(
+            [
+                0.0
+                if is_p[k]
+                else float(t.get("weight", 0))
+                * (1.0 if not t.get("cohorts") else float(cc in [str(x) for x in t["cohorts"]]))
+                * float((t.get("boost") or {}).get(cc, 1.0))
+                for k, t in enumerate(terms[:nterm])
+            ]
+        )
         sel = cohort[bs] == ci
         if sel.any() and w.sum() > 0:
             bterm[sel] = np.minimum(np.searchsorted(np.cumsum(w / w.sum()), draw[sel], side="right"), nterm - 1)
     lo = np.array([int(terms[k]["onset"][0]) if k < nterm else 0 for k in range(T)])
     hi = np.array([int(terms[k]["onset"][1]) if k < nterm else 0 for k in range(T)])
-    mode = np.where(rng.random(len(bs)) < float(ae.get("pretreatment_p", 0)), 1,
-                    np.where(rng.random(len(bs)) < float(ae.get("late_p", 0)), 2, 0))
+    mode = np.where(
+        rng.random(len(bs)) < float(ae.get("pretreatment_p", 0)),
+        1,
+        np.where(rng.random(len(bs)) < float(ae.get("late_p", 0)), 2, 0),
+    )
     late_after = int(ae.get("late_after", 365))
     blo = np.select([mode == 1, mode == 2], [ic_day[bs] + 1, late_after + 1], np.maximum(lo[bterm], ic_day[bs] + 1))
     bhi = np.select([mode == 1, mode == 2], [ld_first - 1, end_day[bs]], np.minimum(hi[bterm], end_day[bs]))
     bon = _randint(rng, blo, bhi, len(bs))
     ok = blo <= bhi
-    rows_subj.append(bs[ok]); rows_term.append(bterm[ok]); rows_on.append(bon[ok]); rows_mode.append(mode[ok])
+    rows_subj.append(bs[ok])
+    rows_term.append(bterm[ok])
+    rows_on.append(bon[ok])
+    rows_mode.append(mode[ok])
     # AESI terms: at most once per subject, probability by cohort
     for k in range(nterm):
         if not is_p[k]:
@@ -850,7 +1147,9 @@ def _adverse_events(rng, D, F, subj, I, cohort, coh_code, combo, ic_day, inf_abs
         s = I[rng.random(nI) < p]
         on = _randint(rng, lo[k], np.minimum(hi[k], end_day[s]), len(s))
         okk = on <= end_day[s]
-        rows_subj.append(s[okk]); rows_term.append(np.full(okk.sum(), k)); rows_on.append(on[okk])
+        rows_subj.append(s[okk])
+        rows_term.append(np.full(okk.sum(), k))
+        rows_on.append(on[okk])
         rows_mode.append(np.zeros(okk.sum(), np.int64))
     # fatal events of deaths from an adverse event
     ae_cause = str(D("outcomes.death_without_pd.ae_cause"))
@@ -859,7 +1158,9 @@ def _adverse_events(rng, D, F, subj, I, cohort, coh_code, combo, ic_day, inf_abs
         fw = np.array([float(t.get("weight", 1)) for t in terms[nterm:]])
         fterm = nterm + _choice(rng, fw / fw.sum(), len(fs))
         fon = np.maximum(death_day[fs] - _randint(rng, 0, 10, len(fs)), 1)
-        rows_subj.append(fs); rows_term.append(fterm); rows_on.append(np.minimum(fon, death_day[fs]))
+        rows_subj.append(fs)
+        rows_term.append(fterm)
+        rows_on.append(np.minimum(fon, death_day[fs]))
         rows_mode.append(np.full(len(fs), 3))
     s = np.concatenate(rows_subj).astype(np.int64)
     term = np.concatenate(rows_term).astype(np.int64)
@@ -933,29 +1234,67 @@ def _adverse_events(rng, D, F, subj, I, cohort, coh_code, combo, ic_day, inf_abs
     # relatedness per product: not applicable before the product was given / when not part of the cohort
     rel = ae["relatedness"]
     related_share = float(ae.get("related_share", 1.0))
-    rel_p = {k: np.array([float((t.get("related") or {}).get(k, 0)) for t in terms])[term] for k in ("cart", "ld", "len", "pd1")}
-    given = {"cart": on >= 0, "ld": on >= ld_first,
-             "len": (combo[s] == "len") & (on >= int(comb["len"]["start_day"])),
-             "pd1": (combo[s] == "pd1") & (on >= int(comb["pd1"]["start_day"]))}
+    rel_p = {
+        k: np.array([float((t.get("related") or {}).get(k, 0)) for t in terms])[term]
+        for k in ("cart", "ld", "len", "pd1")
+    }
+    given = {
+        "cart": on >= 0,
+        "ld": on >= ld_first,
+        "len": (combo[s] == "len") & (on >= int(comb["len"]["start_day"])),
+        "pd1": (combo[s] == "pd1") & (on >= int(comb["pd1"]["start_day"])),
+    }
     relcols = {}
     for k in ("cart", "ld", "len", "pd1"):
         u = rng.random(n)
-        txt = np.where(u < related_share * rel_p[k], str(rel["related"]),
-                       np.where(u < rel_p[k], str(rel["possibly"]), str(rel["not_related"])))
+        txt = np.where(
+            u < related_share * rel_p[k],
+            str(rel["related"]),
+            np.where(u < rel_p[k], str(rel["possibly"]), str(rel["not_related"])),
+        )
         relcols[k] = np.where(given[k], txt, str(rel["na"])).astype(object)
     comb_start = np.where(combo[s] == "len", int(comb["len"]["start_day"]), int(comb["pd1"]["start_day"]))
     on_combo = (combo[s] != "none") & (on >= comb_start) & (on <= treat_last[s])
-    acn = np.where(on_combo, _pick(rng, ae["actions"], n, "adverse_events.actions"), str(ae["action_na"])).astype(object)
-    aeout = np.where(fatal, str(ae["outcome_fatal"]),
-                     np.where(ongoing, _pick(rng, ae["outcome_ongoing"], n, "adverse_events.outcome_ongoing"),
-                              _pick(rng, ae["outcome_resolved"], n, "adverse_events.outcome_resolved"))).astype(object)
-    return _form("ae", s, subj, {
-        "AESPID": _istr(aespid), "AETERM": verb, "AEDECOD": decod, "AEBODSYS": bodsys,
-        "AESTDAT": stdat.astype(object), "AESTTIM": sttim, "AEENDAT": endat.astype(object), "AEENTIM": entim,
-        "AEONGO": np.where(ongoing, YES, "").astype(object), "AETOXGR": toxgr, "AESER": aeser,
-        "AESDTH": np.where(fatal, YES, NO).astype(object), "AEREL_CART": relcols["cart"], "AEREL_LD": relcols["ld"],
-        "AEREL_LEN": relcols["len"], "AEREL_PD1": relcols["pd1"], "AEACN": acn, "AEOUT": aeout,
-        "AESI": np.where(aesi_cat != "", YES, NO).astype(object), "AESICAT": aesi_cat, "ASTCTGR": astctgr})
+    acn = np.where(on_combo, _pick(rng, ae["actions"], n, "adverse_events.actions"), str(ae["action_na"])).astype(
+        object
+    )
+    aeout = np.where(
+        fatal,
+        str(ae["outcome_fatal"]),
+        np.where(
+            ongoing,
+            _pick(rng, ae["outcome_ongoing"], n, "adverse_events.outcome_ongoing"),
+            _pick(rng, ae["outcome_resolved"], n, "adverse_events.outcome_resolved"),
+        ),
+    ).astype(object)
+    return _form(
+        "ae",
+        s,
+        subj,
+        {
+            "AESPID": _istr(aespid),
+            "AETERM": verb,
+            "AEDECOD": decod,
+            "AEBODSYS": bodsys,
+            "AESTDAT": stdat.astype(object),
+            "AESTTIM": sttim,
+            "AEENDAT": endat.astype(object),
+            "AEENTIM": entim,
+            "AEONGO": np.where(ongoing, YES, "").astype(object),
+            "AETOXGR": toxgr,
+            "AESER": aeser,
+            "AESDTH": np.where(fatal, YES, NO).astype(object),
+            "AEREL_CART": relcols["cart"],
+            "AEREL_LD": relcols["ld"],
+            "AEREL_LEN": relcols["len"],
+            "AEREL_PD1": relcols["pd1"],
+            "AEACN": acn,
+            "AEOUT": aeout,
+            "AESI": np.where(aesi_cat != "", YES, NO).astype(object),
+            "AESICAT": aesi_cat,
+            "ASTCTGR": astctgr,
+        },
+    )
 
 
 # ------------------------------------------------------------------------------------------------- writing

@@ -4,6 +4,7 @@
 >>> result = map_study(Path("mappings/c-car031"))       # doctest: +SKIP
 >>> result.datasets["DM"], result.reconciliation["unmapped"]  # doctest: +SKIP
 """
+
 from .engine import SdtmResult, map_study
 from .spec import load_study
 

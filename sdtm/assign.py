@@ -9,6 +9,7 @@ variables already assigned in the same block (or, in ``derived:``, to the domain
 >>> evaluate({"source": "SEX", "map": "sex"}, raw, {}, ctx, "SEX").tolist()
 ['M', 'F']
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -41,12 +42,24 @@ class Context:
         ff = self.form_frame
         if ff is None or date_col not in ff.columns or (time_col and time_col not in ff.columns):
             time = resolve(time_col, raw, out, index) if time_col else None
-            return derive_iso8601(resolve(date_col, raw, out, index), time, file=self.file, column=date_col,
-                                  rows=self.rows, time_column=time_col)
+            return derive_iso8601(
+                resolve(date_col, raw, out, index),
+                time,
+                file=self.file,
+                column=date_col,
+                rows=self.rows,
+                time_column=time_col,
+            )
         key = (self.file, date_col, time_col)
         if key not in self.date_cache:
-            self.date_cache[key] = derive_iso8601(ff[date_col], ff[time_col] if time_col else None, file=self.file,
-                                                  column=date_col, rows=self.form_rows, time_column=time_col)
+            self.date_cache[key] = derive_iso8601(
+                ff[date_col],
+                ff[time_col] if time_col else None,
+                file=self.file,
+                column=date_col,
+                rows=self.form_rows,
+                time_column=time_col,
+            )
         return self.date_cache[key].reindex(index)
 
     def lookup(self, name_or_inline) -> tuple[dict, str, str | None]:
@@ -57,9 +70,18 @@ class Context:
             self._lookups[name_or_inline] = map_lookup(m["values"])
         return self._lookups[name_or_inline], name_or_inline, self.maps[name_or_inline].get("codelist")
 
-    def sub(self, mask) -> "Context":
-        return Context(self.file, None if self.rows is None else self.rows[mask], self.maps, self.dataset, self.derive,
-                       self.form_frame, self.form_rows, self.date_cache, self._lookups)
+    def sub(self, mask) -> Context:
+        return Context(
+            self.file,
+            None if self.rows is None else self.rows[mask],
+            self.maps,
+            self.dataset,
+            self.derive,
+            self.form_frame,
+            self.form_rows,
+            self.date_cache,
+            self._lookups,
+        )
 
 
 def resolve(name: str, raw: pd.DataFrame | None, out: dict, index) -> pd.Series:
@@ -119,7 +141,9 @@ def _test(s: pd.Series, val) -> pd.Series:
     return hit | s.isna() if None in vals else hit
 
 
-def evaluate(a, raw: pd.DataFrame | None, out: dict, ctx: Context, var: str, column_hint: str | None = None) -> pd.Series:
+def evaluate(
+    a, raw: pd.DataFrame | None, out: dict, ctx: Context, var: str, column_hint: str | None = None
+) -> pd.Series:
     """Value of target ``var`` for every row of ``raw`` (or of the ``out`` frame when raw is None)."""
     index = raw.index if raw is not None else next(iter(out.values())).index
     if not isinstance(a, dict):
@@ -217,9 +241,25 @@ def _clean(s: pd.Series, ops) -> pd.Series:
 
 
 # Typographic characters with an obvious ASCII spelling; accents are removed by NFKD decomposition.
-_ASCII_PUNCT = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2018": "'", "\u2019": "'",
-                              "\u201c": '"', "\u201d": '"', "\u00b5": "u", "\u00d7": "x", "\u00a0": " ",
-                              "\u00df": "ss", "\u00e6": "ae", "\u00c6": "AE", "\u00f8": "o", "\u00d8": "O"})
+_ASCII_PUNCT = str.maketrans(
+    {
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2212": "-",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u00b5": "u",
+        "\u00d7": "x",
+        "\u00a0": " ",
+        "\u00df": "ss",
+        "\u00e6": "ae",
+        "\u00c6": "AE",
+        "\u00f8": "o",
+        "\u00d8": "O",
+    }
+)
 
 
 def derive_ascii_text(s: pd.Series) -> pd.Series:
@@ -251,8 +291,12 @@ def _modify(s: pd.Series, a: dict, ctx: Context, var: str, col: str | None) -> p
         bad = s.notna() & num.isna()
         if bad.any():
             i = bad[bad].index[0]
-            raise InputError(f"{s.loc[i]!r} is not a number (needed for {var})", file=ctx.file,
-                             row=ctx.rows.loc[i] if ctx.rows is not None else i + 1, column=column)
+            raise InputError(
+                f"{s.loc[i]!r} is not a number (needed for {var})",
+                file=ctx.file,
+                row=ctx.rows.loc[i] if ctx.rows is not None else i + 1,
+                column=column,
+            )
         s = num.astype("float64")
     if "codelist" in a:
         check_codelist(s, codelist_name=a["codelist"], file=ctx.file, column=column, rows=ctx.rows, what=var)

@@ -1,7 +1,8 @@
 """Controlled terminology: raw values -> CDISC submission values through YAML maps, codelist checks, decodes."""
+
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import pandas as pd
 
@@ -48,8 +49,12 @@ def derive_ct_value(values: pd.Series, *, lookup: dict, file=None, column=None, 
     if unknown.any():
         bad = uniq[unknown].iloc[0]
         first = values[values.eq(bad)].index[0]
-        raise InputError(f"value {bad!r} has no entry in codelist map {map_name!r} (add it to the study's ct-maps YAML)",
-                         file=file, row=rows.loc[first] if rows is not None else first + 1, column=column)
+        raise InputError(
+            f"value {bad!r} has no entry in codelist map {map_name!r} (add it to the study's ct-maps YAML)",
+            file=file,
+            row=rows.loc[first] if rows is not None else first + 1,
+            column=column,
+        )
     table = pd.Series(mapped.values, index=uniq.values)
     return values.map(table)
 
@@ -69,12 +74,16 @@ def check_codelist(values: pd.Series, *, codelist_name: str, file=None, column=N
     bad = present[~present.isin(cl.values)]
     if not bad.empty:
         i = bad.index[0]
-        raise InputError(f"value {bad.loc[i]!r} of {what or column} is not in codelist {codelist_name} "
-                         "(map it in the study's ct-maps YAML)", file=file,
-                         row=rows.loc[i] if rows is not None else i + 1, column=column)
+        raise InputError(
+            f"value {bad.loc[i]!r} of {what or column} is not in codelist {codelist_name} "
+            "(map it in the study's ct-maps YAML)",
+            file=file,
+            row=rows.loc[i] if rows is not None else i + 1,
+            column=column,
+        )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _paired_decode(code_list: str, name_list: str) -> dict:
     """``--TESTCD`` submission value -> ``--TEST`` submission value, paired through the NCI concept code."""
     ct = SPECS_DIR / "ct"

@@ -2,6 +2,7 @@
 
 Work is done once per distinct value (dates repeat a lot), fully vectorised.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -9,8 +10,10 @@ import pandas as pd
 
 from cdisckit.errors import InputError
 
-MONTHS = {m: f"{i:02d}" for i, m in enumerate(
-    ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], start=1)}
+MONTHS = {
+    m: f"{i:02d}"
+    for i, m in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], start=1)
+}
 _EDC = r"^(?P<d>\d{1,2}|UN|UK)-(?P<m>[A-Z]{3})-(?P<y>\d{4})$"
 _ISO = r"^(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2}))?)?$"
 _TIME = r"^(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2}))?$"
@@ -24,9 +27,13 @@ def _blank_to_none(s: pd.Series) -> pd.Series:
 def _fail(values: pd.Series, bad: pd.Series, *, file, column, rows, what):
     first = bad[bad].index[0]
     row = rows.loc[first] if rows is not None else first + 1
-    raise InputError(f"{what} {values.loc[first]!r} is not a date/time the mapping understands "
-                     "(DD-MMM-YYYY with UN/UNK for unknown parts, YYYY-MM, YYYY; times HH:MM)",
-                     file=file, row=row, column=column)
+    raise InputError(
+        f"{what} {values.loc[first]!r} is not a date/time the mapping understands "
+        "(DD-MMM-YYYY with UN/UNK for unknown parts, YYYY-MM, YYYY; times HH:MM)",
+        file=file,
+        row=row,
+        column=column,
+    )
 
 
 def parse_date_text(uniq: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -63,8 +70,9 @@ def parse_date_text(uniq: pd.Series) -> tuple[pd.Series, pd.Series]:
     return out.where(~bad), bad
 
 
-def derive_iso8601(date: pd.Series, time: pd.Series | None = None, *, file=None, column=None, rows=None,
-                   time_column=None) -> pd.Series:
+def derive_iso8601(
+    date: pd.Series, time: pd.Series | None = None, *, file=None, column=None, rows=None, time_column=None
+) -> pd.Series:
     """ISO 8601 ``--DTC`` from a raw date column and an optional ``HH:MM`` time column.
 
     Partial dates stay partial (``UN-MAR-2025`` -> ``2025-03``, ``UN-UNK-2025`` -> ``2025``); a time is

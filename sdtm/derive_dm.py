@@ -1,4 +1,5 @@
 """Subject-level derivations used in a domain's ``derived:`` section (DM reference dates, AGE)."""
+
 from __future__ import annotations
 
 import numpy as np

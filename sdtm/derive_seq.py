@@ -1,4 +1,5 @@
 """--SEQ: 1..n per subject in the dataset's sort order."""
+
 from __future__ import annotations
 
 import pandas as pd

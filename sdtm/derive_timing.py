@@ -1,4 +1,5 @@
 """Study day, epoch and visit derivations (vectorised; every function takes and returns Series/DataFrames)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -53,8 +54,9 @@ def format_visitnum(num: pd.Series) -> pd.Series:
     return per_unique(num.round(4), lambda u: u.map("{:.4f}".format).str.rstrip("0").str.rstrip("."))
 
 
-def derive_visitnum(calendar: pd.DataFrame, *, schedule: list[dict], unscheduled: dict | None,
-                    file_of: dict | None = None) -> pd.DataFrame:
+def derive_visitnum(
+    calendar: pd.DataFrame, *, schedule: list[dict], unscheduled: dict | None, file_of: dict | None = None
+) -> pd.DataFrame:
     """VISITNUM/VISIT/VISITDY per (subject, folder, date) of visit-based raw rows.
 
     Scheduled folders take the study.yaml schedule; an unscheduled folder gets the previous scheduled
@@ -68,10 +70,17 @@ def derive_visitnum(calendar: pd.DataFrame, *, schedule: list[dict], unscheduled
     [1.0, 2.0, 2.01, 2.02]
     """
     unscheduled = unscheduled or {}
-    sched = pd.DataFrame([{"FOLDER_KEY": str(s["folder"]).upper(), "VISITNUM": float(s["visitnum"]),
-                           "VISIT": s.get("visit", s["folder"]),
-                           "VISITDY": float(s["visitdy"]) if s.get("visitdy") is not None else np.nan}
-                          for s in schedule])
+    sched = pd.DataFrame(
+        [
+            {
+                "FOLDER_KEY": str(s["folder"]).upper(),
+                "VISITNUM": float(s["visitnum"]),
+                "VISIT": s.get("visit", s["folder"]),
+                "VISITDY": float(s["visitdy"]) if s.get("visitdy") is not None else np.nan,
+            }
+            for s in schedule
+        ]
+    )
     cal = calendar.copy()
     cal["FOLDER_KEY"] = cal["FOLDER"].astype("str").str.strip().str.upper()
     cal = cal.merge(sched, on="FOLDER_KEY", how="left")
@@ -80,18 +89,25 @@ def derive_visitnum(calendar: pd.DataFrame, *, schedule: list[dict], unscheduled
     unknown = cal["VISITNUM"].isna() & ~is_uns
     if unknown.any():
         r = cal[unknown].iloc[0]
-        raise InputError(f"visit folder {r['FOLDER']!r} is neither in the study.yaml visit schedule nor "
-                         f"{unscheduled.get('folder', 'UNSCHEDULED')!r}",
-                         file=(file_of or {}).get(r.get("FORM"), r.get("FORM")), row=r.get("RECORDID"), column="FOLDER")
+        raise InputError(
+            f"visit folder {r['FOLDER']!r} is neither in the study.yaml visit schedule nor "
+            f"{unscheduled.get('folder', 'UNSCHEDULED')!r}",
+            file=(file_of or {}).get(r.get("FORM"), r.get("FORM")),
+            row=r.get("RECORDID"),
+            column="FOLDER",
+        )
     if is_uns.any():
         step = float(unscheduled.get("step", 0.01))
         dd = date_part(cal["DATE"])
         un = cal.loc[is_uns, ["USUBJID", "DATE"]].assign(_D=dd[is_uns]).drop_duplicates(["USUBJID", "DATE"])
         if un["_D"].isna().any():
             r = cal[is_uns & dd.isna()].iloc[0]
-            raise InputError("an unscheduled assessment needs a complete date to be placed between visits",
-                             file=(file_of or {}).get(r.get("FORM"), r.get("FORM")), row=r.get("RECORDID"),
-                             column="FOLDER")
+            raise InputError(
+                "an unscheduled assessment needs a complete date to be placed between visits",
+                file=(file_of or {}).get(r.get("FORM"), r.get("FORM")),
+                row=r.get("RECORDID"),
+                column="FOLDER",
+            )
         sc = cal.loc[~is_uns & dd.notna(), ["USUBJID", "VISITNUM"]].assign(_D=dd[~is_uns & dd.notna()])
         sc = sc.groupby(["USUBJID", "_D"], as_index=False)["VISITNUM"].max().sort_values("_D")
         un = un.sort_values("_D")

@@ -5,11 +5,12 @@ domain (filters, drops, joins, assignments, SUPP values); (3) ``derived:`` secti
 age, arms) that need other domains; (4) timing (study day, epoch, last-observation-before-exposure flags);
 (5) sort by keys, --SEQ, SUPPxx, standard column order and types.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -38,7 +39,9 @@ class SdtmResult:
     study: dict = field(default_factory=dict)
 
 
-def map_study(study_dir: Path, raw_dir: Path | None = None, progress: Callable[[str], None] | None = None) -> SdtmResult:
+def map_study(
+    study_dir: Path, raw_dir: Path | None = None, progress: Callable[[str], None] | None = None
+) -> SdtmResult:
     """Map a study's raw export to SDTM. ``raw_dir`` None = study.yaml ``raw:`` relative to the study folder."""
     say = progress or (lambda msg: None)
     study_dir = Path(study_dir)
@@ -89,13 +92,26 @@ class _Mapper:
         parts = []
         for form, datecol in v["forms"].items():
             df = self.form(form)
-            parts.append(pd.DataFrame({
-                "FORM": form, "IDX": df.index, "RECORDID": self.rows(form, df).to_numpy(),
-                "USUBJID": self.usubjid(df).to_numpy(), "FOLDER": df[self.cols["folder"]].to_numpy(),
-                "DATE": derive_iso8601(df[datecol], file=self.file(form), column=datecol,
-                                       rows=self.rows(form, df)).to_numpy()}))
-        cal = derive_visitnum(pd.concat(parts, ignore_index=True), schedule=v.get("schedule") or [],
-                              unscheduled=v.get("unscheduled"), file_of={f: self.file(f) for f in v["forms"]})
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "FORM": form,
+                        "IDX": df.index,
+                        "RECORDID": self.rows(form, df).to_numpy(),
+                        "USUBJID": self.usubjid(df).to_numpy(),
+                        "FOLDER": df[self.cols["folder"]].to_numpy(),
+                        "DATE": derive_iso8601(
+                            df[datecol], file=self.file(form), column=datecol, rows=self.rows(form, df)
+                        ).to_numpy(),
+                    }
+                )
+            )
+        cal = derive_visitnum(
+            pd.concat(parts, ignore_index=True),
+            schedule=v.get("schedule") or [],
+            unscheduled=v.get("unscheduled"),
+            file_of={f: self.file(f) for f in v["forms"]},
+        )
         for form, sub in cal.groupby("FORM", sort=False):
             self.calendar[form] = sub.set_index("IDX")[["VISITNUM", "VISIT", "VISITDY"]]
 
@@ -120,8 +136,11 @@ class _Mapper:
             keys = [subj] + [k for k in fp.get("keys") or [] if k != subj]
             order = frame[keys].copy()
             if fp.get("order"):
-                order["_O"] = date_part(derive_iso8601(frame[fp["order"]], file=self.file(form), column=fp["order"],
-                                                       rows=self.rows(form, frame)))
+                order["_O"] = date_part(
+                    derive_iso8601(
+                        frame[fp["order"]], file=self.file(form), column=fp["order"], rows=self.rows(form, frame)
+                    )
+                )
             order = order.sort_values(keys + (["_O"] if fp.get("order") else []), kind="stable", na_position="last")
             first = ~order.duplicated(keys)
             later = order.index[~first.to_numpy()]
@@ -130,8 +149,15 @@ class _Mapper:
         if frame.empty:
             return None
         self.rec.mapped(form, domain, frame.index)
-        ctx = Context(file=self.file(form), rows=self.rows(form, frame), maps=self.study["maps"], dataset=ds,
-                      form_frame=raw, form_rows=self.rows(form, raw), date_cache=self.date_cache)
+        ctx = Context(
+            file=self.file(form),
+            rows=self.rows(form, frame),
+            maps=self.study["maps"],
+            dataset=ds,
+            form_frame=raw,
+            form_rows=self.rows(form, raw),
+            date_cache=self.date_cache,
+        )
         out: dict[str, pd.Series] = {
             "STUDYID": pd.Series(self.study["study"], index=frame.index, dtype="str"),
             "DOMAIN": pd.Series(domain, index=frame.index, dtype="str"),
@@ -160,8 +186,11 @@ class _Mapper:
         cols = [c for c in j.get("columns") or [] if c not in frame.columns or c == subj]
         sub = other[[subj] + [c for c in cols if c != subj]]
         if j.get("order"):
-            key = date_part(derive_iso8601(other[j["order"]], file=self.file(j["form"]), column=j["order"],
-                                           rows=self.rows(j["form"], other)))
+            key = date_part(
+                derive_iso8601(
+                    other[j["order"]], file=self.file(j["form"]), column=j["order"], rows=self.rows(j["form"], other)
+                )
+            )
             sub = sub.assign(_O=key).sort_values("_O", kind="stable", na_position="last").drop(columns="_O")
         keep = "last" if j.get("pick") == "last" else "first"
         picked = sub[~sub[subj].duplicated(keep=keep)]
@@ -181,14 +210,16 @@ class _Mapper:
         if isinstance(a, dict):
             src = a.get("source") or a.get("date")
             column = src[0] if isinstance(src, list) else src
-        check_codelist(values, codelist_name=vspec.codelist, file=ctx.file, column=column or var, rows=ctx.rows,
-                       what=var)
+        check_codelist(
+            values, codelist_name=vspec.codelist, file=ctx.file, column=column or var, rows=ctx.rows, what=var
+        )
 
     def map_domain(self, spec: dict) -> pd.DataFrame:
         ds = sdtm_dataset(spec["domain"])
         self.say(f"mapping {spec['domain']}")
-        frames = [f for bi, b in enumerate(spec.get("sources") or [])
-                  if (f := self.map_block(spec, bi, b, ds)) is not None]
+        frames = [
+            f for bi, b in enumerate(spec.get("sources") or []) if (f := self.map_block(spec, bi, b, ds)) is not None
+        ]
         if not frames:
             return pd.DataFrame(columns=["STUDYID", "DOMAIN", "USUBJID"])
         df = pd.concat(frames, ignore_index=True)
@@ -198,8 +229,12 @@ class _Mapper:
                 from cdisckit.errors import InputError
 
                 r = df[dup].iloc[0]
-                raise InputError(f"subject {r['USUBJID']} appears more than once in the demographics form",
-                                 file=r["_FILE"], row=r["_RECORDID"], column=self.cols["subject"])
+                raise InputError(
+                    f"subject {r['USUBJID']} appears more than once in the demographics form",
+                    file=r["_FILE"],
+                    row=r["_RECORDID"],
+                    column=self.cols["subject"],
+                )
         return df
 
     # ------------------------------------------------------------ phase 3/4
@@ -215,8 +250,9 @@ class _Mapper:
             try:
                 df[var] = evaluate(a, None, out, ctx, var)
             except KeyError as exc:
-                raise spec_error(f"unknown variable {exc.args[0]!r} in {name}", spec["derived"], var,
-                                 f"derived.{var}") from None
+                raise spec_error(
+                    f"unknown variable {exc.args[0]!r} in {name}", spec["derived"], var, f"derived.{var}"
+                ) from None
             domains[name] = df
 
     def timing(self, name: str, spec: dict, dm: pd.DataFrame, df: pd.DataFrame) -> pd.DataFrame:

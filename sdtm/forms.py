@@ -1,4 +1,5 @@
 """Reading raw EDC forms (CSV, or SAS datasets: .sas7bdat / .xpt) as text, with the checks the mapping relies on."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -35,8 +36,12 @@ def read_form(study: dict, form: str, raw_dir: Path, *, columns_used: set[str] |
     required = [cols["subject"], cols["record"]] + (info["columns"] or [])
     for c in required:
         if c not in df.columns:
-            raise InputError(f"column {c!r} is missing from the form (header: {', '.join(df.columns)})",
-                             file=str(path), row=1, column=c)
+            raise InputError(
+                f"column {c!r} is missing from the form (header: {', '.join(df.columns)})",
+                file=str(path),
+                row=1,
+                column=c,
+            )
     check_columns_against_header(study, form, list(df.columns))
     check_value_bytes(df, file=str(path), record=cols["record"], columns=columns_used)
     return df
@@ -87,5 +92,9 @@ def check_value_bytes(df: pd.DataFrame, *, file, record: str, columns=None, limi
         over = nbytes[nbytes > limit]
         if not over.empty:
             i = over.index[0]
-            raise InputError(f"value is {int(over.iloc[0])} bytes long; SDTM character values hold at most {limit}",
-                             file=file, row=df.at[i, record] or i + 1, column=c)
+            raise InputError(
+                f"value is {int(over.iloc[0])} bytes long; SDTM character values hold at most {limit}",
+                file=file,
+                row=df.at[i, record] or i + 1,
+                column=c,
+            )

@@ -1,4 +1,5 @@
 """define.xml origins of SDTM variables, read off the mapping spec (what the data manager wrote in YAML)."""
+
 from __future__ import annotations
 
 import json
@@ -19,7 +20,9 @@ def _describe(assign) -> str:
             text += " where " + " and ".join(f"{k} = {v}" for k, v in assign["where"].items())
         return text
     if isinstance(assign, dict) and assign.get("derive") == "age":
-        return f"Age in whole {str(assign.get('unit', 'years')).lower()} from {assign['birth']} to {assign['reference']}"
+        return (
+            f"Age in whole {str(assign.get('unit', 'years')).lower()} from {assign['birth']} to {assign['reference']}"
+        )
     return json.dumps(assign, default=str, ensure_ascii=True)
 
 
@@ -69,7 +72,8 @@ def derive_define_origins(study: dict) -> dict[tuple[str, str], tuple[str, str]]
             for qnam, supp in (source.get("supp") or {}).items():
                 body = {k: v for k, v in supp.items() if k != "label"}
                 found.setdefault((f"SUPP{domain}", f"QVAL.{qnam}"), []).append(
-                    derive_origin(body, source.get("form", ""), joined))
+                    derive_origin(body, source.get("form", ""), joined)
+                )
         for var, assign in (spec.get("derived") or {}).items():
             found.setdefault((domain, var), []).append(("Derived", _describe(assign)))
     out = {}

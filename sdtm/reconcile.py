@@ -1,4 +1,5 @@
 """Reconciliation: every raw row is mapped to at least one domain or listed with the reason it was not."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -46,11 +47,27 @@ class Reconciler:
             miss = ~any_used
             reason = self.reasons[form].fillna("no mapping block selects this row").to_numpy()
             if miss.any():
-                unmapped.append(pd.DataFrame({"form": form, "RECORDID": ids["RECORDID"].to_numpy()[miss],
-                                              "SUBJECT": ids["SUBJECT"].to_numpy()[miss], "reason": reason[miss]}))
-            rows.append({"form": form, "rows_read": len(ids), "rows_mapped": int(any_used.sum()),
-                         "rows_unmapped": int(miss.sum())})
+                unmapped.append(
+                    pd.DataFrame(
+                        {
+                            "form": form,
+                            "RECORDID": ids["RECORDID"].to_numpy()[miss],
+                            "SUBJECT": ids["SUBJECT"].to_numpy()[miss],
+                            "reason": reason[miss],
+                        }
+                    )
+                )
+            rows.append(
+                {
+                    "form": form,
+                    "rows_read": len(ids),
+                    "rows_mapped": int(any_used.sum()),
+                    "rows_unmapped": int(miss.sum()),
+                }
+            )
         cols = ["form", "RECORDID", "SUBJECT", "reason"]
-        return {"forms": pd.DataFrame(rows, columns=["form", "rows_read", "rows_mapped", "rows_unmapped"]),
-                "domains": pd.DataFrame(per_domain, columns=["form", "domain", "rows"]),
-                "unmapped": pd.concat(unmapped, ignore_index=True) if unmapped else pd.DataFrame(columns=cols)}
+        return {
+            "forms": pd.DataFrame(rows, columns=["form", "rows_read", "rows_mapped", "rows_unmapped"]),
+            "domains": pd.DataFrame(per_domain, columns=["form", "domain", "rows"]),
+            "unmapped": pd.concat(unmapped, ignore_index=True) if unmapped else pd.DataFrame(columns=cols),
+        }

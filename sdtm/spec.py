@@ -8,6 +8,7 @@ non-extensible codelist, raw columns a form does not declare. Raw columns of for
 >>> import pathlib
 >>> study = load_study(pathlib.Path(__file__).resolve().parent.parent / "mappings" / "c-car031")  # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import re
@@ -18,8 +19,19 @@ from cdisckit.standards import codelist, codelist_names, sdtm_dataset
 
 from .yamlio import LineDict, line_of, load_yaml, spec_error
 
-STUDY_KEYS = {"study", "description", "raw", "usubjid", "columns", "forms", "domains", "ct_maps", "visits", "epochs",
-              "study_day_reference"}
+STUDY_KEYS = {
+    "study",
+    "description",
+    "raw",
+    "usubjid",
+    "columns",
+    "forms",
+    "domains",
+    "ct_maps",
+    "visits",
+    "epochs",
+    "study_day_reference",
+}
 COLUMN_KEYS = {"subject", "site", "record", "folder"}
 FORM_KEYS = {"file", "columns", "description"}
 VISIT_KEYS = {"forms", "schedule", "unscheduled"}
@@ -46,8 +58,12 @@ def _check_keys(obj, allowed: set, what: str, prefix: str = ""):
         raise spec_error(f"{what} must be a mapping", obj, path_key=prefix or None)
     for k in obj:
         if k not in allowed:
-            raise spec_error(f"unknown key {k!r} in {what} (allowed: {', '.join(sorted(allowed))})", obj, k,
-                             f"{prefix}.{k}" if prefix else str(k))
+            raise spec_error(
+                f"unknown key {k!r} in {what} (allowed: {', '.join(sorted(allowed))})",
+                obj,
+                k,
+                f"{prefix}.{k}" if prefix else str(k),
+            )
 
 
 def _known_codelist(name, obj, key, path_key):
@@ -73,18 +89,30 @@ def validate_maps(doc, path) -> dict:
             if not cl.extensible:
                 for target in values:
                     if target is not None and str(target) not in cl.values:
-                        raise spec_error(f"map target {target!r} is not in non-extensible codelist {cl.short_name}",
-                                         values, target, f"maps.{name}.values.{target}")
+                        raise spec_error(
+                            f"map target {target!r} is not in non-extensible codelist {cl.short_name}",
+                            values,
+                            target,
+                            f"maps.{name}.values.{target}",
+                        )
         seen = {}
         for target, raws in values.items():
-            for raw in (raws if isinstance(raws, list) else [raws]):
+            for raw in raws if isinstance(raws, list) else [raws]:
                 if isinstance(raw, bool) or isinstance(target, bool):
-                    raise spec_error("YAML read Yes/No/On/Off as true/false: quote it (\"No\")", values, target,
-                                     f"maps.{name}.values.{target}")
+                    raise spec_error(
+                        'YAML read Yes/No/On/Off as true/false: quote it ("No")',
+                        values,
+                        target,
+                        f"maps.{name}.values.{target}",
+                    )
                 norm = normalise_key(raw)
                 if norm in seen and seen[norm] != target:
-                    raise spec_error(f"raw value {raw!r} maps to both {seen[norm]!r} and {target!r}", values, target,
-                                     f"maps.{name}.values.{target}")
+                    raise spec_error(
+                        f"raw value {raw!r} maps to both {seen[norm]!r} and {target!r}",
+                        values,
+                        target,
+                        f"maps.{name}.values.{target}",
+                    )
                 seen[norm] = target
     return maps
 
@@ -116,25 +144,42 @@ def load_study(study_dir: Path) -> dict:
     for name, f in doc["forms"].items():
         f = {"file": f} if isinstance(f, str) else f
         _check_keys(f, FORM_KEYS, f"form {name}", f"forms.{name}")
-        forms[name] = {"file": f.get("file", f"{name}.csv"),
-                       "columns": list(f["columns"]) if f.get("columns") else None}
+        forms[name] = {
+            "file": f.get("file", f"{name}.csv"),
+            "columns": list(f["columns"]) if f.get("columns") else None,
+        }
     maps = {}
     if doc.get("ct_maps"):
-        for mfile in (doc["ct_maps"] if isinstance(doc["ct_maps"], list) else [doc["ct_maps"]]):
+        for mfile in doc["ct_maps"] if isinstance(doc["ct_maps"], list) else [doc["ct_maps"]]:
             mpath = study_dir / mfile
             for k, v in validate_maps(load_yaml(mpath), mpath).items():
                 maps[k] = v
     visits = _validate_visits(doc.get("visits"), forms, columns["folder"])
     epochs = _validate_epochs(doc.get("epochs"))
-    study = {"dir": study_dir, "file": str(path), "study": str(doc["study"]), "raw": doc.get("raw"),
-             "usubjid": doc.get("usubjid", "{STUDYID}-{SUBJECT}"), "columns": columns, "forms": forms,
-             "visits": visits, "epochs": epochs, "maps": maps,
-             "study_day_reference": doc.get("study_day_reference", "RFSTDTC"), "config": doc, "domains": {}}
+    study = {
+        "dir": study_dir,
+        "file": str(path),
+        "study": str(doc["study"]),
+        "raw": doc.get("raw"),
+        "usubjid": doc.get("usubjid", "{STUDYID}-{SUBJECT}"),
+        "columns": columns,
+        "forms": forms,
+        "visits": visits,
+        "epochs": epochs,
+        "maps": maps,
+        "study_day_reference": doc.get("study_day_reference", "RFSTDTC"),
+        "config": doc,
+        "domains": {},
+    }
     for i, dfile in enumerate(doc["domains"]):
         dpath = study_dir / dfile
         if not dpath.exists():
-            raise SpecError(f"domain mapping file {dfile} not found", file=str(path), line=line_of(doc["domains"]),
-                            key=f"domains[{i}]")
+            raise SpecError(
+                f"domain mapping file {dfile} not found",
+                file=str(path),
+                line=line_of(doc["domains"]),
+                key=f"domains[{i}]",
+            )
         spec = validate_domain(load_yaml(dpath), study)
         study["domains"][spec["domain"]] = spec
     return study
@@ -179,8 +224,9 @@ def _validate_epochs(e):
 def _declared(form: dict, col, obj, key, path_key, form_name):
     """Raise SpecError when ``col`` is not among the form's declared columns (if it declares them)."""
     if form["columns"] is not None and col not in form["columns"]:
-        raise spec_error(f"unknown raw column {col!r} (form {form_name} has {', '.join(form['columns'])})", obj, key,
-                         path_key)
+        raise spec_error(
+            f"unknown raw column {col!r} (form {form_name} has {', '.join(form['columns'])})", obj, key, path_key
+        )
 
 
 # ------------------------------------------------------------------ domain YAML
@@ -205,12 +251,13 @@ def validate_domain(doc, study) -> dict:
         _check_keys(block, BLOCK_KEYS, "source block", where)
         form = block.get("form")
         if form not in study["forms"]:
-            raise spec_error(f"unknown form {form!r} (declare it under forms: in study.yaml)", block, "form",
-                             f"{where}.form")
+            raise spec_error(
+                f"unknown form {form!r} (declare it under forms: in study.yaml)", block, "form", f"{where}.form"
+            )
         targets = set()
 
-        def ref(col, obj, key, pk, _form=form):
-            if col in targets or (isinstance(col, str) and col.startswith("_")) or col in {"STUDYID", "USUBJID"}:
+        def ref(col, obj, key, pk, _form=form, _targets=targets):
+            if col in _targets or (isinstance(col, str) and col.startswith("_")) or col in {"STUDYID", "USUBJID"}:
                 return
             refs.append((_form, col, obj, key, pk))
 
@@ -241,8 +288,12 @@ def validate_domain(doc, study) -> dict:
                 ref(fp["order"], fp, "order", f"{where}.first_per.order")
         if block.get("visit"):
             if not study.get("visits") or form not in (study["visits"].get("forms") or {}):
-                raise spec_error(f"visit: true needs form {form!r} under visits.forms in study.yaml", block, "visit",
-                                 f"{where}.visit")
+                raise spec_error(
+                    f"visit: true needs form {form!r} under visits.forms in study.yaml",
+                    block,
+                    "visit",
+                    f"{where}.visit",
+                )
         variables = block.get("variables") or {}
         if not isinstance(variables, dict):
             raise spec_error("variables must be a mapping", block, "variables", f"{where}.variables")
@@ -277,7 +328,9 @@ def validate_domain(doc, study) -> dict:
         for dy, dtc in (t.get("study_day") or {}).items():
             for v in (dy, dtc):
                 if v not in names:
-                    raise spec_error(f"unknown variable {v!r} in {domain}", t["study_day"], dy, f"timing.study_day.{dy}")
+                    raise spec_error(
+                        f"unknown variable {v!r} in {domain}", t["study_day"], dy, f"timing.study_day.{dy}"
+                    )
         if t.get("epoch") and t["epoch"] not in names:
             raise spec_error(f"unknown variable {t['epoch']!r} in {domain}", t, "epoch", "timing.epoch")
     for s in doc.get("sort") or []:
@@ -299,7 +352,7 @@ def _validate_cond(cond, pk, ref):
         raise spec_error("a condition must be a mapping {column: value}", cond, None, pk)
     for col, val in cond.items():
         if isinstance(val, bool) or (isinstance(val, list) and any(isinstance(v, bool) for v in val)):
-            raise spec_error("YAML read Yes/No/On/Off as true/false: quote it (\"No\")", cond, col, f"{pk}.{col}")
+            raise spec_error('YAML read Yes/No/On/Off as true/false: quote it ("No")', cond, col, f"{pk}.{col}")
         if isinstance(val, dict):
             _check_keys(val, {"not"}, "condition", f"{pk}.{col}")
         ref(col, cond, col, f"{pk}.{col}")
@@ -315,8 +368,9 @@ def _validate_assignment(a, parent, var, pk, study, ref, vspec, in_derived):
     _check_keys(a, allowed, f"assignment of {var}", pk)
     producers = [p for p in PRODUCERS if p in a]
     if len(producers) != 1 and not (producers == [] and "when" in a):
-        raise spec_error(f"give exactly one of {', '.join(PRODUCERS)} (found {', '.join(producers) or 'none'})",
-                         parent, var, pk)
+        raise spec_error(
+            f"give exactly one of {', '.join(PRODUCERS)} (found {', '.join(producers) or 'none'})", parent, var, pk
+        )
     if "when" in a and not isinstance(parent, list):
         raise spec_error("'when' is only allowed inside cases", a, "when", f"{pk}.when")
     if "when" in a:
@@ -336,15 +390,18 @@ def _validate_assignment(a, parent, var, pk, study, ref, vspec, in_derived):
         ops = a["clean"] if isinstance(a["clean"], list) else [a["clean"]]
         for op in ops:
             if op not in CLEAN_OPS:
-                raise spec_error(f"unknown clean-up {op!r} (allowed: {', '.join(sorted(CLEAN_OPS))})", a, "clean",
-                                 f"{pk}.clean")
+                raise spec_error(
+                    f"unknown clean-up {op!r} (allowed: {', '.join(sorted(CLEAN_OPS))})", a, "clean", f"{pk}.clean"
+                )
     if "map" in a:
         m = a["map"]
         if isinstance(m, str):
             if m not in study["maps"]:
                 raise spec_error(f"unknown codelist map {m!r} (not in the study's ct_maps)", a, "map", f"{pk}.map")
         elif not isinstance(m, dict):
-            raise spec_error("map must name a map in ct_maps or be an inline {target: [raw, ...]}", a, "map", f"{pk}.map")
+            raise spec_error(
+                "map must name a map in ct_maps or be an inline {target: [raw, ...]}", a, "map", f"{pk}.map"
+            )
     if "recode" in a and not isinstance(a["recode"], dict):
         raise spec_error("recode must be a mapping {raw: value}", a, "recode", f"{pk}.recode")
     if "codelist" in a:
@@ -352,11 +409,17 @@ def _validate_assignment(a, parent, var, pk, study, ref, vspec, in_derived):
     if "decode" in a:
         ds_var = a["decode"]
         if not isinstance(ds_var, str):
-            raise spec_error("decode names the --TESTCD variable whose CT decode is wanted", a, "decode", f"{pk}.decode")
+            raise spec_error(
+                "decode names the --TESTCD variable whose CT decode is wanted", a, "decode", f"{pk}.decode"
+            )
     if "derive" in a:
         if a["derive"] not in DERIVATIONS:
-            raise spec_error(f"unknown derivation {a['derive']!r} (known: {', '.join(sorted(DERIVATIONS))})", a,
-                             "derive", f"{pk}.derive")
+            raise spec_error(
+                f"unknown derivation {a['derive']!r} (known: {', '.join(sorted(DERIVATIONS))})",
+                a,
+                "derive",
+                f"{pk}.derive",
+            )
         if not in_derived:
             raise spec_error("derive: is only allowed in the domain's derived: section", a, "derive", f"{pk}.derive")
     if "cases" in a:
@@ -386,5 +449,6 @@ def check_columns_against_header(study: dict, form: str, header: list[str]):
     for spec in study["domains"].values():
         for f, col, obj, key, pk in spec["_refs"]:
             if f == form and col not in header:
-                raise spec_error(f"unknown raw column {col!r}: not in the header of {study['forms'][form]['file']}",
-                                 obj, key, pk)
+                raise spec_error(
+                    f"unknown raw column {col!r}: not in the header of {study['forms'][form]['file']}", obj, key, pk
+                )

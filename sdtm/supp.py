@@ -1,4 +1,5 @@
 """SUPPxx: sponsor values with no standard variable, one record per parent record and QNAM."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -32,12 +33,22 @@ def derive_supp(parent: pd.DataFrame, *, domain: str, qualifiers: dict) -> pd.Da
         if not keep.any():
             continue
         sub = parent.loc[keep]
-        parts.append(pd.DataFrame({
-            "STUDYID": sub["STUDYID"].to_numpy(), "RDOMAIN": domain, "USUBJID": sub["USUBJID"].to_numpy(),
-            "IDVAR": seq if seq in parent.columns else None,
-            "IDVARVAL": format_visitnum(sub[seq]).to_numpy() if seq in parent.columns else None,
-            "QNAM": qnam, "QLABEL": str(q["label"]), "QVAL": val[keep].to_numpy(),
-            "QORIG": q.get("qorig", "CRF"), "QEVAL": q.get("qeval")}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "STUDYID": sub["STUDYID"].to_numpy(),
+                    "RDOMAIN": domain,
+                    "USUBJID": sub["USUBJID"].to_numpy(),
+                    "IDVAR": seq if seq in parent.columns else None,
+                    "IDVARVAL": format_visitnum(sub[seq]).to_numpy() if seq in parent.columns else None,
+                    "QNAM": qnam,
+                    "QLABEL": str(q["label"]),
+                    "QVAL": val[keep].to_numpy(),
+                    "QORIG": q.get("qorig", "CRF"),
+                    "QEVAL": q.get("qeval"),
+                }
+            )
+        )
     if not parts:
         return pd.DataFrame()
     out = pd.concat(parts, ignore_index=True)

@@ -4,6 +4,7 @@
 >>> doc["b"]["c"], line_of(doc, "b"), line_of(doc["b"], "c")
 ('x', 2, 3)
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -71,7 +72,9 @@ def load_yaml_text(text: str, filename: str):
         return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise SpecError(f"not valid YAML: {exc.problem or exc}", file=filename, line=mark.line + 1 if mark else None) from None
+        raise SpecError(
+            f"not valid YAML: {exc.problem or exc}", file=filename, line=mark.line + 1 if mark else None
+        ) from None
     finally:
         loader.dispose()
 

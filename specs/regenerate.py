@@ -9,6 +9,7 @@ The tool and its tests read only what this script writes into specs/ (committed)
 source folder, so a new CT release is a rerun of this script followed by a review of the diff.
 Every output row keeps its provenance in specs/PROVENANCE.md.
 """
+
 from __future__ import annotations
 
 import csv

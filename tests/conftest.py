@@ -1,4 +1,5 @@
 """Shared fixtures: one run of the whole pipeline on the bundled study, reused by every end-to-end test."""
+
 from __future__ import annotations
 
 import pytest

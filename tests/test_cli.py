@@ -1,4 +1,5 @@
 """The command line as a user runs it: the bundled study end to end, exit codes, and bad input."""
+
 from __future__ import annotations
 
 import json
@@ -180,8 +181,17 @@ def test_check_command_exit_codes(bundled_run, tmp_path):
     out, _ = bundled_run
     broken = tmp_path / "broken"
     broken.mkdir()
-    ae = pd.DataFrame({"STUDYID": ["S"], "DOMAIN": ["AE"], "USUBJID": ["S-1"], "AESEQ": [1], "AETERM": ["x"],
-                       "AEDECOD": ["x"], "AESTDTC": ["2025-13-45"]})
+    ae = pd.DataFrame(
+        {
+            "STUDYID": ["S"],
+            "DOMAIN": ["AE"],
+            "USUBJID": ["S-1"],
+            "AESEQ": [1],
+            "AETERM": ["x"],
+            "AEDECOD": ["x"],
+            "AESTDTC": ["2025-13-45"],
+        }
+    )
     ae.to_csv(broken / "ae.csv", index=False)
     json_report = tmp_path / "f.json"
     result = CliRunner().invoke(main, ["-q", "check", str(broken), "--json", str(json_report)])
@@ -209,8 +219,21 @@ def test_adam_params_file_changes_the_rule(bundled_run, tmp_path):
     out, _ = bundled_run
     params = tmp_path / "params.yaml"
     params.write_text("confirmation_days: 400\n")
-    result = CliRunner().invoke(main, ["-q", "adam", "--sdtm", str(out / "sdtm"), "--study", str(STUDY),
-                                       "--params", str(params), "--out", str(tmp_path / "o")])
+    result = CliRunner().invoke(
+        main,
+        [
+            "-q",
+            "adam",
+            "--sdtm",
+            str(out / "sdtm"),
+            "--study",
+            str(STUDY),
+            "--params",
+            str(params),
+            "--out",
+            str(tmp_path / "o"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     before = read_dataset(out / "adam" / "adrs.xpt")
     after = read_dataset(tmp_path / "o" / "adam" / "adrs.xpt")
@@ -226,8 +249,9 @@ def test_bad_params_key_names_file_line_and_key(tmp_path, bundled_run):
     out, _ = bundled_run
     params = tmp_path / "params.yaml"
     params.write_text("origin: TRTSDT\nconfirmation_dayz: 28\n")
-    result = CliRunner().invoke(main, ["-q", "adam", "--sdtm", str(out / "sdtm"), "--params", str(params),
-                                       "--out", str(tmp_path / "o")])
+    result = CliRunner().invoke(
+        main, ["-q", "adam", "--sdtm", str(out / "sdtm"), "--params", str(params), "--out", str(tmp_path / "o")]
+    )
     assert result.exit_code == 2
     assert "params.yaml" in result.output and "line 2" in result.output and "confirmation_dayz" in result.output
     assert not (tmp_path / "o" / "adam").exists()
@@ -244,8 +268,9 @@ def test_adam_from_csv_or_parquet_sdtm(bundled_run, tmp_path, fmt):
     for name, df in read_folder(out / "sdtm").items():
         target = folder / f"{name.lower()}.{fmt}"
         df.to_csv(target, index=False) if fmt == "csv" else df.to_parquet(target, index=False)
-    result = CliRunner().invoke(main, ["-q", "adam", "--sdtm", str(folder), "--study", str(STUDY),
-                                       "--out", str(tmp_path / "o")])
+    result = CliRunner().invoke(
+        main, ["-q", "adam", "--sdtm", str(folder), "--study", str(STUDY), "--out", str(tmp_path / "o")]
+    )
     assert result.exit_code == 0, result.output
     for name in ["adsl", "adrs", "adtte", "adae"]:
         a = read_dataset(out / "adam" / f"{name}.xpt")

@@ -1,4 +1,5 @@
 """Staged output: a failing stage leaves nothing behind and an earlier output intact."""
+
 import pandas as pd
 import pytest
 

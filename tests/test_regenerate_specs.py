@@ -1,4 +1,5 @@
 """specs/regenerate.py turns a standards folder into specs/ files (run here on a tiny stand-in folder)."""
+
 from __future__ import annotations
 
 import importlib.util

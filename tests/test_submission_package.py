@@ -1,5 +1,6 @@
 """What `cdisckit run` leaves for a reviewer: define.xml that validates and lists exactly what was written,
 Dataset-JSON that validates and reads back to the XPT content."""
+
 from __future__ import annotations
 
 import json

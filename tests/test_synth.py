@@ -1,4 +1,5 @@
 """The synthetic raw export (cdisckit.synth): files written to disk and read back as an EDC export would be."""
+
 from __future__ import annotations
 
 import re
@@ -15,12 +16,21 @@ DESIGN = ROOT / "mappings" / "c-car031" / "synth.yaml"
 EXAMPLE = ROOT / "examples" / "c-car031" / "raw"
 FULL_DATE = re.compile(r"^\d{2}-[A-Za-z]{3}-\d{4}$")
 PARTIAL_DATE = re.compile(r"^(UN-[A-Za-z]{3}-\d{4}|UN-UNK-\d{4}|\d{4}-\d{2}|\d{4})$")
-LABELS = {"COMPLETE RESPONSE": "CR", "PARTIAL RESPONSE": "PR", "STABLE DISEASE": "SD", "PROGRESSIVE DISEASE": "PD",
-          "NOT EVALUABLE": "NE", "NOT APPLICABLE": "NA", "NON-CR/NON-PD": "NON-CR/NON-PD"}
+LABELS = {
+    "COMPLETE RESPONSE": "CR",
+    "PARTIAL RESPONSE": "PR",
+    "STABLE DISEASE": "SD",
+    "PROGRESSIVE DISEASE": "PD",
+    "NOT EVALUABLE": "NE",
+    "NOT APPLICABLE": "NA",
+    "NON-CR/NON-PD": "NON-CR/NON-PD",
+}
 
 
 def read(folder: Path) -> dict[str, pd.DataFrame]:
-    return {p.stem: pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8") for p in sorted(folder.glob("*.csv"))}
+    return {
+        p.stem: pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8") for p in sorted(folder.glob("*.csv"))
+    }
 
 
 def doc_forms() -> dict[str, list[str]]:
@@ -71,7 +81,9 @@ def test_same_seed_same_bytes_other_seed_differs(tmp_path):
 def test_bundled_example_is_a_fresh_generation(tmp_path):
     paths = write_raw_export(DESIGN, tmp_path, 44, 31)
     bundled = sorted(p.name for p in EXAMPLE.glob("*.csv"))
-    assert bundled == sorted(p.name for p in paths), "examples/c-car031/raw is out of date: regenerate it (44 subjects, seed 31)"
+    assert bundled == sorted(p.name for p in paths), (
+        "examples/c-car031/raw is out of date: regenerate it (44 subjects, seed 31)"
+    )
     for p in paths:
         assert (EXAMPLE / p.name).read_bytes() == p.read_bytes(), f"{p.name} differs from a fresh generation (44, 31)"
 
@@ -126,8 +138,9 @@ def test_treatment_forms(export):
     inf_day = to_date(inf.set_index("SUBJECT")["INFDAT"])
     assert inf["SUBJECT"].is_unique
     assert inf["INFDOSE"].astype(float).gt(0).all() and (inf["INFDOSEU"] == "10^6 cells").all()
-    ld = ld.assign(day=(to_date(ld["LDDAT"]) - ld["SUBJECT"].map(inf_day)).dt.days,
-                   drug=ld["LDTRT"].str.strip().str.lower())
+    ld = ld.assign(
+        day=(to_date(ld["LDDAT"]) - ld["SUBJECT"].map(inf_day)).dt.days, drug=ld["LDTRT"].str.strip().str.lower()
+    )
     per = ld.groupby("SUBJECT")
     assert set(per.groups) == set(inf["SUBJECT"])
     assert (per.size() == 6).all()
@@ -160,7 +173,8 @@ def _assessments(tl: pd.DataFrame) -> pd.DataFrame:
     gone_r = (node & (ld < 10)) | (~node & (ld == 0))
     t = tl.assign(ne=ld.isna(), r=ld, m=ld.where(~liver, vd), gone_r=gone_r, gone_m=gone_r.where(~liver, vd == 0))
     a = t.groupby(["SUBJECT", "TADAT", "FOLDER"], sort=False).agg(
-        ne=("ne", "any"), r=("r", "sum"), m=("m", "sum"), gone_r=("gone_r", "all"), gone_m=("gone_m", "all"))
+        ne=("ne", "any"), r=("r", "sum"), m=("m", "sum"), gone_r=("gone_r", "all"), gone_m=("gone_m", "all")
+    )
     return a.reset_index()
 
 
@@ -197,9 +211,15 @@ def test_time_point_responses_follow_the_measurements(export):
     rsp = rsp.assign(**{c: code(rsp[c]) for c in ("TRGRESP", "NTRGRESP", "OVRLRESP")})
     a = _assessments(tl)
     # non-target response and new lesions per assessment
-    st = ntl.assign(pd_=ntl["NTLSTAT"] == "Unequivocal progression", ne=ntl["NTLSTAT"] == "Not evaluated",
-                    ab=ntl["NTLSTAT"] == "Absent").groupby(["SUBJECT", "TADAT"]).agg(pd_=("pd_", "any"), ne=("ne", "any"),
-                                                                                  ab=("ab", "all"))
+    st = (
+        ntl.assign(
+            pd_=ntl["NTLSTAT"] == "Unequivocal progression",
+            ne=ntl["NTLSTAT"] == "Not evaluated",
+            ab=ntl["NTLSTAT"] == "Absent",
+        )
+        .groupby(["SUBJECT", "TADAT"])
+        .agg(pd_=("pd_", "any"), ne=("ne", "any"), ab=("ab", "all"))
+    )
     ntrg = pd.Series("NON-CR/NON-PD", index=st.index)
     ntrg[st["ab"]] = "CR"
     ntrg[st["ne"]] = "NE"
@@ -279,13 +299,20 @@ def test_adverse_events(export):
     assert ae.loc[cytokine, "ASTCTGR"].str.match(r"^Grade [1-4]$").all()
     assert (ae.loc[~cytokine, "ASTCTGR"] == "").all()
     assert day[cytokine].between(1, 14).all()
-    assert (ae.loc[cytokine, "AEDECOD"].isin(["Cytokine release syndrome",
-                                                "Immune effector cell-associated neurotoxicity syndrome"])).all()
+    assert (
+        ae.loc[cytokine, "AEDECOD"].isin(
+            ["Cytokine release syndrome", "Immune effector cell-associated neurotoxicity syndrome"]
+        )
+    ).all()
     assert ((ae["AESI"] == "Yes") == (cat != "")).all()
     grade = ae["AETOXGR"].str.extract(r"(\d)$")[0].astype(int)
-    assert grade.between(1, 5).all() and ae["AETOXGR"].str.startswith("Grade").any() and (~ae["AETOXGR"].str.startswith("Grade")).any()
+    assert (
+        grade.between(1, 5).all()
+        and ae["AETOXGR"].str.startswith("Grade").any()
+        and (~ae["AETOXGR"].str.startswith("Grade")).any()
+    )
     assert ((grade == 5) == (ae["AEOUT"] == "Fatal")).all() and ((grade == 5) == (ae["AESDTH"] == "Yes")).all()
-    assert ((ae["AEONGO"] == "Yes") == ((ae["AEENDAT"] == ""))).all()
+    assert ((ae["AEONGO"] == "Yes") == (ae["AEENDAT"] == "")).all()
     enr = export["enr"].set_index("SUBJECT")["COHORT"]
     coh = ae["SUBJECT"].map(enr)
     assert (ae.loc[coh != "LEN", "AEREL_LEN"] == "Not applicable").all()

@@ -1,4 +1,5 @@
 """Writing a stage: parallel (large studies) and serial give the same bytes; a writer error stops the stage."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -10,9 +11,19 @@ from cdisckit.errors import InputError
 
 def _study(n=50):
     ids = [f"S-{i:03d}" for i in range(n)]
-    dm = pd.DataFrame({"STUDYID": ["S"] * n, "DOMAIN": ["DM"] * n, "USUBJID": ids, "AGE": [float(40 + i % 30) for i in range(n)]})
-    ae = pd.DataFrame({"STUDYID": ["S"] * n, "DOMAIN": ["AE"] * n, "USUBJID": ids, "AESEQ": [1.0] * n,
-                       "AETERM": ["Pyrexia"] * n, "AESTDTC": ["2025-03"] * n})
+    dm = pd.DataFrame(
+        {"STUDYID": ["S"] * n, "DOMAIN": ["DM"] * n, "USUBJID": ids, "AGE": [float(40 + i % 30) for i in range(n)]}
+    )
+    ae = pd.DataFrame(
+        {
+            "STUDYID": ["S"] * n,
+            "DOMAIN": ["AE"] * n,
+            "USUBJID": ids,
+            "AESEQ": [1.0] * n,
+            "AETERM": ["Pyrexia"] * n,
+            "AESTDTC": ["2025-03"] * n,
+        }
+    )
     return {"DM": dm, "AE": ae}
 
 

@@ -1,4 +1,7 @@
 """The XPT v5 writer: labels from specs/, lengths from the data, byte-identical reruns, clear errors."""
+
+import re
+
 import pandas as pd
 import pyreadstat
 import pytest
@@ -9,10 +12,15 @@ from cdisckit.writers.xpt import write_xpt
 
 
 def _dm():
-    return pd.DataFrame({
-        "STUDYID": ["S1", "S1"], "DOMAIN": ["DM", "DM"], "USUBJID": ["S1-101-001", "S1-101-002"],
-        "AGE": [54.0, None], "SEX": ["M", None],
-    })
+    return pd.DataFrame(
+        {
+            "STUDYID": ["S1", "S1"],
+            "DOMAIN": ["DM", "DM"],
+            "USUBJID": ["S1-101-001", "S1-101-002"],
+            "AGE": [54.0, None],
+            "SEX": ["M", None],
+        }
+    )
 
 
 def test_labels_lengths_and_names_read_back(tmp_path):
@@ -36,11 +44,25 @@ def test_same_input_gives_identical_bytes(tmp_path):
     assert b"01JAN60:00:00:00" in b.read_bytes()[:400]
 
 
+def _sas_format(text: str) -> tuple[str, int, int]:
+    """``DATE9.`` / ``DATE9`` / ``8.2`` -> (name, width, decimals), the three NAMESTR fields SAS reads."""
+    m = re.fullmatch(r"([A-Z$]*?)(\d*)(?:\.(\d*))?", text.strip().upper())
+    assert m, text
+    return m.group(1), int(m.group(2) or 0), int(m.group(3) or 0)
+
+
+def test_sas_format_spellings_mean_the_same():
+    assert _sas_format("DATE9") == _sas_format("DATE9.") == ("DATE", 9, 0)
+    assert _sas_format("DATETIME20.") == ("DATETIME", 20, 0)
+    assert _sas_format("8.2") == ("", 8, 2)
+
+
 def test_dates_become_sas_date_numerics(tmp_path):
     df = pd.DataFrame({"USUBJID": ["X"], "TRTSDT": pd.to_datetime(["2025-03-07"])})
     path = write_xpt(df, tmp_path / "adsl.xpt", None, name="ADSL")
     raw, meta = pyreadstat.read_xport(str(path), disable_datetime_conversion=True)
-    assert meta.original_variable_types["TRTSDT"] == "DATE9"
+    # SAS format DATE width 9 (pyreadstat spells it DATE9 before 1.3.8 and DATE9. since): compare what SAS means
+    assert _sas_format(meta.original_variable_types["TRTSDT"]) == ("DATE", 9, 0)
     assert raw["TRTSDT"].iloc[0] == (pd.Timestamp("2025-03-07") - pd.Timestamp("1960-01-01")).days  # 23807
     assert adam_variable("TRTSDT", ("ADSL",)).label == "Date of First Exposure to Treatment"
 

@@ -9,6 +9,7 @@ great-expectations itself (``engine="gx"``) and returns a :class:`CheckReport`.
 >>> [f.variable for f in report.findings if f.rule_id == "REQ-VAR-MISSING"]
 ['COUNTRY', 'SEX', 'SITEID', 'SUBJID']
 """
+
 from __future__ import annotations
 
 from .report import CheckReport, Finding
@@ -16,5 +17,14 @@ from .rules import GX_RULES, NATIVE_RULES, RULES, Rule
 from .runner import run_checks
 from .suites import build_suites, export_suites
 
-__all__ = ["run_checks", "export_suites", "build_suites", "CheckReport", "Finding", "RULES", "Rule",
-           "GX_RULES", "NATIVE_RULES"]
+__all__ = [
+    "run_checks",
+    "export_suites",
+    "build_suites",
+    "CheckReport",
+    "Finding",
+    "RULES",
+    "Rule",
+    "GX_RULES",
+    "NATIVE_RULES",
+]

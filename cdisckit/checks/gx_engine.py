@@ -9,6 +9,7 @@ GX 1.24 cannot match pandas 3's ``str`` dtype in its dtype-level type check, so 
 to GX as ``object`` columns; GX then checks each value (``isinstance(value, str)``), which is what the
 native engine does for text columns.
 """
+
 from __future__ import annotations
 
 import logging
@@ -46,10 +47,15 @@ def run_suites(datasets: dict[str, pd.DataFrame], suites: dict[str, Suite]) -> d
         if not suite.expectations:
             out[name] = {}
             continue
-        batch = (source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("all")
-                 .get_batch(batch_parameters={"dataframe": _for_gx(datasets[name])}))
-        gx_suite = ExpectationSuite(name=f"cdisckit.{name}", expectations=[
-            {"type": e.type, "kwargs": dict(e.kwargs), "meta": dict(e.meta)} for e in suite.expectations])
+        batch = (
+            source.add_dataframe_asset(name)
+            .add_batch_definition_whole_dataframe("all")
+            .get_batch(batch_parameters={"dataframe": _for_gx(datasets[name])})
+        )
+        gx_suite = ExpectationSuite(
+            name=f"cdisckit.{name}",
+            expectations=[{"type": e.type, "kwargs": dict(e.kwargs), "meta": dict(e.meta)} for e in suite.expectations],
+        )
         result = batch.validate(gx_suite, result_format={"result_format": "COMPLETE"})
         out[name] = {r.expectation_config.meta["check"]: _outcome(r) for r in result.results}
     return out
@@ -59,7 +65,9 @@ def _outcome(r) -> Outcome:
     """GX validation result -> Outcome (an exception inside GX is re-raised: it is a bug, not a finding)."""
     info = r.exception_info or {}
     if isinstance(info, dict) and info.get("raised_exception"):
-        raise RuntimeError(f"great_expectations failed on {r.expectation_config.type} "
-                           f"{r.expectation_config.kwargs}: {info.get('exception_message')}")
+        raise RuntimeError(
+            f"great_expectations failed on {r.expectation_config.type} "
+            f"{r.expectation_config.kwargs}: {info.get('exception_message')}"
+        )
     rows = r.result.get("unexpected_index_list") or []
     return Outcome(bool(r.success), np.sort(np.asarray(rows, dtype=np.int64)))

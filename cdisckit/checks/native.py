@@ -6,6 +6,7 @@ the ``native`` and ``gx`` engines report the same failing rows: map expectations
 key values are all missing, and the type check compares the dtype (or, for object columns, each value).
 Row positions are 0-based positions in the frame.
 """
+
 from __future__ import annotations
 
 import builtins
@@ -153,8 +154,11 @@ def _compound_unique(df, column_list, ignore_row_if="all_values_are_missing", ca
     if cache is not None and cache.df is df:
         codes = [cache.codes(c) for c in column_list]
         missing = np.stack([c < 0 for c in codes])
-        keep = ~missing.all(axis=0) if ignore_row_if == "all_values_are_missing" else (
-            ~missing.any(axis=0) if ignore_row_if == "any_value_is_missing" else np.ones(len(df), bool))
+        keep = (
+            ~missing.all(axis=0)
+            if ignore_row_if == "all_values_are_missing"
+            else (~missing.any(axis=0) if ignore_row_if == "any_value_is_missing" else np.ones(len(df), bool))
+        )
         key = codes[0].astype(np.int64) + 1
         for c in codes[1:]:
             key = key * (int(c.max(initial=-1)) + 2) + (c.astype(np.int64) + 1)
@@ -181,8 +185,16 @@ def _python_types(type_list) -> tuple:
                 cls = getattr(mod, t, None)
                 if isinstance(cls, type):
                     out.append(cls)
-        native = {"int": (int,), "long": (int,), "float": (float,), "str": (str,), "string_types": (str,),
-                  "bool": (bool,), "bytes": (bytes,), "none": (type(None),)}.get(t.lower())
+        native = {
+            "int": (int,),
+            "long": (int,),
+            "float": (float,),
+            "str": (str,),
+            "string_types": (str,),
+            "bool": (bool,),
+            "bytes": (bytes,),
+            "none": (type(None),),
+        }.get(t.lower())
         out.extend(native or ())
     return tuple(out)
 

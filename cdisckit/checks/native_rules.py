@@ -4,6 +4,7 @@ Labels vs spec, --DY whole and non-zero, partial-date order, XPT v5 names/labels
 cross-dataset rules (USUBJID in DM/ADSL, TR->TU and RS->TR links, EX within RFXSTDTC..RFXENDTC,
 PARAMCD <-> PARAM). Each check returns :class:`Hit` objects: rule, dataset, variable, failing rows.
 """
+
 from __future__ import annotations
 
 import re
@@ -109,14 +110,22 @@ def _after(df: pd.DataFrame, start: str, end: str, cache: FrameCache) -> np.ndar
     a, b = df[start], df[end]
     if is_text(a) and is_text(b):
         return _after_parts(date_parts(a, cache, start), date_parts(b, cache, end))
-    if pd.api.types.is_datetime64_any_dtype(a) and pd.api.types.is_datetime64_any_dtype(b) or (
-            pd.api.types.is_numeric_dtype(a) and pd.api.types.is_numeric_dtype(b)):
+    if (
+        pd.api.types.is_datetime64_any_dtype(a)
+        and pd.api.types.is_datetime64_any_dtype(b)
+        or (pd.api.types.is_numeric_dtype(a) and pd.api.types.is_numeric_dtype(b))
+    ):
         return (a.notna() & b.notna() & (a > b)).to_numpy(dtype=bool)
     return np.zeros(len(a), dtype=bool)
 
 
-DATE_PAIRS = [(r"(\w*)STDTC", "{}ENDTC"), (r"(\w*)STDTM", "{}ENDTM"), (r"(\w*)STDT", "{}ENDT"),
-              (r"(\w*)SDTM", "{}EDTM"), (r"(\w*)SDT", "{}EDT")]
+DATE_PAIRS = [
+    (r"(\w*)STDTC", "{}ENDTC"),
+    (r"(\w*)STDTM", "{}ENDTM"),
+    (r"(\w*)STDT", "{}ENDT"),
+    (r"(\w*)SDTM", "{}EDTM"),
+    (r"(\w*)SDT", "{}EDT"),
+]
 
 
 def date_pairs(columns) -> list[tuple[str, str]]:
@@ -161,8 +170,7 @@ def check_labels(name: str, df: pd.DataFrame, ctx: Context) -> list[Hit]:
         return []
     hits = []
     if "label" in df.attrs and (df.attrs["label"] or "").strip() != spec.label:
-        hits.append(Hit("DATASET-LABEL", name, None,
-                        detail=f"label {df.attrs['label']!r}, spec {spec.label!r}"))
+        hits.append(Hit("DATASET-LABEL", name, None, detail=f"label {df.attrs['label']!r}, spec {spec.label!r}"))
     labels = df.attrs.get("column_labels") or {}
     for col in df.columns:
         v = spec.variable(col)
@@ -175,15 +183,25 @@ def check_study_days(name: str, df: pd.DataFrame, ctx: Context) -> list[Hit]:
     """--DY (and ADaM ADY/ASTDY/AENDY) whole numbers, never 0."""
     hits = []
     for col in df.columns:
-        if not (col.endswith("DY") and len(col) <= 8) or not pd.api.types.is_numeric_dtype(df[col]) \
-                or pd.api.types.is_bool_dtype(df[col]):
+        if (
+            not (col.endswith("DY") and len(col) <= 8)
+            or not pd.api.types.is_numeric_dtype(df[col])
+            or pd.api.types.is_bool_dtype(df[col])
+        ):
             continue
         x = df[col].to_numpy(dtype=float, na_value=np.nan)
         bad = ~np.isnan(x) & ((x == 0) | (np.floor(x) != x))
         if bad.any():
             zeros = int((x[bad] == 0).sum())
-            hits.append(Hit("DY-INVALID", name, col, _pos(bad),
-                            f"{zeros} zero and {int(bad.sum()) - zeros} non-integer value(s)"))
+            hits.append(
+                Hit(
+                    "DY-INVALID",
+                    name,
+                    col,
+                    _pos(bad),
+                    f"{zeros} zero and {int(bad.sum()) - zeros} non-integer value(s)",
+                )
+            )
     return hits
 
 
@@ -199,7 +217,9 @@ def check_xpt_names(name: str, df: pd.DataFrame, ctx: Context) -> list[Hit]:
     ds_labels = {df.attrs.get("label") or "", spec.label if spec else ""}
     long = sorted(lb for lb in ds_labels if len(lb) > MAX_LABEL)
     if long:
-        hits.append(Hit("XPT-LABEL-LENGTH", name, None, detail=f"dataset label {long[0]!r} has {len(long[0])} characters"))
+        hits.append(
+            Hit("XPT-LABEL-LENGTH", name, None, detail=f"dataset label {long[0]!r} has {len(long[0])} characters")
+        )
     frame_labels = df.attrs.get("column_labels") or {}
     for col in df.columns:
         v = spec.variable(col) if spec else None
@@ -242,13 +262,29 @@ def check_xpt_values(name: str, df: pd.DataFrame, ctx: Context) -> list[Hit]:
             rows = rows_all[bad]
             row_chars = chars.to_numpy()[codes[bad]]
             shown = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in pd.unique(row_chars)[:5])
-            hits.append(Hit("XPT-ASCII", name, col, rows, f"non-ASCII character(s) {shown}",
-                            extra={"character": [f"{c} (U+{ord(c):04X})" for c in row_chars]}))
+            hits.append(
+                Hit(
+                    "XPT-ASCII",
+                    name,
+                    col,
+                    rows,
+                    f"non-ASCII character(s) {shown}",
+                    extra={"character": [f"{c} (U+{ord(c):04X})" for c in row_chars]},
+                )
+            )
         too_long = nbytes > MAX_BYTES
         if too_long.any():
             bad = too_long[codes]
-            hits.append(Hit("XPT-CHAR-BYTES", name, col, rows_all[bad],
-                            f"up to {int(nbytes[too_long].max())} bytes", extra={"bytes": nbytes[codes[bad]].tolist()}))
+            hits.append(
+                Hit(
+                    "XPT-CHAR-BYTES",
+                    name,
+                    col,
+                    rows_all[bad],
+                    f"up to {int(nbytes[too_long].max())} bytes",
+                    extra={"bytes": nbytes[codes[bad]].tolist()},
+                )
+            )
     return hits
 
 
@@ -267,8 +303,15 @@ def check_paramcd_param(name: str, df: pd.DataFrame, ctx: Context) -> list[Hit]:
     return [Hit("PARAMCD-PARAM", name, "PARAMCD", _pos(mask), "; ".join(what), ("PARAM",))]
 
 
-PER_DATASET = [check_spec_presence, check_labels, check_study_days, check_date_order, check_xpt_names,
-               check_xpt_values, check_paramcd_param]
+PER_DATASET = [
+    check_spec_presence,
+    check_labels,
+    check_study_days,
+    check_date_order,
+    check_xpt_names,
+    check_xpt_values,
+    check_paramcd_param,
+]
 
 
 # ---------------------------------------------------------------- across datasets
@@ -291,8 +334,15 @@ def check_subjects(ctx: Context) -> list[Hit]:
             rows = _pos(s.notna() & ~s.isin(known))
             if len(rows):
                 ids = pd.unique(s.iloc[rows])
-                hits.append(Hit(rule, name, "USUBJID", rows,
-                                f"{len(ids)} subject(s) not in {parent}: " + ", ".join(map(str, ids[:5]))))
+                hits.append(
+                    Hit(
+                        rule,
+                        name,
+                        "USUBJID",
+                        rows,
+                        f"{len(ids)} subject(s) not in {parent}: " + ", ".join(map(str, ids[:5])),
+                    )
+                )
     return hits
 
 
@@ -310,8 +360,9 @@ def _link(ctx: Context, child: str, ccol: str, parent: str, pcol: str, rule: str
 
 def check_links(ctx: Context) -> list[Hit]:
     """TR.TRLNKID in TU.TULNKID and RS.RSLNKGRP in TR.TRLNKGRP, for the same subject."""
-    return (_link(ctx, "TR", "TRLNKID", "TU", "TULNKID", "TR-TU-LINK")
-            + _link(ctx, "RS", "RSLNKGRP", "TR", "TRLNKGRP", "RS-TR-LINK"))
+    return _link(ctx, "TR", "TRLNKID", "TU", "TULNKID", "TR-TU-LINK") + _link(
+        ctx, "RS", "RSLNKGRP", "TR", "TRLNKGRP", "RS-TR-LINK"
+    )
 
 
 def check_exposure_window(ctx: Context) -> list[Hit]:
@@ -340,8 +391,16 @@ def check_exposure_window(ctx: Context) -> list[Hit]:
             bad |= _after_parts(value, bounds["RFXENDTC"])
         if bad.any():
             ref = {c: dm[c].to_numpy()[dm_rows[np.maximum(pos, 0)]][bad].tolist() for c in bounds}
-            hits.append(Hit("EX-OUTSIDE-RFX", "EX", col, _pos(bad),
-                            f"{int(bad.sum())} record(s) outside RFXSTDTC..RFXENDTC", extra=ref))
+            hits.append(
+                Hit(
+                    "EX-OUTSIDE-RFX",
+                    "EX",
+                    col,
+                    _pos(bad),
+                    f"{int(bad.sum())} record(s) outside RFXSTDTC..RFXENDTC",
+                    extra=ref,
+                )
+            )
     return hits
 
 

@@ -2,6 +2,7 @@
 
 Every writer writes a temporary file beside the target and moves it into place.
 """
+
 from __future__ import annotations
 
 import html
@@ -100,10 +101,16 @@ class CheckReport:
         return bool(self.errors)
 
     def to_dict(self) -> dict:
-        return {"engine": self.engine,
-                "summary": {"errors": len(self.errors), "warnings": len(self.warnings),
-                            "datasets": sorted({d for _, d in self.checked}), "rules_checked": len(self.checked)},
-                "findings": [asdict(f) for f in self.findings]}
+        return {
+            "engine": self.engine,
+            "summary": {
+                "errors": len(self.errors),
+                "warnings": len(self.warnings),
+                "datasets": sorted({d for _, d in self.checked}),
+                "rules_checked": len(self.checked),
+            },
+            "findings": [asdict(f) for f in self.findings],
+        }
 
     # ------------------------------------------------------------ writers
     def to_json(self, path) -> Path:
@@ -124,8 +131,9 @@ class CheckReport:
         for ds in sorted({d for _, d in cases}):
             ds_cases = [c for c in cases if c[1] == ds]
             n_fail = sum(1 for c in ds_cases if any(f.severity == "error" for f in by_case.get(c, [])))
-            suite = ET.SubElement(root, "testsuite", name=ds, tests=str(len(ds_cases)), failures=str(n_fail),
-                                  errors="0", skipped="0")
+            suite = ET.SubElement(
+                root, "testsuite", name=ds, tests=str(len(ds_cases)), failures=str(n_fail), errors="0", skipped="0"
+            )
             for rule_id, _ in ds_cases:
                 case = ET.SubElement(suite, "testcase", classname=f"cdisckit.checks.{ds}", name=rule_id)
                 found = by_case.get((rule_id, ds), [])
@@ -151,12 +159,16 @@ class CheckReport:
     def console_summary(self) -> str:
         """A short plain-text table of the findings and the totals."""
         head = ("SEVERITY", "RULE", "DATASET", "VARIABLE", "ROWS", "MESSAGE")
-        rows = [(f.severity, f.rule_id, f.dataset, f.variable or "-", str(f.n_rows), _short(f.message, 70))
-                for f in self.findings]
+        rows = [
+            (f.severity, f.rule_id, f.dataset, f.variable or "-", str(f.n_rows), _short(f.message, 70))
+            for f in self.findings
+        ]
         widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head) - 1)]
         lines = ["  ".join(c.ljust(w) for c, w in zip(r[:-1], widths)) + "  " + r[-1] for r in [head, *rows]]
-        lines.append(f"{len(self.errors)} error(s), {len(self.warnings)} warning(s) in "
-                     f"{len({d for _, d in self.checked})} dataset(s) [{self.engine}]")
+        lines.append(
+            f"{len(self.errors)} error(s), {len(self.warnings)} warning(s) in "
+            f"{len({d for _, d in self.checked})} dataset(s) [{self.engine}]"
+        )
         return "\n".join(lines)
 
 
@@ -177,25 +189,33 @@ td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;font-size:90%}th{bac
 def render_html(report: CheckReport) -> str:
     """The HTML page as a string (no external resources)."""
     e = html.escape
-    parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>cdisckit checks</title>"
-             f"<style>{_CSS}</style></head><body><h1>Conformance checks</h1>",
-             f"<p>{len(report.errors)} error(s), {len(report.warnings)} warning(s); engine {e(report.engine)}.</p>",
-             "<table><tr><th>Severity</th><th>Rule</th><th>Dataset</th><th>Variable</th><th>Rows</th>"
-             "<th>Message</th></tr>"]
+    parts = [
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>cdisckit checks</title>"
+        f"<style>{_CSS}</style></head><body><h1>Conformance checks</h1>",
+        f"<p>{len(report.errors)} error(s), {len(report.warnings)} warning(s); engine {e(report.engine)}.</p>",
+        "<table><tr><th>Severity</th><th>Rule</th><th>Dataset</th><th>Variable</th><th>Rows</th><th>Message</th></tr>",
+    ]
     for i, f in enumerate(report.findings):
-        parts.append(f"<tr><td class='{e(f.severity)}'>{e(f.severity)}</td><td><a href='#f{i}'>{e(f.rule_id)}</a></td>"
-                     f"<td>{e(f.dataset)}</td><td>{e(f.variable or '')}</td><td>{f.n_rows}</td><td>{e(f.message)}</td></tr>")
+        parts.append(
+            f"<tr><td class='{e(f.severity)}'>{e(f.severity)}</td><td><a href='#f{i}'>{e(f.rule_id)}</a></td>"
+            f"<td>{e(f.dataset)}</td><td>{e(f.variable or '')}</td><td>{f.n_rows}</td><td>{e(f.message)}</td></tr>"
+        )
     parts.append("</table>")
     for i, f in enumerate(report.findings):
-        parts.append(f"<section id='f{i}'><h3 class='{e(f.severity)}'>{e(f.rule_id)} &middot; {e(f.dataset)}"
-                     f"{'.' + e(f.variable) if f.variable else ''}</h3><p>{e(f.message)}<br><small>Standard: "
-                     f"{e(f.standard)}; {f.n_rows} row(s)</small></p>")
+        parts.append(
+            f"<section id='f{i}'><h3 class='{e(f.severity)}'>{e(f.rule_id)} &middot; {e(f.dataset)}"
+            f"{'.' + e(f.variable) if f.variable else ''}</h3><p>{e(f.message)}<br><small>Standard: "
+            f"{e(f.standard)}; {f.n_rows} row(s)</small></p>"
+        )
         if f.examples:
             cols = list(dict.fromkeys(k for ex in f.examples for k in ex))
             parts.append("<table><tr>" + "".join(f"<th>{e(c)}</th>" for c in cols) + "</tr>")
             for ex in f.examples:
-                parts.append("<tr>" + "".join(f"<td>{e('' if ex.get(c) is None else str(ex.get(c)))}</td>"
-                                              for c in cols) + "</tr>")
+                parts.append(
+                    "<tr>"
+                    + "".join(f"<td>{e('' if ex.get(c) is None else str(ex.get(c)))}</td>" for c in cols)
+                    + "</tr>"
+                )
             parts.append("</table>")
         parts.append("</section>")
     parts.append("</body></html>\n")

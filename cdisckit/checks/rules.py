@@ -8,6 +8,7 @@ and always run in the native evaluator (``native_rules.py``).
 >>> RULES["SEQ-UNIQUE"].severity
 'error'
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -59,7 +60,12 @@ _CATALOGUE = [
     _r("DATE-ORDER", ERROR, SPEC, "Start date is after end date (compared at the precision both share)"),
     _r("DOMAIN-VALUE", ERROR, SPEC, "DOMAIN does not match the dataset name"),
     _r("TESTCD-LENGTH", ERROR, SPEC, "Test/parameter code longer than 8 characters"),
-    _r("TESTCD-CHARS", ERROR, SPEC, "Test/parameter code must be letters, digits or underscore, not starting with a digit"),
+    _r(
+        "TESTCD-CHARS",
+        ERROR,
+        SPEC,
+        "Test/parameter code must be letters, digits or underscore, not starting with a digit",
+    ),
     _r("TEST-LENGTH", ERROR, SPEC, "Test name longer than 40 characters"),
     # ---- across datasets / ADaM structure
     _r("USUBJID-NOT-IN-DM", ERROR, SDTMIG, "USUBJID is not in DM"),
@@ -72,8 +78,18 @@ _CATALOGUE = [
     _r("CNSR-EVNTDESC", ERROR, ADAMIG, "Event (CNSR = 0) without EVNTDESC"),
     _r("CNSR-CNSDTDSC", ERROR, ADAMIG, "Censored record (CNSR > 0) without CNSDTDSC"),
     # ---- XPT v5
-    _r("XPT-DATASET-NAME", ERROR, XPT, "Dataset name must be <= 8 characters: upper-case letters, digits, underscore, not starting with a digit"),
-    _r("XPT-VAR-NAME", ERROR, XPT, "Variable name must be <= 8 characters: upper-case letters, digits, underscore, not starting with a digit"),
+    _r(
+        "XPT-DATASET-NAME",
+        ERROR,
+        XPT,
+        "Dataset name must be <= 8 characters: upper-case letters, digits, underscore, not starting with a digit",
+    ),
+    _r(
+        "XPT-VAR-NAME",
+        ERROR,
+        XPT,
+        "Variable name must be <= 8 characters: upper-case letters, digits, underscore, not starting with a digit",
+    ),
     _r("XPT-LABEL-LENGTH", ERROR, XPT, "Label longer than 40 characters"),
     _r("XPT-CHAR-BYTES", ERROR, XPT, "Character value longer than 200 bytes (UTF-8)"),
     _r("XPT-ASCII", ERROR, XPT, "Character value is not ASCII"),
@@ -81,16 +97,36 @@ _CATALOGUE = [
 
 RULES: dict[str, Rule] = {r.id: r for r in _CATALOGUE}
 
-GX_RULES = frozenset({
-    "REQ-VAR-MISSING", "REQ-VAR-NULL", "EXP-VAR-MISSING", "VAR-NOT-IN-STANDARD", "VAR-TYPE", "VAR-ORDER",
-    "CT-NONEXT", "CT-EXT", "VALUE-LIST", "DTC-ISO8601", "SEQ-UNIQUE", "KEYS-UNIQUE", "DOMAIN-VALUE", "TESTCD-LENGTH",
-    "TESTCD-CHARS", "TEST-LENGTH", "ADSL-ONE-ROW", "CNSR-EVNTDESC", "CNSR-CNSDTDSC",
-})
+GX_RULES = frozenset(
+    {
+        "REQ-VAR-MISSING",
+        "REQ-VAR-NULL",
+        "EXP-VAR-MISSING",
+        "VAR-NOT-IN-STANDARD",
+        "VAR-TYPE",
+        "VAR-ORDER",
+        "CT-NONEXT",
+        "CT-EXT",
+        "VALUE-LIST",
+        "DTC-ISO8601",
+        "SEQ-UNIQUE",
+        "KEYS-UNIQUE",
+        "DOMAIN-VALUE",
+        "TESTCD-LENGTH",
+        "TESTCD-CHARS",
+        "TEST-LENGTH",
+        "ADSL-ONE-ROW",
+        "CNSR-EVNTDESC",
+        "CNSR-CNSDTDSC",
+    }
+)
 NATIVE_RULES = frozenset(RULES) - GX_RULES
 
 # Partial ISO 8601 date/datetime as allowed in SDTM --DTC variables (anchored: GX searches).
-ISO8601_REGEX = (r"^\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01])"
-                 r"(?:T(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?)?)?)?$")
+ISO8601_REGEX = (
+    r"^\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01])"
+    r"(?:T(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?)?)?)?$"
+)
 TESTCD_REGEX = r"^[A-Za-z_][A-Za-z0-9_]*$"
 XPT_NAME_REGEX = r"^[A-Z_][A-Z0-9_]{0,7}$"
 

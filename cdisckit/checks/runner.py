@@ -3,6 +3,7 @@
 Messages and examples are computed here from the data and the failing rows, so both engines give the
 same findings whenever they agree on the rows.
 """
+
 from __future__ import annotations
 
 import time
@@ -20,8 +21,9 @@ from .suites import Expectation, Suite, build_suite, dataset_standard, resolve_s
 ENGINES = ("native", "gx")
 
 
-def run_checks(datasets: dict[str, pd.DataFrame], standard: str | None = None, engine: str = "native",
-               *, specs: dict | None = None) -> CheckReport:
+def run_checks(
+    datasets: dict[str, pd.DataFrame], standard: str | None = None, engine: str = "native", *, specs: dict | None = None
+) -> CheckReport:
     """Check every dataset against its spec, CT, ISO 8601, XPT v5 limits and the cross-dataset rules.
 
     ``standard``: ``"sdtmig-3.4"``, ``"adamig-1.3"`` or None (ADaM for AD* datasets declared in
@@ -155,15 +157,29 @@ def expectation_findings(exp: Expectation, outcome, df: pd.DataFrame, suite: Sui
     std = standard_of(rule, suite.standard)
     if exp.type == "expect_table_columns_to_match_set":
         extra = [c for c in df.columns if c not in set(exp.kwargs["column_set"])]
-        return [Finding(rule.id, rule.severity, suite.dataset, c, f"{exp.meta['message']}: {c} is not one of them",
-                        std) for c in extra]
+        return [
+            Finding(rule.id, rule.severity, suite.dataset, c, f"{exp.meta['message']}: {c} is not one of them", std)
+            for c in extra
+        ]
     rows = outcome.rows
     detail = describe(exp, df, rows)
     message = f"{exp.meta['message']}: {detail}" if detail else exp.meta["message"]
-    examples = examples_of(df, rows, _example_columns(df, suite.dataset, suite.spec, exp.variable,
-                                                      exp.kwargs.get("column_list") or ()))
-    return [Finding(rule.id, rule.severity, suite.dataset, exp.variable, message, std,
-                    [int(r) for r in rows], int(len(rows)), examples)]
+    examples = examples_of(
+        df, rows, _example_columns(df, suite.dataset, suite.spec, exp.variable, exp.kwargs.get("column_list") or ())
+    )
+    return [
+        Finding(
+            rule.id,
+            rule.severity,
+            suite.dataset,
+            exp.variable,
+            message,
+            std,
+            [int(r) for r in rows],
+            int(len(rows)),
+            examples,
+        )
+    ]
 
 
 def hit_finding(hit: Hit, df: pd.DataFrame | None, spec, std: str) -> Finding:
@@ -174,5 +190,14 @@ def hit_finding(hit: Hit, df: pd.DataFrame | None, spec, std: str) -> Finding:
     if df is not None and len(hit.rows):
         var = hit.variable if hit.variable in df.columns else None
         examples = examples_of(df, hit.rows, _example_columns(df, hit.dataset, spec, var, hit.columns), hit.extra)
-    return Finding(rule.id, rule.severity, hit.dataset, hit.variable, message, standard_of(rule, std),
-                   [int(r) for r in hit.rows], int(len(hit.rows)), examples)
+    return Finding(
+        rule.id,
+        rule.severity,
+        hit.dataset,
+        hit.variable,
+        message,
+        standard_of(rule, std),
+        [int(r) for r in hit.rows],
+        int(len(hit.rows)),
+        examples,
+    )

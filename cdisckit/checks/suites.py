@@ -8,6 +8,7 @@ variables, order) use the frame's columns. Every expectation's ``meta`` carries 
 Nothing here imports great_expectations: the JSON has the GX 1.x layout and loads with
 ``great_expectations.core.ExpectationSuite(**json.load(f))``.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,16 @@ import pandas as pd
 
 from ..errors import CdiscKitError
 from ..io import staged_file
-from ..standards import (ADAMIG, SDTMIG, DatasetSpec, adam_dataset, dataset_spec, sdtm_dataset,
-                         available_codelists, value_level_codelists)
+from ..standards import (
+    ADAMIG,
+    SDTMIG,
+    DatasetSpec,
+    adam_dataset,
+    available_codelists,
+    dataset_spec,
+    sdtm_dataset,
+    value_level_codelists,
+)
 from .rules import ISO8601_REGEX, RULES, TESTCD_REGEX, standard_of
 
 STANDARDS = {"sdtmig-3.4": SDTMIG, "adamig-1.3": ADAMIG}
@@ -53,8 +62,12 @@ class Expectation:
         return self.meta["check"]
 
     def to_json(self) -> dict:
-        return {"type": self.type, "kwargs": dict(self.kwargs), "meta": dict(self.meta),
-                "severity": GX_SEVERITY[self.meta["severity"]]}
+        return {
+            "type": self.type,
+            "kwargs": dict(self.kwargs),
+            "meta": dict(self.meta),
+            "severity": GX_SEVERITY[self.meta["severity"]],
+        }
 
 
 @dataclass
@@ -71,9 +84,15 @@ class Suite:
         rule = RULES[rule_id]
         check = f"{rule_id}:{variable or '*'}"
         n = sum(1 for e in self.expectations if e.key.split("#")[0] == check)
-        meta = {"rule_id": rule_id, "severity": rule.severity, "message": message or rule.message,
-                "standard": standard_of(rule, self.standard), "dataset": self.dataset, "variable": variable,
-                "check": check if n == 0 else f"{check}#{n}"}
+        meta = {
+            "rule_id": rule_id,
+            "severity": rule.severity,
+            "message": message or rule.message,
+            "standard": standard_of(rule, self.standard),
+            "dataset": self.dataset,
+            "variable": variable,
+            "check": check if n == 0 else f"{check}#{n}",
+        }
         self.expectations.append(Expectation(type_, kwargs, meta))
 
     def to_json(self) -> dict:
@@ -84,12 +103,20 @@ class Suite:
             gx_version = version("great_expectations")
         except Exception:  # pragma: no cover - GX not installed
             gx_version = None
-        return {"name": f"cdisckit.{self.dataset}", "id": None,
-                "expectations": [e.to_json() for e in self.expectations],
-                "meta": {"great_expectations_version": gx_version,
-                         "cdisckit": {"dataset": self.dataset, "standard": self.standard,
-                                      "label": self.spec.label if self.spec else None}},
-                "notes": None}
+        return {
+            "name": f"cdisckit.{self.dataset}",
+            "id": None,
+            "expectations": [e.to_json() for e in self.expectations],
+            "meta": {
+                "great_expectations_version": gx_version,
+                "cdisckit": {
+                    "dataset": self.dataset,
+                    "standard": self.standard,
+                    "label": self.spec.label if self.spec else None,
+                },
+            },
+            "notes": None,
+        }
 
 
 # ---------------------------------------------------------------- GX 1.x row conditions (serialised form)
@@ -155,11 +182,20 @@ def _structure(suite: Suite, df: pd.DataFrame, spec: DatasetSpec) -> None:
         elif v.core == "Exp":
             suite.add("expect_column_to_exist", "EXP-VAR-MISSING", v.name, column=v.name)
     known = [c for c in df.columns if c in set(spec.names)]
-    suite.add("expect_table_columns_to_match_set", "VAR-NOT-IN-STANDARD", None,
-              f"Variables must be among the {len(spec.names)} variables of the {spec.name} spec",
-              column_set=known, exact_match=True)
-    suite.add("expect_table_columns_to_match_ordered_list", "VAR-ORDER", None,
-              column_list=expected_order(list(df.columns), spec.names))
+    suite.add(
+        "expect_table_columns_to_match_set",
+        "VAR-NOT-IN-STANDARD",
+        None,
+        f"Variables must be among the {len(spec.names)} variables of the {spec.name} spec",
+        column_set=known,
+        exact_match=True,
+    )
+    suite.add(
+        "expect_table_columns_to_match_ordered_list",
+        "VAR-ORDER",
+        None,
+        column_list=expected_order(list(df.columns), spec.names),
+    )
 
 
 def expected_order(columns: list[str], spec_names: list[str]) -> list[str]:
@@ -180,7 +216,9 @@ def _types(suite: Suite, df: pd.DataFrame, spec: DatasetSpec) -> None:
             continue
         if v.type == "Num":
             types = DATE_TYPES if re.search(r"(DT|DTM|TM)$", v.name) else NUM_TYPES
-            msg = f"{v.name} is Num in the spec: numbers" + (" or datetimes" if types is DATE_TYPES else "") + " expected"
+            msg = (
+                f"{v.name} is Num in the spec: numbers" + (" or datetimes" if types is DATE_TYPES else "") + " expected"
+            )
         else:
             types, msg = CHAR_TYPES, f"{v.name} is Char in the spec: text expected"
         suite.add("expect_column_values_to_be_in_type_list", "VAR-TYPE", v.name, msg, column=v.name, type_list=types)
@@ -200,9 +238,14 @@ def _terminology(suite: Suite, df: pd.DataFrame, spec: DatasetSpec) -> None:
     for v in spec.variables:
         names = v.codelists or ((v.codelist,) if v.codelist else ())
         if v.name in df.columns and not names and v.value_list and v.type == "Char":
-            suite.add("expect_column_values_to_be_in_set", "VALUE-LIST", v.name,
-                      f"{v.name} values must be one of {', '.join(v.value_list)} ({spec.standard})",
-                      column=v.name, value_set=list(v.value_list))
+            suite.add(
+                "expect_column_values_to_be_in_set",
+                "VALUE-LIST",
+                v.name,
+                f"{v.name} values must be one of {', '.join(v.value_list)} ({spec.standard})",
+                column=v.name,
+                value_set=list(v.value_list),
+            )
             continue
         if v.name not in df.columns or not names:
             continue
@@ -252,38 +295,73 @@ def _identifiers(suite: Suite, df: pd.DataFrame, spec: DatasetSpec) -> None:
     """--SEQ unique within subject, natural keys unique (all values missing rows ignored, as in GX)."""
     seq = seq_variable(suite.dataset, df.columns)
     if seq and "USUBJID" in df.columns:
-        suite.add("expect_compound_columns_to_be_unique", "SEQ-UNIQUE", seq,
-                  f"{seq} must be unique within USUBJID", column_list=["USUBJID", seq],
-                  ignore_row_if="all_values_are_missing")
+        suite.add(
+            "expect_compound_columns_to_be_unique",
+            "SEQ-UNIQUE",
+            seq,
+            f"{seq} must be unique within USUBJID",
+            column_list=["USUBJID", seq],
+            ignore_row_if="all_values_are_missing",
+        )
     keys = [k for k in spec.keys if k in df.columns]
     if len(keys) >= 2:
-        suite.add("expect_compound_columns_to_be_unique", "KEYS-UNIQUE", None,
-                  f"Records should be unique by {', '.join(keys)}", column_list=keys,
-                  ignore_row_if="all_values_are_missing")
+        suite.add(
+            "expect_compound_columns_to_be_unique",
+            "KEYS-UNIQUE",
+            None,
+            f"Records should be unique by {', '.join(keys)}",
+            column_list=keys,
+            ignore_row_if="all_values_are_missing",
+        )
 
 
 def _dates(suite: Suite, df: pd.DataFrame) -> None:
     """ISO 8601 for every character --DTC variable."""
     for col in df.columns:
-        if col.endswith("DTC") and not pd.api.types.is_numeric_dtype(df[col]) \
-                and not pd.api.types.is_datetime64_any_dtype(df[col]):
+        if (
+            col.endswith("DTC")
+            and not pd.api.types.is_numeric_dtype(df[col])
+            and not pd.api.types.is_datetime64_any_dtype(df[col])
+        ):
             suite.add("expect_column_values_to_match_regex", "DTC-ISO8601", col, column=col, regex=ISO8601_REGEX)
 
 
 def _codes(suite: Suite, df: pd.DataFrame, name: str, standard: str) -> None:
     """DOMAIN value; --TESTCD / PARAMCD / QNAM format and --TEST length (SDTMIG 4.2.1, 4.5.3.1)."""
-    if standard == SDTMIG and "DOMAIN" in df.columns and re.fullmatch(r"[A-Z][A-Z0-9]\w{0,2}", name) \
-            and not name.startswith("SUPP"):
-        suite.add("expect_column_values_to_be_in_set", "DOMAIN-VALUE", "DOMAIN", f"DOMAIN must be {name[:2]}",
-                  column="DOMAIN", value_set=[name[:2]])
+    if (
+        standard == SDTMIG
+        and "DOMAIN" in df.columns
+        and re.fullmatch(r"[A-Z][A-Z0-9]\w{0,2}", name)
+        and not name.startswith("SUPP")
+    ):
+        suite.add(
+            "expect_column_values_to_be_in_set",
+            "DOMAIN-VALUE",
+            "DOMAIN",
+            f"DOMAIN must be {name[:2]}",
+            column="DOMAIN",
+            value_set=[name[:2]],
+        )
     for col in df.columns:
         if col.endswith("TESTCD") or col in ("PARAMCD", "QNAM"):
-            suite.add("expect_column_value_lengths_to_be_between", "TESTCD-LENGTH", col,
-                      f"{col} values must be at most 8 characters", column=col, max_value=8)
+            suite.add(
+                "expect_column_value_lengths_to_be_between",
+                "TESTCD-LENGTH",
+                col,
+                f"{col} values must be at most 8 characters",
+                column=col,
+                max_value=8,
+            )
             suite.add("expect_column_values_to_match_regex", "TESTCD-CHARS", col, column=col, regex=TESTCD_REGEX)
         elif re.fullmatch(r"[A-Z]{2}TEST", col):
-            suite.add("expect_column_value_lengths_to_be_between", "TEST-LENGTH", col,
-                      f"{col} values must be at most 40 characters", column=col, max_value=40)
+            suite.add(
+                "expect_column_value_lengths_to_be_between",
+                "TEST-LENGTH",
+                col,
+                f"{col} values must be at most 40 characters",
+                column=col,
+                max_value=40,
+            )
 
 
 def _adam(suite: Suite, df: pd.DataFrame, name: str) -> None:
@@ -292,16 +370,27 @@ def _adam(suite: Suite, df: pd.DataFrame, name: str) -> None:
         suite.add("expect_column_values_to_be_unique", "ADSL-ONE-ROW", "USUBJID", column="USUBJID")
     if "CNSR" in df.columns and pd.api.types.is_numeric_dtype(df["CNSR"]):
         if "EVNTDESC" in df.columns:
-            suite.add("expect_column_values_to_not_be_null", "CNSR-EVNTDESC", "EVNTDESC", column="EVNTDESC",
-                      row_condition=compare("CNSR", "==", 0))
+            suite.add(
+                "expect_column_values_to_not_be_null",
+                "CNSR-EVNTDESC",
+                "EVNTDESC",
+                column="EVNTDESC",
+                row_condition=compare("CNSR", "==", 0),
+            )
         if "CNSDTDSC" in df.columns:
-            suite.add("expect_column_values_to_not_be_null", "CNSR-CNSDTDSC", "CNSDTDSC", column="CNSDTDSC",
-                      row_condition=compare("CNSR", ">", 0))
+            suite.add(
+                "expect_column_values_to_not_be_null",
+                "CNSR-CNSDTDSC",
+                "CNSDTDSC",
+                column="CNSDTDSC",
+                row_condition=compare("CNSR", ">", 0),
+            )
 
 
 # ---------------------------------------------------------------- export
-def build_suites(datasets: dict[str, pd.DataFrame], standard: str | None = None,
-                 specs: dict | None = None) -> dict[str, Suite]:
+def build_suites(
+    datasets: dict[str, pd.DataFrame], standard: str | None = None, specs: dict | None = None
+) -> dict[str, Suite]:
     """One suite per dataset, keyed by upper-case dataset name."""
     out = {}
     for name, df in datasets.items():
@@ -311,8 +400,9 @@ def build_suites(datasets: dict[str, pd.DataFrame], standard: str | None = None,
     return out
 
 
-def export_suites(datasets: dict[str, pd.DataFrame], folder, standard: str | None = None,
-                  specs: dict | None = None) -> list[Path]:
+def export_suites(
+    datasets: dict[str, pd.DataFrame], folder, standard: str | None = None, specs: dict | None = None
+) -> list[Path]:
     """Write ``<folder>/<NAME>.json`` (GX 1.x ExpectationSuite JSON) for every dataset; return the paths."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

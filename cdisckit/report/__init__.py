@@ -3,6 +3,7 @@
 ``build_report(adam, out_path, *, run_summary=None, title=None)`` writes one self-contained HTML file;
 ``compute_tables(adam)`` returns the numbers behind it.  Heavy imports (matplotlib, scipy) happen on call.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,8 +11,9 @@ from pathlib import Path
 __all__ = ["build_report", "compute_tables"]
 
 
-def build_report(adam, out_path, *, run_summary: dict | None = None, title: str | None = None,
-                 figure_format: str = "png") -> Path:
+def build_report(
+    adam, out_path, *, run_summary: dict | None = None, title: str | None = None, figure_format: str = "png"
+) -> Path:
     """Write the study report; see :func:`cdisckit.report.html.build_report`."""
     from .html import build_report as _build
 

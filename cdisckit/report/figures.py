@@ -6,6 +6,7 @@ figures are drawn on a fresh ``matplotlib.figure.Figure`` (Agg canvas) under a f
 (``svg.hashsalt`` set, DejaVu Sans), and saved with date/software metadata removed.
 matplotlib is imported inside the functions so ``import cdisckit.report`` stays light.
 """
+
 from __future__ import annotations
 
 import base64
@@ -16,10 +17,27 @@ import numpy as np
 import pandas as pd
 
 DAYS_PER_MONTH = 30.4375
-BOR_COLOURS = {"CR": "#1b7837", "PR": "#5aae61", "SD": "#fdb863", "NON-CR/NON-PD": "#92c5de",
-               "PD": "#d73027", "NE": "#969696", "Missing": "#d9d9d9"}
-COHORT_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
-                  "#7f7f7f", "#d62728"]
+BOR_COLOURS = {
+    "CR": "#1b7837",
+    "PR": "#5aae61",
+    "SD": "#fdb863",
+    "NON-CR/NON-PD": "#92c5de",
+    "PD": "#d73027",
+    "NE": "#969696",
+    "Missing": "#d9d9d9",
+}
+COHORT_COLOURS = [
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#bcbd22",
+    "#7f7f7f",
+    "#d62728",
+]
 RC = {
     "svg.hashsalt": "cdisckit-report",
     "svg.fonttype": "path",
@@ -64,13 +82,15 @@ def _embed(fig, alt: str, fmt: str = "png") -> str:
     if fmt == "svg":
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
         text = buf.getvalue().decode("utf-8")
-        text = text[text.index("<svg"):]  # drop XML declaration and DOCTYPE for inline use
+        text = text[text.index("<svg") :]  # drop XML declaration and DOCTYPE for inline use
         text = text.replace("<svg ", f'<svg role="img" aria-label="{html.escape(alt)}" ', 1)
         return f'<figure class="fig">{text}<figcaption>{html.escape(alt)}</figcaption></figure>'
     fig.savefig(buf, format="png", metadata={"Software": None})
     data = base64.b64encode(buf.getvalue()).decode("ascii")
-    return (f'<figure class="fig"><img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
-            f"<figcaption>{html.escape(alt)}</figcaption></figure>")
+    return (
+        f'<figure class="fig"><img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+        f"<figcaption>{html.escape(alt)}</figcaption></figure>"
+    )
 
 
 def _render(draw, alt: str, fmt: str, *args, **kw) -> str:
@@ -104,8 +124,14 @@ def _draw_waterfall(df: pd.DataFrame, title: str):
         Line2D([], [], color="#d73027", linestyle="--", label="+20% (PD)"),
         Line2D([], [], color="#1b7837", linestyle="--", label="-30% (PR)"),
     ]
-    ax.legend(handles=handles, title="Best overall\nresponse", loc="center left", bbox_to_anchor=(1.0, 0.5),
-              fontsize=7, title_fontsize=7)
+    ax.legend(
+        handles=handles,
+        title="Best overall\nresponse",
+        loc="center left",
+        bbox_to_anchor=(1.0, 0.5),
+        fontsize=7,
+        title_fontsize=7,
+    )
     lo = min(-100.0, float(df["best_pchg"].min()) - 5) if len(df) else -100
     hi = max(40.0, float(df["best_pchg"].max()) + 10) if len(df) else 40
     ax.set_ylim(lo, hi)
@@ -122,9 +148,16 @@ def _draw_spider(df: pd.DataFrame, title: str, cohorts: list[str]):
 
     fig, ax = _new_figure()
     col = cohort_colours(cohorts)
-    for (subj, cohort), g in df.groupby(["USUBJID", "cohort"], sort=True):
-        ax.plot(g["ADY"].to_numpy(float), g["PCHG"].to_numpy(float), marker="o", markersize=3, linewidth=1,
-                color=col.get(cohort, "#4d4d4d"), alpha=0.85)
+    for (_subj, cohort), g in df.groupby(["USUBJID", "cohort"], sort=True):
+        ax.plot(
+            g["ADY"].to_numpy(float),
+            g["PCHG"].to_numpy(float),
+            marker="o",
+            markersize=3,
+            linewidth=1,
+            color=col.get(cohort, "#4d4d4d"),
+            alpha=0.85,
+        )
     ax.axhline(20, color="#d73027", linestyle="--", linewidth=0.8)
     ax.axhline(-30, color="#1b7837", linestyle="--", linewidth=0.8)
     ax.axhline(0, color="black", linewidth=0.6)
@@ -132,8 +165,14 @@ def _draw_spider(df: pd.DataFrame, title: str, cohorts: list[str]):
     ax.set_ylabel("% change from baseline\nin sum of diameters")
     ax.set_title(title)
     present = [c for c in cohorts if c in set(df["cohort"])]
-    ax.legend(handles=[Line2D([], [], color=col[c], marker="o", markersize=3, label=c) for c in present],
-              title="Cohort", loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=7, title_fontsize=7)
+    ax.legend(
+        handles=[Line2D([], [], color=col[c], marker="o", markersize=3, label=c) for c in present],
+        title="Cohort",
+        loc="center left",
+        bbox_to_anchor=(1.0, 0.5),
+        fontsize=7,
+        title_fontsize=7,
+    )
     return fig
 
 
@@ -152,9 +191,11 @@ def _draw_swimmer(df: pd.DataFrame, title: str, cohorts: list[str]):
     y = np.arange(n)[::-1]
     months = df["end_day"].to_numpy(float) / DAYS_PER_MONTH
     ax.barh(y, np.nan_to_num(months), color=[col.get(c, "#4d4d4d") for c in df["cohort"]], height=0.6, alpha=0.8)
+
     def pts(mask, col_name):
         m = mask & df[col_name].notna()
         return df.loc[m, col_name].to_numpy(float) / DAYS_PER_MONTH, y[m.to_numpy()]
+
     pr = df["resp"].eq("PR")
     xs, ys = pts(pr, "resp_day")
     ax.scatter(xs, ys, marker="^", s=28, color="#5aae61", edgecolor="black", linewidths=0.4, zorder=3)
@@ -177,7 +218,9 @@ def _draw_swimmer(df: pd.DataFrame, title: str, cohorts: list[str]):
     present = [c for c in cohorts if c in set(df["cohort"])]
     handles = [Patch(color=col[c], alpha=0.8, label=c) for c in present] + [
         Line2D([], [], marker="^", linestyle="", color="#5aae61", markeredgecolor="black", label="First PR"),
-        Line2D([], [], marker="*", linestyle="", color="#1b7837", markeredgecolor="black", markersize=9, label="First CR"),
+        Line2D(
+            [], [], marker="*", linestyle="", color="#1b7837", markeredgecolor="black", markersize=9, label="First CR"
+        ),
         Line2D([], [], marker="s", linestyle="", color="#d73027", markeredgecolor="black", label="First PD"),
         Line2D([], [], marker="X", linestyle="", color="black", label="Death"),
         Line2D([], [], marker=">", linestyle="", color="#333333", label="Ongoing"),
@@ -201,12 +244,20 @@ def _draw_km(kms: dict, title: str, xlabel: str, cohorts: list[str], landmarks=(
         style = "-" if name in col else "--"
         x = np.concatenate([[0.0], km.times]) / DAYS_PER_MONTH
         s = np.concatenate([[1.0], km.surv])
-        ax.step(x, s, where="post", color=colour, linestyle=style, linewidth=1.4,
-                label=f"{name} (n={km.n}, events={km.events})")
+        ax.step(
+            x,
+            s,
+            where="post",
+            color=colour,
+            linestyle=style,
+            linewidth=1.4,
+            label=f"{name} (n={km.n}, events={km.events})",
+        )
         if km.censor_times.size:
             idx = np.searchsorted(km.times, km.censor_times, side="right") - 1
-            ax.plot(km.censor_times / DAYS_PER_MONTH, km.surv[idx], linestyle="", marker="+", markersize=7,
-                    color=colour)
+            ax.plot(
+                km.censor_times / DAYS_PER_MONTH, km.surv[idx], linestyle="", marker="+", markersize=7, color=colour
+            )
     for day, label in landmarks:
         ax.axvline(day / DAYS_PER_MONTH, color="#999999", linestyle=":", linewidth=0.8)
         ax.text(day / DAYS_PER_MONTH, 1.02, label, fontsize=7, ha="center", va="bottom", color="#555555")
@@ -232,5 +283,3 @@ def png_size(data: bytes) -> tuple[int, int]:
     if not data.startswith(PNG_SIGNATURE) or data[12:16] != b"IHDR":
         raise ValueError("not a PNG")
     return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-
-

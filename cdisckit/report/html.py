@@ -1,5 +1,6 @@
 """``report.html``: one self-contained page (inline CSS, figures as base64 PNG or inline SVG, no scripts,
 no external links) answering the registered outcome measures.  Same ADaM in -> same bytes out."""
+
 from __future__ import annotations
 
 import html
@@ -61,8 +62,13 @@ def na(note: str) -> str:
     return f'<p class="na">{esc(note)}</p>'
 
 
-def table(header: list[str], rows: list[list[str]], row_classes: list[str] | None = None,
-          num_from: int = 1, cell_classes: dict | None = None) -> str:
+def table(
+    header: list[str],
+    rows: list[list[str]],
+    row_classes: list[str] | None = None,
+    num_from: int = 1,
+    cell_classes: dict | None = None,
+) -> str:
     """Cells are already-escaped HTML strings."""
     out = ["<table><thead><tr>", "".join(f"<th>{h}</th>" for h in header), "</tr></thead><tbody>"]
     for i, row in enumerate(rows):
@@ -77,8 +83,11 @@ def table(header: list[str], rows: list[list[str]], row_classes: list[str] | Non
 
 
 def frame_table(df: pd.DataFrame) -> str:
-    return table([esc(c) for c in df.columns],
-                 [[esc("" if _isnan(v) else v) for v in row] for row in df.itertuples(index=False)], num_from=99)
+    return table(
+        [esc(c) for c in df.columns],
+        [[esc("" if _isnan(v) else v) for v in row] for row in df.itertuples(index=False)],
+        num_from=99,
+    )
 
 
 # ----------------------------------------------------------------------------------------------- run summary
@@ -135,9 +144,10 @@ def populations_section(pop) -> str:
     if isinstance(pop, dict):
         return head + na(pop["note"])
     df = pop.rename(columns={"cohort": "Cohort (TRT01A)"})
-    return head + table([esc(c) for c in df.columns],
-                        [[esc(r[0])] + ["-" if _isnan(v) else str(int(v)) for v in r[1:]]
-                         for r in df.itertuples(index=False)])
+    return head + table(
+        [esc(c) for c in df.columns],
+        [[esc(r[0])] + ["-" if _isnan(v) else str(int(v)) for v in r[1:]] for r in df.itertuples(index=False)],
+    )
 
 
 # ----------------------------------------------------------------------------------------------- safety
@@ -155,9 +165,13 @@ def _soc_pt_table(df: pd.DataFrame, N: dict, grades: list[tuple[str, str]], coho
     idx = df.set_index(["AEBODSYS", "AEDECOD", "cohort", "grade"])
     rows, classes, cell_cls = [], [], {}
     keys = df[["AEBODSYS", "AEDECOD"]].drop_duplicates().itertuples(index=False)
-    anyn = df[(df["grade"] == "Any") & df["cohort"].isin(cohorts)].groupby(["AEBODSYS", "AEDECOD"], dropna=False)["n"].sum()
+    anyn = (
+        df[(df["grade"] == "Any") & df["cohort"].isin(cohorts)]
+        .groupby(["AEBODSYS", "AEDECOD"], dropna=False)["n"]
+        .sum()
+    )
     for soc, pt in keys:
-        if anyn.get((soc, pt), 0) == 0:   # no subject in the cohorts shown: leave the row out
+        if anyn.get((soc, pt), 0) == 0:  # no subject in the cohorts shown: leave the row out
             continue
         i = len(rows)
         row = [esc(soc if pt is None or _isnan(pt) else pt)]
@@ -183,57 +197,89 @@ def safety_section(s: dict, cohorts_all: list[str]) -> str:
     N = s["N"]
     if s.get("note"):
         parts.append(f'<p class="note">{esc(s["note"])}</p>')
-    parts.append('<p class="note">Treatment-emergent adverse events (TEAE: ADAE.TRTEMFL = "Y"). Subjects are counted '
-                 "once per row, at their worst CTCAE grade (ATOXGRN) for that row; percentages use the safety "
-                 "population of the cohort (N).</p>")
+    parts.append(
+        '<p class="note">Treatment-emergent adverse events (TEAE: ADAE.TRTEMFL = "Y"). Subjects are counted '
+        "once per row, at their worst CTCAE grade (ATOXGRN) for that row; percentages use the safety "
+        "population of the cohort (N).</p>"
+    )
     ov = s["overview"].set_index(["category", "cohort"])
     cats = list(dict.fromkeys(s["overview"]["category"]))
-    parts += ["<h3>3.1 Overview of TEAEs</h3>",
-              table(["Subjects with"] + _cohort_header(N),
-                    [[esc(cat)] + [fmt_npct(*ov.loc[(cat, c), ["n", "N", "pct"]]) for c in N] for cat in cats])]
+    parts += [
+        "<h3>3.1 Overview of TEAEs</h3>",
+        table(
+            ["Subjects with"] + _cohort_header(N),
+            [[esc(cat)] + [fmt_npct(*ov.loc[(cat, c), ["n", "N", "pct"]]) for c in N] for cat in cats],
+        ),
+    ]
     cols = list(N)
-    parts += ["<h3>3.2 TEAEs by system organ class and preferred term (any grade and CTCAE grade &ge;3)</h3>",
-              _soc_pt_table(s["soc_pt"], N, [("Any", "Any grade"), (">=3", "Grade &ge;3")], cols)]
+    parts += [
+        "<h3>3.2 TEAEs by system organ class and preferred term (any grade and CTCAE grade &ge;3)</h3>",
+        _soc_pt_table(s["soc_pt"], N, [("Any", "Any grade"), (">=3", "Grade &ge;3")], cols),
+    ]
     parts.append("<h3>3.3 TEAEs by system organ class, preferred term and worst CTCAE grade</h3>")
     gr = [("Any", "Any")] + [(str(g), f"Grade {g}") for g in range(1, 6)]
     if (s["soc_pt"]["grade"] == "Missing").any():
         gr.append(("Missing", "Grade missing"))
     for c in cols:
         parts += [f"<h4>{esc(c)} (N={N[c]})</h4>", _soc_pt_table(s["soc_pt"], N, gr, [c])]
-    parts.append("<h3>3.4 Serious TEAEs (AESER = \"Y\")</h3>")
+    parts.append('<h3>3.4 Serious TEAEs (AESER = "Y")</h3>')
     ser = s["serious_soc_pt"]
-    parts.append(na(ser["note"] + " (not available)") if isinstance(ser, dict) else
-                 _soc_pt_table(ser, N, [("Any", "Any grade"), (">=3", "Grade &ge;3")], cols))
+    parts.append(
+        na(ser["note"] + " (not available)")
+        if isinstance(ser, dict)
+        else _soc_pt_table(ser, N, [("Any", "Any grade"), (">=3", "Grade &ge;3")], cols)
+    )
     parts.append("<h3>3.5 Adverse events of special interest (CRS, ICANS, ...)</h3>")
     a = s["aesi"]
     if not a.get("available"):
         parts.append(na(f"AESI summary not available: {a['note']}"))
         return "\n".join(parts)
-    parts.append('<p class="note">CRS and ICANS by worst ASTCT consensus grade (ASTCTGR) per subject; other AESI '
-                 "categories by worst CTCAE grade.  Time to onset: study day of each subject's first event of the "
-                 "category (ASTDY; day 1 = infusion day), median and range.</p>")
+    parts.append(
+        '<p class="note">CRS and ICANS by worst ASTCT consensus grade (ASTCTGR) per subject; other AESI '
+        "categories by worst CTCAE grade.  Time to onset: study day of each subject's first event of the "
+        "category (ASTDY; day 1 = infusion day), median and range.</p>"
+    )
     g = a["grades"]
     for cat in dict.fromkeys(g["category"]):
         sub = g[g["category"] == cat]
         scale = sub["scale"].iloc[0]
         grades = list(dict.fromkeys(sub["grade"]))
-        order = ["Any"] + sorted(x for x in grades if x not in ("Any", ">=3", "Missing")) + \
-                [x for x in ("Missing", ">=3") if x in grades]
+        order = (
+            ["Any"]
+            + sorted(x for x in grades if x not in ("Any", ">=3", "Missing"))
+            + [x for x in ("Missing", ">=3") if x in grades]
+        )
         idx = sub.set_index(["grade", "cohort"])
         rows = []
         for gg in order:
             lab = {"Any": "Any grade", ">=3": "Grade &ge;3", "Missing": "Grade missing"}.get(gg, f"Grade {esc(gg)}")
-            rows.append([lab] + [fmt_npct(*idx.loc[(gg, c), ["n", "N", "pct"]]) if (gg, c) in idx.index
-                                 else fmt_npct(0, N[c], 0.0) for c in N])
-        parts += [f"<h4>{esc(cat)}: worst {esc(scale)} grade</h4>", table([f"{esc(scale)} grade"] + _cohort_header(N), rows)]
+            rows.append(
+                [lab]
+                + [
+                    fmt_npct(*idx.loc[(gg, c), ["n", "N", "pct"]]) if (gg, c) in idx.index else fmt_npct(0, N[c], 0.0)
+                    for c in N
+                ]
+            )
+        parts += [
+            f"<h4>{esc(cat)}: worst {esc(scale)} grade</h4>",
+            table([f"{esc(scale)} grade"] + _cohort_header(N), rows),
+        ]
         on = a["onset"]
         if isinstance(on, pd.DataFrame) and (on["category"] == cat).any():
             o = on[on["category"] == cat].set_index("cohort")
-            rows = [["Subjects with onset day"] + [str(int(o.loc[c, "n"])) for c in N],
-                    ["Median (days, ASTDY)"] + [fmt_num(o.loc[c, "median"], 1, "-") for c in N],
-                    ["Range (days, ASTDY)"] + [("-" if _isnan(o.loc[c, "min"]) else
-                                                f"{fmt_num(o.loc[c, 'min'], 0)} &ndash; {fmt_num(o.loc[c, 'max'], 0)}")
-                                               for c in N]]
+            rows = [
+                ["Subjects with onset day"] + [str(int(o.loc[c, "n"])) for c in N],
+                ["Median (days, ASTDY)"] + [fmt_num(o.loc[c, "median"], 1, "-") for c in N],
+                ["Range (days, ASTDY)"]
+                + [
+                    (
+                        "-"
+                        if _isnan(o.loc[c, "min"])
+                        else f"{fmt_num(o.loc[c, 'min'], 0)} &ndash; {fmt_num(o.loc[c, 'max'], 0)}"
+                    )
+                    for c in N
+                ],
+            ]
             parts += [f"<h4>{esc(cat)}: time to onset from infusion</h4>", table([""] + _cohort_header(N), rows)]
         elif isinstance(on, dict):
             parts.append(na(f"Time to onset not available: {on['note']}"))
@@ -262,10 +308,14 @@ def _bor_table(bor, N: dict) -> str:
     if not bor.get("available"):
         return na(f"Best overall response not available: {bor['note']}")
     c = bor["counts"].set_index(["category", "cohort"])
-    rows = [[esc(cat)] + [fmt_npct(*c.loc[(cat, k), ["n", "N", "pct"]]) for k in N]
-            for cat in dict.fromkeys(bor["counts"]["category"])]
+    rows = [
+        [esc(cat)] + [fmt_npct(*c.loc[(cat, k), ["n", "N", "pct"]]) for k in N]
+        for cat in dict.fromkeys(bor["counts"]["category"])
+    ]
     r = bor["rates"].set_index(["endpoint", "cohort"])
-    rows += [[esc(e) + " [95% CI]"] + [fmt_rate(r.loc[(e, k)]) for k in N] for e in dict.fromkeys(bor["rates"]["endpoint"])]
+    rows += [
+        [esc(e) + " [95% CI]"] + [fmt_rate(r.loc[(e, k)]) for k in N] for e in dict.fromkeys(bor["rates"]["endpoint"])
+    ]
     note = f'<p class="note">{esc(bor["note"])}</p>' if bor.get("note") else ""
     return note + table([f"Confirmed BOR ({esc(bor['paramcd'])})"] + _cohort_header(N), rows)
 
@@ -273,10 +323,17 @@ def _bor_table(bor, N: dict) -> str:
 def _km_summary(res: dict, what: str) -> str:
     if not res.get("available"):
         return na(f"{what} not available: {res['note']}")
-    rows = [[esc(r.cohort), str(r.N), str(r.events), str(r.censored),
-             f"{months(r.median)} ({months(r.median_low)}, {months(r.median_high)})",
-             f"{fmt_num(r.median, 0)} ({fmt_num(r.median_low, 0)}, {fmt_num(r.median_high, 0)})"]
-            for r in res["summary"].itertuples(index=False)]
+    rows = [
+        [
+            esc(r.cohort),
+            str(r.N),
+            str(r.events),
+            str(r.censored),
+            f"{months(r.median)} ({months(r.median_low)}, {months(r.median_high)})",
+            f"{fmt_num(r.median, 0)} ({fmt_num(r.median_low, 0)}, {fmt_num(r.median_high, 0)})",
+        ]
+        for r in res["summary"].itertuples(index=False)
+    ]
     return table(["Cohort", "N", "Events", "Censored", "Median, months (95% CI)", "Median, days (95% CI)"], rows)
 
 
@@ -289,39 +346,56 @@ def efficacy_section(e: dict, adam: dict, cohorts: list[str], fmt: str) -> str:
     if e.get("note"):
         parts.append(f'<p class="note">{esc(e["note"])}</p>')
     N = e["N"]
-    parts.append('<p class="note">Rates: subjects with AVALC = "Y" in the timepoint parameter over all efficacy '
-                 "subjects of the cohort (subjects without a record count as not responding / no disease control); "
-                 "exact Clopper-Pearson 95% CI (scipy.stats.binomtest). ORR = CR or PR; DCR = CR, PR, SD or "
-                 "NON-CR/NON-PD. Kaplan-Meier medians with 95% CI by the Brookmeyer-Crowley method (inverting the "
-                 "pointwise log-log CI of S(t)); NE = not estimable; months = days / 30.4375.</p>")
+    parts.append(
+        '<p class="note">Rates: subjects with AVALC = "Y" in the timepoint parameter over all efficacy '
+        "subjects of the cohort (subjects without a record count as not responding / no disease control); "
+        "exact Clopper-Pearson 95% CI (scipy.stats.binomtest). ORR = CR or PR; DCR = CR, PR, SD or "
+        "NON-CR/NON-PD. Kaplan-Meier medians with 95% CI by the Brookmeyer-Crowley method (inverting the "
+        "pointwise log-log CI of S(t)); NE = not estimable; months = days / 30.4375.</p>"
+    )
     for k, (name, prefix, parcat) in enumerate(e["criteria"], start=1):
         c = e[name]
         sec = f"4.{k}"
         parts.append(f'<h3 id="eff-{k}">{sec} {esc(name)} (PARCAT1 = {esc(parcat)})</h3>')
-        parts += [f"<h4>{sec}.1 Objective response and disease control rates by timepoint, n/N (%) [95% CI]</h4>",
-                  _rates_table(c["rates"], c.get("rates_missing", []), N, c.get("timepoints", T.TIMEPOINTS))]
+        parts += [
+            f"<h4>{sec}.1 Objective response and disease control rates by timepoint, n/N (%) [95% CI]</h4>",
+            _rates_table(c["rates"], c.get("rates_missing", []), N, c.get("timepoints", T.TIMEPOINTS)),
+        ]
         parts += [f"<h4>{sec}.2 Best overall response (confirmed)</h4>", _bor_table(c["bor"], N)]
         parts.append(f"<h4>{sec}.3 Tumour size: waterfall and spider plots</h4>")
         wf = T.waterfall_data(adam, prefix)
         if wf.empty:
-            parts.append(na(f"Waterfall plot not available: ADTR {prefix}SUMDIAM with post-baseline PCHG not available"))
+            parts.append(
+                na(f"Waterfall plot not available: ADTR {prefix}SUMDIAM with post-baseline PCHG not available")
+            )
         else:
-            parts.append(F.waterfall_figure(wf, f"Waterfall plot, {name}: best % change in sum of diameters "
-                                                f"({prefix}SUMDIAM)", fmt))
+            parts.append(
+                F.waterfall_figure(
+                    wf, f"Waterfall plot, {name}: best % change in sum of diameters ({prefix}SUMDIAM)", fmt
+                )
+            )
         sp = T.spider_data(adam, prefix)
         if sp.empty:
             parts.append(na(f"Spider plot not available: ADTR {prefix}SUMDIAM not available"))
         else:
-            parts.append(F.spider_figure(sp, f"Spider plot, {name}: % change in sum of diameters over time", cohorts, fmt))
-        parts.append(f"<h4>{sec}.4 Swimmer plot: time from infusion to death or last known alive, "
-                     f"responses by {esc(name)}</h4>")
+            parts.append(
+                F.spider_figure(sp, f"Spider plot, {name}: % change in sum of diameters over time", cohorts, fmt)
+            )
+        parts.append(
+            f"<h4>{sec}.4 Swimmer plot: time from infusion to death or last known alive, responses by {esc(name)}</h4>"
+        )
         sw = T.swimmer_data(adam, prefix)
         if sw.empty:
             parts.append(na("Swimmer plot not available: ADSL with TRTSDT not available"))
         else:
             parts.append(F.swimmer_figure(sw, f"Swimmer plot, {name}", cohorts, fmt))
-        for j, (key, what, xlab) in enumerate((("DOR", "Duration of response", "Months from first response"),
-                                              ("PFS", "Progression-free survival", "Months from STARTDT (origin)")), start=5):
+        for j, (key, what, xlab) in enumerate(
+            (
+                ("DOR", "Duration of response", "Months from first response"),
+                ("PFS", "Progression-free survival", "Months from STARTDT (origin)"),
+            ),
+            start=5,
+        ):
             res = c[key]
             label = f"{what} ({esc(res.get('paramcd', prefix + ('RSD' if key == 'DOR' else 'PFS')))})"
             parts += [f"<h4>{sec}.{j} {label}</h4>", _km_summary(res, what)]
@@ -342,12 +416,22 @@ def os_section(o: dict, cohorts: list[str], fmt: str) -> str:
     for r in lm.itertuples(index=False):
         est = "NE" if _isnan(r.surv) else f"{100 * r.surv:.1f}% ({fmt_num(100 * r.low)}%, {fmt_num(100 * r.high)}%)"
         rows.append([esc(r.cohort), f"{esc(r.label)} (day {r.day})", str(r.at_risk), est])
-    parts += ["<h4>OS rate at 6 and 12 months</h4>",
-              '<p class="note">Kaplan-Meier estimate with pointwise 95% CI on the log-log scale (Greenwood variance; '
-              'scipy.stats.ecdf(...).sf.confidence_interval(method="log-log")); NE beyond the last follow-up time.</p>',
-              table(["Cohort", "Timepoint", "At risk", "OS rate (95% CI)"], rows, num_from=2)]
-    parts.append(F.km_figure(o["km"], "Overall survival: Kaplan-Meier", "Months from STARTDT (OS origin)", cohorts,
-                             landmarks=[(d, lab) for d, lab in T.OS_LANDMARKS], fmt=fmt))
+    parts += [
+        "<h4>OS rate at 6 and 12 months</h4>",
+        '<p class="note">Kaplan-Meier estimate with pointwise 95% CI on the log-log scale (Greenwood variance; '
+        'scipy.stats.ecdf(...).sf.confidence_interval(method="log-log")); NE beyond the last follow-up time.</p>',
+        table(["Cohort", "Timepoint", "At risk", "OS rate (95% CI)"], rows, num_from=2),
+    ]
+    parts.append(
+        F.km_figure(
+            o["km"],
+            "Overall survival: Kaplan-Meier",
+            "Months from STARTDT (OS origin)",
+            cohorts,
+            landmarks=[(d, lab) for d, lab in T.OS_LANDMARKS],
+            fmt=fmt,
+        )
+    )
     return "\n".join(parts)
 
 
@@ -366,25 +450,45 @@ def render_html(adam: dict, tabs: dict, *, run_summary: dict | None, title: str 
     meta = tabs["meta"]
     cohorts = meta["cohorts"]
     title = title or f"{meta['studyid'] or 'Study'} clinical study report: safety and efficacy"
-    nav = ('<nav><ol><li><a href="#run">Run summary</a></li><li><a href="#pop">Analysis populations</a></li>'
-           '<li><a href="#safety">Safety</a></li><li><a href="#efficacy">Efficacy</a></li>'
-           '<li><a href="#os">Overall survival</a></li><li><a href="#methods">Methods</a></li></ol></nav>')
-    body = [f"<h1>{esc(title)}</h1>",
-            f'<p class="note">Generated by cdisckit {esc(__version__)} from ADaM datasets; standards '
-            + ", ".join(f"{esc(k)} {esc(v)}" for k, v in meta["versions"].items()) + ".</p>", nav,
-            run_summary_section(run_summary, meta), populations_section(tabs["populations"]),
-            safety_section(tabs["safety"], cohorts), efficacy_section(tabs["efficacy"], adam, cohorts, fmt),
-            os_section(tabs["efficacy"].get("OS", {"available": False, "note": "efficacy population unknown"})
-                       if tabs["efficacy"].get("available") else {"available": False, "note": tabs["efficacy"]["note"]},
-                       cohorts, fmt),
-            METHODS]
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{esc(title)}</title><style>{CSS}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
+    nav = (
+        '<nav><ol><li><a href="#run">Run summary</a></li><li><a href="#pop">Analysis populations</a></li>'
+        '<li><a href="#safety">Safety</a></li><li><a href="#efficacy">Efficacy</a></li>'
+        '<li><a href="#os">Overall survival</a></li><li><a href="#methods">Methods</a></li></ol></nav>'
+    )
+    body = [
+        f"<h1>{esc(title)}</h1>",
+        f'<p class="note">Generated by cdisckit {esc(__version__)} from ADaM datasets; standards '
+        + ", ".join(f"{esc(k)} {esc(v)}" for k, v in meta["versions"].items())
+        + ".</p>",
+        nav,
+        run_summary_section(run_summary, meta),
+        populations_section(tabs["populations"]),
+        safety_section(tabs["safety"], cohorts),
+        efficacy_section(tabs["efficacy"], adam, cohorts, fmt),
+        os_section(
+            tabs["efficacy"].get("OS", {"available": False, "note": "efficacy population unknown"})
+            if tabs["efficacy"].get("available")
+            else {"available": False, "note": tabs["efficacy"]["note"]},
+            cohorts,
+            fmt,
+        ),
+        METHODS,
+    ]
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{esc(title)}</title><style>{CSS}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n"
+    )
 
 
-def build_report(adam: dict[str, pd.DataFrame], out_path, *, run_summary: dict | None = None,
-                 title: str | None = None, figure_format: str = "png") -> Path:
+def build_report(
+    adam: dict[str, pd.DataFrame],
+    out_path,
+    *,
+    run_summary: dict | None = None,
+    title: str | None = None,
+    figure_format: str = "png",
+) -> Path:
     """Write the self-contained study report to ``out_path`` (temporary file, then move) and return its path."""
     if figure_format not in ("png", "svg"):
         raise ValueError("figure_format must be 'png' or 'svg'")

@@ -13,6 +13,7 @@ Everything is delegated to scipy; this module only arranges inputs and reads res
 
 scipy is imported inside the functions so ``import cdisckit.report`` stays light.
 """
+
 from __future__ import annotations
 
 import math
@@ -45,10 +46,10 @@ class KMResult:
 
     n: int
     events: int
-    times: np.ndarray = field(repr=False)      # distinct observed times (events and censorings), ascending
-    surv: np.ndarray = field(repr=False)       # S(t) just after each time in ``times``
-    low: np.ndarray = field(repr=False)        # pointwise lower CI of S
-    high: np.ndarray = field(repr=False)       # pointwise upper CI of S
+    times: np.ndarray = field(repr=False)  # distinct observed times (events and censorings), ascending
+    surv: np.ndarray = field(repr=False)  # S(t) just after each time in ``times``
+    low: np.ndarray = field(repr=False)  # pointwise lower CI of S
+    high: np.ndarray = field(repr=False)  # pointwise upper CI of S
     censor_times: np.ndarray = field(repr=False)
     max_time: float = math.nan
     median: float = math.nan

@@ -14,6 +14,7 @@ Conventions (stated again in the report):
 * Time to event: ADTTE AVAL in days, CNSR = 0 event; Kaplan-Meier with log-log pointwise 95% CI, median CI by
   Brookmeyer-Crowley (see :mod:`cdisckit.report.stats`).
 """
+
 from __future__ import annotations
 
 import math
@@ -24,10 +25,16 @@ import pandas as pd
 
 from .stats import CI_METHOD, clopper_pearson, kaplan_meier
 
-TOTAL = "Total"          # safety column over all cohorts
-OVERALL = "Overall"      # efficacy column over all cohorts
-TIMEPOINTS = [("W6", "Week 6"), ("W12", "Week 12"), ("W18", "Week 18"),
-              ("M6", "Month 6"), ("M9", "Month 9"), ("M12", "Month 12")]
+TOTAL = "Total"  # safety column over all cohorts
+OVERALL = "Overall"  # efficacy column over all cohorts
+TIMEPOINTS = [
+    ("W6", "Week 6"),
+    ("W12", "Week 12"),
+    ("W18", "Week 18"),
+    ("M6", "Month 6"),
+    ("M9", "Month 9"),
+    ("M12", "Month 12"),
+]
 # Used only when ADRS does not say: the criteria and timepoints come from the ADRS parameters present.
 CRITERIA = [("RECIST 1.1", "", "RECIST 1.1"), ("mRECIST", "M", "MRECIST LENCIONI LIVER CANCER 2010")]
 CRITERION_NAMES = {"MRECIST LENCIONI LIVER CANCER 2010": "mRECIST"}  # CT term (ONCRSCAT) -> short display name
@@ -68,7 +75,11 @@ def cohort_order(adsl: pd.DataFrame | None, *frames: pd.DataFrame | None) -> lis
     for df in (adsl, *frames):
         if df is not None and "TRT01A" in df:
             num = df["TRT01AN"] if "TRT01AN" in df else pd.Series(np.nan, index=df.index)
-            rows.append(pd.DataFrame({"c": _text(df["TRT01A"]).fillna(MISSING_COHORT), "n": pd.to_numeric(num, errors="coerce")}))
+            rows.append(
+                pd.DataFrame(
+                    {"c": _text(df["TRT01A"]).fillna(MISSING_COHORT), "n": pd.to_numeric(num, errors="coerce")}
+                )
+            )
     if not rows:
         return []
     allc = pd.concat(rows).groupby("c", sort=False)["n"].min().reset_index()
@@ -96,11 +107,16 @@ def _populations(adsl: pd.DataFrame | None, cohorts: list[str]) -> pd.DataFrame 
     rows = []
     for c in cohorts + [TOTAL]:
         sub = s if c == TOTAL else s[s["cohort"] == c]
-        rows.append({"cohort": c, "Subjects in ADSL": len(sub),
-                     "Enrolled (ENRLFL)": int(sub["ENRLFL"].sum()) if "ENRLFL" in adsl else None,
-                     "Safety (SAFFL)": int(sub["SAFFL"].sum()) if "SAFFL" in adsl else None,
-                     "Efficacy (EFFFL)": int(sub["EFFFL"].sum()) if "EFFFL" in adsl else None,
-                     "Deaths (DTHFL)": int(sub["DTHFL"].sum()) if "DTHFL" in adsl else None})
+        rows.append(
+            {
+                "cohort": c,
+                "Subjects in ADSL": len(sub),
+                "Enrolled (ENRLFL)": int(sub["ENRLFL"].sum()) if "ENRLFL" in adsl else None,
+                "Safety (SAFFL)": int(sub["SAFFL"].sum()) if "SAFFL" in adsl else None,
+                "Efficacy (EFFFL)": int(sub["EFFFL"].sum()) if "EFFFL" in adsl else None,
+                "Deaths (DTHFL)": int(sub["DTHFL"].sum()) if "DTHFL" in adsl else None,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -119,7 +135,9 @@ def _grade_label(g: float) -> str:
     return "Missing" if pd.isna(g) else str(int(g))
 
 
-def _worst_grade_counts(ae: pd.DataFrame, keys: list[str], N: dict[str, int], grade_col: str = "_grade") -> pd.DataFrame:
+def _worst_grade_counts(
+    ae: pd.DataFrame, keys: list[str], N: dict[str, int], grade_col: str = "_grade"
+) -> pd.DataFrame:
     """Long table: keys..., cohort, grade ('Any', '1'..'5', 'Missing', '>=3'), n, N, pct; one count per subject."""
     cols = keys + ["cohort", "grade", "n", "N", "pct"]
     if ae.empty:
@@ -132,8 +150,12 @@ def _worst_grade_counts(ae: pd.DataFrame, keys: list[str], N: dict[str, int], gr
         key = key if isinstance(key, tuple) else (key,)
         base = dict(zip(keys, key))
         present = set(g["gl"])
-        grades = (["Any"] + sorted(present | {"1", "2", "3", "4", "5"} - {"Missing"}, key=lambda x: (len(x), x))
-                  + (["Missing"] if "Missing" in present else []) + [">=3"])
+        grades = (
+            ["Any"]
+            + sorted(present | {"1", "2", "3", "4", "5"} - {"Missing"}, key=lambda x: (len(x), x))
+            + (["Missing"] if "Missing" in present else [])
+            + [">=3"]
+        )
         for c in list(N):
             sub = g if c == TOTAL else g[g["cohort"] == c]
             for gl in grades:
@@ -152,12 +174,17 @@ def _soc_pt(ae: pd.DataFrame, N: dict[str, int]) -> pd.DataFrame:
     cols = ["AEBODSYS", "AEDECOD", "cohort", "grade", "n", "N", "pct"]
     if ae.empty:
         return pd.DataFrame(columns=cols)
-    ae = ae.assign(AEBODSYS=_text(ae["AEBODSYS"]).fillna("(SOC missing)") if "AEBODSYS" in ae else "(SOC missing)",
-                   AEDECOD=_text(ae["AEDECOD"]).fillna("(PT missing)") if "AEDECOD" in ae else "(PT missing)")
+    ae = ae.assign(
+        AEBODSYS=_text(ae["AEBODSYS"]).fillna("(SOC missing)") if "AEBODSYS" in ae else "(SOC missing)",
+        AEDECOD=_text(ae["AEDECOD"]).fillna("(PT missing)") if "AEDECOD" in ae else "(PT missing)",
+    )
     soc = _worst_grade_counts(ae, ["AEBODSYS"], N)
     soc["AEDECOD"] = None
     pt = _worst_grade_counts(ae, ["AEBODSYS", "AEDECOD"], N)
-    tot = lambda d: d[(d["cohort"] == TOTAL) & (d["grade"] == "Any")]
+
+    def tot(d):
+        return d[(d["cohort"] == TOTAL) & (d["grade"] == "Any")]
+
     soc_rank = tot(soc).sort_values(["n", "AEBODSYS"], ascending=[False, True])["AEBODSYS"].tolist()
     pt_tot = tot(pt)
     parts = []
@@ -194,10 +221,12 @@ def _safety(adsl, adae, cohorts) -> dict:
     teae["_grade"] = _grade_num(teae, "ATOXGRN", "ATOXGR")
 
     overview = []
+
     def add(label, sub):
         for c in N:
             g = sub if c == TOTAL else sub[sub["cohort"] == c]
             overview.append({"category": label, "cohort": c, **_cell(g["USUBJID"].nunique(), N[c])})
+
     add("Any TEAE", teae)
     worst = teae.groupby("USUBJID")["_grade"].max()
     for gr in (1, 2, 3, 4, 5):
@@ -206,13 +235,22 @@ def _safety(adsl, adae, cohorts) -> dict:
     if "AESER" in teae:
         add("Serious TEAE", teae[_yes(teae, "AESER")])
     add("Fatal TEAE (grade 5)", teae[teae["_grade"] == 5])
-    aesi = teae[_yes(teae, "AESIFL")] if "AESIFL" in teae else (teae[teae["AESICAT"].notna()] if "AESICAT" in teae else teae.iloc[:0])
+    aesi = (
+        teae[_yes(teae, "AESIFL")]
+        if "AESIFL" in teae
+        else (teae[teae["AESICAT"].notna()] if "AESICAT" in teae else teae.iloc[:0])
+    )
     if "AESICAT" in aesi:
         for cat in _aesi_order(_text(aesi["AESICAT"]).dropna()):
             add(f"AESI: {cat}", aesi[_text(aesi["AESICAT"]) == cat])
 
-    out: dict[str, Any] = {"available": True, "note": "; ".join(notes), "N": N,
-                           "overview": pd.DataFrame(overview), "soc_pt": _soc_pt(teae, N)}
+    out: dict[str, Any] = {
+        "available": True,
+        "note": "; ".join(notes),
+        "N": N,
+        "overview": pd.DataFrame(overview),
+        "soc_pt": _soc_pt(teae, N),
+    }
     if "AESER" in teae:
         out["serious_soc_pt"] = _soc_pt(teae[_yes(teae, "AESER")], N)
     else:
@@ -235,15 +273,29 @@ def _safety(adsl, adae, cohorts) -> dict:
         g.insert(0, "category", cat)
         grades.append(g)
         if "ASTDY" in sub:
-            first = sub.assign(_d=pd.to_numeric(sub["ASTDY"], errors="coerce")).groupby(["USUBJID", "cohort"])["_d"].min().reset_index()
+            first = (
+                sub.assign(_d=pd.to_numeric(sub["ASTDY"], errors="coerce"))
+                .groupby(["USUBJID", "cohort"])["_d"]
+                .min()
+                .reset_index()
+            )
             for c in N:
                 d = (first if c == TOTAL else first[first["cohort"] == c])["_d"].dropna()
-                onset.append({"category": cat, "cohort": c, "n": int(d.size),
-                              "median": float(d.median()) if d.size else math.nan,
-                              "min": float(d.min()) if d.size else math.nan,
-                              "max": float(d.max()) if d.size else math.nan})
-    out["aesi"] = {"available": True, "grades": pd.concat(grades, ignore_index=True),
-                   "onset": pd.DataFrame(onset) if onset else _na("ASTDY not in ADAE")}
+                onset.append(
+                    {
+                        "category": cat,
+                        "cohort": c,
+                        "n": int(d.size),
+                        "median": float(d.median()) if d.size else math.nan,
+                        "min": float(d.min()) if d.size else math.nan,
+                        "max": float(d.max()) if d.size else math.nan,
+                    }
+                )
+    out["aesi"] = {
+        "available": True,
+        "grades": pd.concat(grades, ignore_index=True),
+        "onset": pd.DataFrame(onset) if onset else _na("ASTDY not in ADAE"),
+    }
     return out
 
 
@@ -279,11 +331,26 @@ def _km_table(adtte, paramcd, pop, cols) -> dict:
         sub = d if c == OVERALL else d[d["cohort"] == c]
         k = kaplan_meier(sub["AVAL"], sub["event"])
         km[c] = k
-        rows.append({"cohort": c, "N": k.n, "events": k.events, "censored": k.n - k.events,
-                     "median": k.median, "median_low": k.median_low, "median_high": k.median_high})
+        rows.append(
+            {
+                "cohort": c,
+                "N": k.n,
+                "events": k.events,
+                "censored": k.n - k.events,
+                "median": k.median,
+                "median_low": k.median_low,
+                "median_high": k.median_high,
+            }
+        )
     label = d["PARAM"].dropna().astype(str).iloc[0] if "PARAM" in d and d["PARAM"].notna().any() else paramcd
-    return {"available": True, "paramcd": paramcd, "param": label, "summary": pd.DataFrame(rows), "km": km,
-            "data": d[["USUBJID", "cohort", "AVAL", "event"]].reset_index(drop=True)}
+    return {
+        "available": True,
+        "paramcd": paramcd,
+        "param": label,
+        "summary": pd.DataFrame(rows),
+        "km": km,
+        "data": d[["USUBJID", "cohort", "AVAL", "event"]].reset_index(drop=True),
+    }
 
 
 def _efficacy_population(adsl, adrs, adtte) -> tuple[pd.DataFrame | None, str]:
@@ -292,10 +359,15 @@ def _efficacy_population(adsl, adrs, adtte) -> tuple[pd.DataFrame | None, str]:
         return s[s["EFFFL"]][["USUBJID", "cohort"]].reset_index(drop=True), ""
     for df in (adrs, adtte):
         if df is not None and "USUBJID" in df:
-            p = pd.DataFrame({"USUBJID": _text(df["USUBJID"]),
-                              "cohort": _text(df["TRT01A"]).fillna(MISSING_COHORT) if "TRT01A" in df else MISSING_COHORT})
-            return p.drop_duplicates("USUBJID").reset_index(drop=True), \
-                "ADSL.EFFFL not available: all subjects in the efficacy datasets are analysed"
+            p = pd.DataFrame(
+                {
+                    "USUBJID": _text(df["USUBJID"]),
+                    "cohort": _text(df["TRT01A"]).fillna(MISSING_COHORT) if "TRT01A" in df else MISSING_COHORT,
+                }
+            )
+            return p.drop_duplicates("USUBJID").reset_index(
+                drop=True
+            ), "ADSL.EFFFL not available: all subjects in the efficacy datasets are analysed"
     return None, "efficacy population unknown"
 
 
@@ -341,12 +413,22 @@ def _criterion(adrs, adtte, pop, cols, prefix) -> dict:
                 for cat in cats:
                     brows.append({"category": cat, "cohort": c, **_cell((sub["AVALC"] == cat).sum(), len(sub))})
             rr = []
-            rr += _rate_rows(pop, set(val.loc[val["AVALC"].isin(RESPONSE), "USUBJID"]), cols,
-                             {"endpoint": "ORR (CR+PR)"})
-            rr += _rate_rows(pop, set(val.loc[val["AVALC"].isin(CONTROL), "USUBJID"]), cols,
-                             {"endpoint": "DCR (CR+PR+SD+NON-CR/NON-PD)"})
-            out["bor"] = {"available": True, "paramcd": code, "note": note, "counts": pd.DataFrame(brows),
-                          "rates": pd.DataFrame(rr)}
+            rr += _rate_rows(
+                pop, set(val.loc[val["AVALC"].isin(RESPONSE), "USUBJID"]), cols, {"endpoint": "ORR (CR+PR)"}
+            )
+            rr += _rate_rows(
+                pop,
+                set(val.loc[val["AVALC"].isin(CONTROL), "USUBJID"]),
+                cols,
+                {"endpoint": "DCR (CR+PR+SD+NON-CR/NON-PD)"},
+            )
+            out["bor"] = {
+                "available": True,
+                "paramcd": code,
+                "note": note,
+                "counts": pd.DataFrame(brows),
+                "rates": pd.DataFrame(rr),
+            }
     out["PFS"] = _km_table(adtte, f"{prefix}PFS", pop, cols)
     out["DOR"] = _km_table(adtte, f"{prefix}RSD", pop, cols)
     return out
@@ -361,8 +443,17 @@ def _os(adtte, pop, cols) -> dict:
         data = res["data"] if c == OVERALL else res["data"][res["data"]["cohort"] == c]
         for day, label in OS_LANDMARKS:
             s, lo, hi = k.at(day)
-            rows.append({"cohort": c, "day": day, "label": label, "at_risk": int((data["AVAL"] >= day).sum()),
-                         "surv": s, "low": lo, "high": hi})
+            rows.append(
+                {
+                    "cohort": c,
+                    "day": day,
+                    "label": label,
+                    "at_risk": int((data["AVAL"] >= day).sum()),
+                    "surv": s,
+                    "low": lo,
+                    "high": hi,
+                }
+            )
     res["landmarks"] = pd.DataFrame(rows)
     return res
 
@@ -442,7 +533,9 @@ def waterfall_data(adam: dict, prefix: str = "") -> pd.DataFrame:
 def _cohort_map(adsl, other) -> pd.DataFrame:
     for df in (adsl, other):
         if df is not None and {"USUBJID", "TRT01A"} <= set(df.columns):
-            return pd.DataFrame({"USUBJID": _text(df["USUBJID"]), "cohort": _text(df["TRT01A"])}).drop_duplicates("USUBJID")
+            return pd.DataFrame({"USUBJID": _text(df["USUBJID"]), "cohort": _text(df["TRT01A"])}).drop_duplicates(
+                "USUBJID"
+            )
     return pd.DataFrame({"USUBJID": pd.Series(dtype=object), "cohort": pd.Series(dtype=object)})
 
 
@@ -486,11 +579,17 @@ def swimmer_data(adam: dict, prefix: str = "") -> pd.DataFrame:
     dth = pd.to_datetime(s["DTHDT"]) if "DTHDT" in s else pd.Series(pd.NaT, index=s.index)
     lst = pd.to_datetime(s["LSTALVDT"]) if "LSTALVDT" in s else pd.Series(pd.NaT, index=s.index)
     end = dth.where(dth.notna(), lst)
-    out = pd.DataFrame({"USUBJID": _text(s["USUBJID"]),
-                        "cohort": _text(s["TRT01A"]).fillna(MISSING_COHORT) if "TRT01A" in s else MISSING_COHORT,
-                        "end_day": (end - start).dt.days.astype(float),
-                        "dead": dth.notna().to_numpy() | _yes(s, "DTHFL").to_numpy(),
-                        "ongoing": (_text(s["EOSSTT"]).eq("ONGOING") if "EOSSTT" in s else pd.Series(False, index=s.index)).to_numpy()})
+    out = pd.DataFrame(
+        {
+            "USUBJID": _text(s["USUBJID"]),
+            "cohort": _text(s["TRT01A"]).fillna(MISSING_COHORT) if "TRT01A" in s else MISSING_COHORT,
+            "end_day": (end - start).dt.days.astype(float),
+            "dead": dth.notna().to_numpy() | _yes(s, "DTHFL").to_numpy(),
+            "ongoing": (
+                _text(s["EOSSTT"]).eq("ONGOING") if "EOSSTT" in s else pd.Series(False, index=s.index)
+            ).to_numpy(),
+        }
+    )
     out["resp_day"], out["resp"], out["cr_day"], out["pd_day"] = np.nan, None, np.nan, np.nan
     if adrs is not None and {"USUBJID", "PARAMCD", "AVALC"} <= set(adrs.columns) and ("ADT" in adrs or "ADY" in adrs):
         o = adrs[adrs["PARAMCD"].astype(object) == f"{prefix}OVR"].copy()
@@ -528,9 +627,13 @@ def compute_tables(adam: dict[str, pd.DataFrame]) -> dict:
             studyid = str(df["STUDYID"].dropna().iloc[0])
             break
     return {
-        "meta": {"studyid": studyid, "cohorts": cohorts, "ci_method": CI_METHOD,
-                 "datasets": sorted(k for k, v in (adam or {}).items() if isinstance(v, pd.DataFrame)),
-                 "versions": dict(VERSIONS)},
+        "meta": {
+            "studyid": studyid,
+            "cohorts": cohorts,
+            "ci_method": CI_METHOD,
+            "datasets": sorted(k for k, v in (adam or {}).items() if isinstance(v, pd.DataFrame)),
+            "versions": dict(VERSIONS),
+        },
         "populations": _populations(adsl, cohorts),
         "safety": _safety(adsl, adae, cohorts),
         "efficacy": _efficacy(adsl, adrs, adtte, cohorts),

@@ -15,12 +15,13 @@ Missing values are ``null``. The 8/40/200 limits of XPT v5 do not apply. Time st
 clock: ``created`` / ``modified`` are parameters (default: ``SOURCE_DATE_EPOCH`` when set, else 1960-01-01,
 the same fixed stamp the XPT writer uses).
 """
+
 from __future__ import annotations
 
 import json
 import os
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +43,7 @@ def default_timestamp() -> str:
     """``SOURCE_DATE_EPOCH`` (reproducible-builds convention) as ISO 8601, else 1960-01-01T00:00:00."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+        return datetime.fromtimestamp(int(epoch), tz=UTC).strftime("%Y-%m-%dT%H:%M:%S")
     return FIXED_DATETIME
 
 
@@ -91,8 +92,11 @@ def iso_text_kind(series: pd.Series) -> str:
 
 
 def _is_char(series: pd.Series) -> bool:
-    return not (pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series)
-                or pd.api.types.is_bool_dtype(series))
+    return not (
+        pd.api.types.is_numeric_dtype(series)
+        or pd.api.types.is_datetime64_any_dtype(series)
+        or pd.api.types.is_bool_dtype(series)
+    )
 
 
 def char_length(series: pd.Series) -> int:
@@ -133,8 +137,9 @@ def _column_and_values(df: pd.DataFrame, col: str, name: str, spec: DatasetSpec 
         f = pd.to_numeric(s).astype("float64").to_numpy()
         bad = np.flatnonzero(np.isinf(f))
         if bad.size:
-            raise InputError("infinite value cannot be written to Dataset-JSON", file=name, row=int(bad[0]) + 1,
-                             column=col)
+            raise InputError(
+                "infinite value cannot be written to Dataset-JSON", file=name, row=int(bad[0]) + 1, column=col
+            )
         kind = numeric_kind(col, s)
         meta["dataType"] = kind
         missing = np.isnan(f)
@@ -152,9 +157,18 @@ def _column_and_values(df: pd.DataFrame, col: str, name: str, spec: DatasetSpec 
     return meta, values
 
 
-def dataset_json_document(df: pd.DataFrame, spec: DatasetSpec | None, *, name: str, study_oid: str,
-                          metadata_version_oid: str = "MDV.1", define_ref: str | None = None,
-                          created=None, modified=None, originator: str | None = None) -> dict:
+def dataset_json_document(
+    df: pd.DataFrame,
+    spec: DatasetSpec | None,
+    *,
+    name: str,
+    study_oid: str,
+    metadata_version_oid: str = "MDV.1",
+    define_ref: str | None = None,
+    created=None,
+    modified=None,
+    originator: str | None = None,
+) -> dict:
     """The Dataset-JSON 1.1 document (a dict in the order of the specification)."""
     df = df.reset_index(drop=True)
     name = name.upper()
@@ -192,17 +206,28 @@ def dumps_dataset_json(doc: dict) -> str:
     text = json.dumps(head, ensure_ascii=False, indent=2, allow_nan=False)
     rows = doc.get("rows", [])
     if rows:
-        body = ",\n".join("    " + json.dumps(r, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-                          for r in rows)
+        body = ",\n".join(
+            "    " + json.dumps(r, ensure_ascii=False, separators=(",", ":"), allow_nan=False) for r in rows
+        )
         rows_text = '"rows": [\n' + body + "\n  ]"
     else:
         rows_text = '"rows": []'
     return text[:-2] + ",\n  " + rows_text + "\n}\n"
 
 
-def write_dataset_json(df: pd.DataFrame, spec: DatasetSpec | None, path, *, study_oid: str,
-                       metadata_version_oid: str = "MDV.1", define_ref: str | None = None, created=None,
-                       modified=None, originator: str | None = None, name: str | None = None) -> Path:
+def write_dataset_json(
+    df: pd.DataFrame,
+    spec: DatasetSpec | None,
+    path,
+    *,
+    study_oid: str,
+    metadata_version_oid: str = "MDV.1",
+    define_ref: str | None = None,
+    created=None,
+    modified=None,
+    originator: str | None = None,
+    name: str | None = None,
+) -> Path:
     """Write one dataset as Dataset-JSON 1.1 (temporary file, then move) and return the path.
 
     ``created`` / ``modified`` (datetime or ISO 8601 text) fill ``datasetJSONCreationDateTime`` and
@@ -211,8 +236,17 @@ def write_dataset_json(df: pd.DataFrame, spec: DatasetSpec | None, path, *, stud
     """
     path = Path(path)
     name = (name or (spec.name if spec is not None else path.stem)).upper()
-    doc = dataset_json_document(df, spec, name=name, study_oid=study_oid, metadata_version_oid=metadata_version_oid,
-                                define_ref=define_ref, created=created, modified=modified, originator=originator)
+    doc = dataset_json_document(
+        df,
+        spec,
+        name=name,
+        study_oid=study_oid,
+        metadata_version_oid=metadata_version_oid,
+        define_ref=define_ref,
+        created=created,
+        modified=modified,
+        originator=originator,
+    )
     text = dumps_dataset_json(doc)
     with staged_file(path) as tmp:
         tmp.write_bytes(text.encode("utf-8"))
@@ -255,8 +289,9 @@ def read_dataset_json(path) -> pd.DataFrame:
             elif dtype in NUMERIC_TYPES or target == "decimal":
                 out[c["name"]] = pd.Series([np.nan if v is None else float(v) for v in raw], dtype="float64")
             else:
-                out[c["name"]] = pd.Series([None if v is None else (v if isinstance(v, (str, bool)) else str(v))
-                                            for v in raw], dtype=object)
+                out[c["name"]] = pd.Series(
+                    [None if v is None else (v if isinstance(v, (str, bool)) else str(v)) for v in raw], dtype=object
+                )
         except (TypeError, ValueError) as exc:
             raise InputError(f"value does not match dataType {dtype}: {exc}", file=path, column=c["name"]) from exc
     df = pd.DataFrame(out, columns=names, index=pd.RangeIndex(len(rows)))

@@ -18,6 +18,7 @@ columns it is given (nothing from the IG that is not in the data):
 The output is deterministic (``created`` is a parameter) and validates against the Define-XML 2.1 schema
 shipped by odmlib (:func:`validate_define`).
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -32,8 +33,19 @@ from lxml import etree
 from .. import __version__
 from ..errors import CdiscKitError, SpecError
 from ..io import staged_file
-from ..standards import (ADAMIG, available_codelists, CT_VERSION, SDTMIG, SPECS_DIR, DatasetSpec, VariableSpec, adam_dataset,
-                         adam_variable, codelist, sdtm_dataset)
+from ..standards import (
+    ADAMIG,
+    CT_VERSION,
+    SDTMIG,
+    SPECS_DIR,
+    DatasetSpec,
+    VariableSpec,
+    adam_dataset,
+    adam_variable,
+    available_codelists,
+    codelist,
+    sdtm_dataset,
+)
 from .datasetjson import char_length, default_timestamp, is_datetime_column, iso_timestamp, numeric_kind
 
 ODM = "http://www.cdisc.org/ns/odm/v1.3"
@@ -43,22 +55,50 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 NSMAP = {None: ODM, "def": DEF, "xlink": XLINK}
 
 ORIGIN_TYPES = ("Assigned", "Collected", "Derived", "Not Available", "Other", "Predecessor", "Protocol")
-_ORIGIN_ALIASES = {"crf": ("Collected", "Investigator"), "edt": ("Collected", "Vendor"),
-                   "collected": ("Collected", "Investigator")}
+_ORIGIN_ALIASES = {
+    "crf": ("Collected", "Investigator"),
+    "edt": ("Collected", "Vendor"),
+    "collected": ("Collected", "Investigator"),
+}
 _ITEM_GROUP_CLASSES = {
-    "ADAM OTHER", "BASIC DATA STRUCTURE", "DEVICE LEVEL ANALYSIS DATASET", "EVENTS", "FINDINGS", "FINDINGS ABOUT",
-    "INTERVENTIONS", "MEDICAL DEVICE BASIC DATA STRUCTURE", "MEDICAL DEVICE OCCURRENCE DATA STRUCTURE",
-    "OCCURRENCE DATA STRUCTURE", "REFERENCE DATA STRUCTURE", "RELATIONSHIP", "SPECIAL PURPOSE", "STUDY REFERENCE",
-    "SUBJECT LEVEL ANALYSIS DATASET", "TRIAL DESIGN"}
-_SDTM_CLASS_ORDER = ["TRIAL DESIGN", "SPECIAL PURPOSE", "INTERVENTIONS", "EVENTS", "FINDINGS", "FINDINGS ABOUT",
-                     "RELATIONSHIP", "STUDY REFERENCE"]
-_ADAM_LABELS = {"ADSL": "Subject-Level Analysis Dataset", "ADAE": "Adverse Events Analysis Dataset",
-                "ADRS": "Response Analysis Dataset", "ADTTE": "Time-to-Event Analysis Dataset",
-                "ADTR": "Tumor Results Analysis Dataset"}
+    "ADAM OTHER",
+    "BASIC DATA STRUCTURE",
+    "DEVICE LEVEL ANALYSIS DATASET",
+    "EVENTS",
+    "FINDINGS",
+    "FINDINGS ABOUT",
+    "INTERVENTIONS",
+    "MEDICAL DEVICE BASIC DATA STRUCTURE",
+    "MEDICAL DEVICE OCCURRENCE DATA STRUCTURE",
+    "OCCURRENCE DATA STRUCTURE",
+    "REFERENCE DATA STRUCTURE",
+    "RELATIONSHIP",
+    "SPECIAL PURPOSE",
+    "STUDY REFERENCE",
+    "SUBJECT LEVEL ANALYSIS DATASET",
+    "TRIAL DESIGN",
+}
+_SDTM_CLASS_ORDER = [
+    "TRIAL DESIGN",
+    "SPECIAL PURPOSE",
+    "INTERVENTIONS",
+    "EVENTS",
+    "FINDINGS",
+    "FINDINGS ABOUT",
+    "RELATIONSHIP",
+    "STUDY REFERENCE",
+]
+_ADAM_LABELS = {
+    "ADSL": "Subject-Level Analysis Dataset",
+    "ADAE": "Adverse Events Analysis Dataset",
+    "ADRS": "Response Analysis Dataset",
+    "ADTTE": "Time-to-Event Analysis Dataset",
+    "ADTR": "Tumor Results Analysis Dataset",
+}
 _DERIVED_METHODS = {
     "SEQ": "Sequence number: 1, 2, ... within each USUBJID, in the order of the dataset keys.",
     "DY": "Study day of the date in the matching --DTC relative to DM.RFSTDTC: date - RFSTDTC + 1 when on or "
-          "after RFSTDTC, date - RFSTDTC when before (no day 0).",
+    "after RFSTDTC, date - RFSTDTC when before (no day 0).",
     "USUBJID": "Unique subject identifier: STUDYID and the collected subject identifier combined.",
     "EPOCH": "Trial epoch in which the observation started, from the subject's reference dates and study elements.",
 }
@@ -71,8 +111,10 @@ _RF_METHODS = {
     "RFXENDTC": "Date/time of last study treatment: latest EXENDTC (else EXSTDTC).",
     "RFPENDTC": "Date/time of end of participation: latest date/time of any subject record.",
 }
-_VLM_SDTM = {"TR": (("TRTESTCD",), ("TRORRES", "TRSTRESC", "TRSTRESN")),
-             "RS": (("RSCAT", "RSTESTCD"), ("RSORRES", "RSSTRESC", "RSSTRESN"))}
+_VLM_SDTM = {
+    "TR": (("TRTESTCD",), ("TRORRES", "TRSTRESC", "TRSTRESN")),
+    "RS": (("RSCAT", "RSTESTCD"), ("RSORRES", "RSSTRESC", "RSSTRESN")),
+}
 _VLM_ADAM = (("PARAMCD",), ("AVAL", "AVALC"))
 
 
@@ -249,8 +291,9 @@ def _fallback_spec(name: str, df: pd.DataFrame, standard: str) -> DatasetSpec:
             keys = ["STUDYID", "USUBJID", "AEDECOD", "ASTDT", "AESEQ"]
         else:
             cls = "BASIC DATA STRUCTURE"
-            structure = "One record per subject per parameter" + ("" if "CNSR" in df.columns or "AVISITN" not in df.columns
-                                                                 else " per analysis visit")
+            structure = "One record per subject per parameter" + (
+                "" if "CNSR" in df.columns or "AVISITN" not in df.columns else " per analysis visit"
+            )
             keys = ["STUDYID", "USUBJID", "PARAMCD"] + ([] if "CNSR" in df.columns else ["AVISITN", "ADT"])
         vars_ = []
         for i, col in enumerate(df.columns, 1):
@@ -260,7 +303,9 @@ def _fallback_spec(name: str, df: pd.DataFrame, standard: str) -> DatasetSpec:
             vars_.append(replace(v, order=i))
         label = df.attrs.get("label") or _ADAM_LABELS.get(name, name)
         return DatasetSpec(name, label, cls, structure, ADAMIG, tuple(k for k in keys if k in df.columns), tuple(vars_))
-    vars_ = tuple(VariableSpec(c, labels.get(c) or c, "Char", "Perm", i, sponsor=True) for i, c in enumerate(df.columns, 1))
+    vars_ = tuple(
+        VariableSpec(c, labels.get(c) or c, "Char", "Perm", i, sponsor=True) for i, c in enumerate(df.columns, 1)
+    )
     return DatasetSpec(name, df.attrs.get("label") or name, "", "", SDTMIG, (), vars_)
 
 
@@ -305,16 +350,22 @@ def _default_origin(ds: str, var: str, standard: str, spec_var: VariableSpec | N
         if suffix in ("DY", "STDY", "ENDY"):
             dtc = var[:-2] + "DTC"
             return _Origin("Derived", method=_DERIVED_METHODS["DY"].replace("--DTC", dtc))
-        if suffix in ("TESTCD", "TEST", "CAT", "SCAT") or var in _ASSIGNED_SDTM or (
-                ds.startswith("SUPP") and var in ("IDVAR", "IDVARVAL", "QNAM", "QLABEL", "QORIG", "QEVAL")):
+        if (
+            suffix in ("TESTCD", "TEST", "CAT", "SCAT")
+            or var in _ASSIGNED_SDTM
+            or (ds.startswith("SUPP") and var in ("IDVAR", "IDVARVAL", "QNAM", "QLABEL", "QORIG", "QEVAL"))
+        ):
             return _Origin("Assigned")
         if var in _RF_METHODS:
             return _Origin("Derived", method=_RF_METHODS[var])
         if suffix in _CODED:
             return _Origin("Assigned", text="Coded from the collected term with the sponsor's dictionary.")
         if suffix in ("STRESC", "STRESN", "STRESU"):
-            return _Origin("Derived", method=f"Standardized result copied or converted from {var[:2]}ORRES"
-                                              f"{'U' if suffix == 'STRESU' else ''}.")
+            return _Origin(
+                "Derived",
+                method=f"Standardized result copied or converted from {var[:2]}ORRES"
+                f"{'U' if suffix == 'STRESU' else ''}.",
+            )
         return _Origin("Collected", "Investigator")
     # ADaM: copied from SDTM -> Predecessor; everything else Derived
     source = ds[2:] if ds.startswith("AD") else ""
@@ -361,7 +412,9 @@ def _ct_terms(short_name: str) -> tuple[dict, str]:
 def _class_element(standard: str, name: str, spec: DatasetSpec, df: pd.DataFrame) -> tuple[str, str | None]:
     cls = (spec.class_ or "").upper().replace("-", " ").strip()
     if standard == SDTMIG:
-        return (cls if cls in _ITEM_GROUP_CLASSES else "SPECIAL PURPOSE" if name.startswith("SUPP") else "FINDINGS"), None
+        return (
+            cls if cls in _ITEM_GROUP_CLASSES else "SPECIAL PURPOSE" if name.startswith("SUPP") else "FINDINGS"
+        ), None
     sub = None
     if "TIME-TO-EVENT" in cls or name == "ADTTE" or "CNSR" in df.columns:
         cls, sub = "BASIC DATA STRUCTURE", "TIME-TO-EVENT"
@@ -369,15 +422,26 @@ def _class_element(standard: str, name: str, spec: DatasetSpec, df: pd.DataFrame
         cls = "OCCURRENCE DATA STRUCTURE"
         sub = "ADVERSE EVENT" if name == "ADAE" else None
     elif cls not in _ITEM_GROUP_CLASSES:
-        cls = "SUBJECT LEVEL ANALYSIS DATASET" if name == "ADSL" else ("BASIC DATA STRUCTURE" if "PARAMCD" in df.columns
-                                                                       else "ADAM OTHER")
+        cls = (
+            "SUBJECT LEVEL ANALYSIS DATASET"
+            if name == "ADSL"
+            else ("BASIC DATA STRUCTURE" if "PARAMCD" in df.columns else "ADAM OTHER")
+        )
     return cls, sub
 
 
 # ---------------------------------------------------------------- builder
-def build_define(datasets: dict[str, pd.DataFrame], *, standard: str, study: dict, origins: dict | None = None,
-                 created=None, specs: dict[str, DatasetSpec] | None = None, context: str = "Submission",
-                 stylesheet: str | None = None) -> etree._ElementTree:
+def build_define(
+    datasets: dict[str, pd.DataFrame],
+    *,
+    standard: str,
+    study: dict,
+    origins: dict | None = None,
+    created=None,
+    specs: dict[str, DatasetSpec] | None = None,
+    context: str = "Submission",
+    stylesheet: str | None = None,
+) -> etree._ElementTree:
     """The Define-XML 2.1 document as an lxml tree (see :func:`write_define`)."""
     std_key = str(standard).replace(" ", "").upper()
     if std_key.startswith("SDTMIG"):
@@ -453,14 +517,23 @@ def build_define(datasets: dict[str, pd.DataFrame], *, standard: str, study: dic
         vars_ = []
         for col in df.columns:
             sv = spec.variable(col)
-            label = (sv.label if sv is not None and sv.label else None) \
-                or (df.attrs.get("column_labels") or {}).get(col) or col
+            label = (
+                (sv.label if sv is not None and sv.label else None)
+                or (df.attrs.get("column_labels") or {}).get(col)
+                or col
+            )
             typ = _item_type(col, df[col])
             o = origin_for(name, col, sv, label)
-            v = _Var(col, label, typ, bool(sv is not None and sv.core == "Req"),
-                     keys.index(col) + 1 if col in keys else None,
-                     (sv.role if sv is not None and standard == SDTMIG else "") or "", o,
-                     item_oid=_oid("IT", name, col))
+            v = _Var(
+                col,
+                label,
+                typ,
+                bool(sv is not None and sv.core == "Req"),
+                keys.index(col) + 1 if col in keys else None,
+                (sv.role if sv is not None and standard == SDTMIG else "") or "",
+                o,
+                item_oid=_oid("IT", name, col),
+            )
             cands = (sv.codelists or ((sv.codelist,) if sv.codelist else ())) if sv is not None else ()
             vals = _values(df[col]) if typ.data_type in ("text", "integer", "float") else []
             short = _choose_codelist(tuple(cands), vals) if cands else None
@@ -498,7 +571,9 @@ def build_define(datasets: dict[str, pd.DataFrame], *, standard: str, study: dic
                     for combo in combos:
                         mask = np.ones(len(df), dtype=bool)
                         for w, val in zip(where_vars, combo):
-                            mask &= (df[w].astype(object).map(lambda x: None if pd.isna(x) else str(x)) == val).to_numpy()
+                            mask &= (
+                                df[w].astype(object).map(lambda x: None if pd.isna(x) else str(x)) == val
+                            ).to_numpy()
                         sub = df.loc[mask, target]
                         if not sub.notna().any():
                             continue
@@ -511,10 +586,16 @@ def build_define(datasets: dict[str, pd.DataFrame], *, standard: str, study: dic
                             o = _parse_origin(raw, f"origins[{name}, {key_full}]") or parent.origin
                             if o.type == "Derived" and not o.method:
                                 o.method = parent.origin.method
-                        elif name.startswith("SUPP") and "QORIG" in df.columns and \
-                                len(qorig := _values(df.loc[mask, "QORIG"])) == 1:
-                            o = _parse_origin(qorig[0], f"{name}.QORIG") if qorig[0].lower() in \
-                                [t.lower() for t in ORIGIN_TYPES] + list(_ORIGIN_ALIASES) else parent.origin
+                        elif (
+                            name.startswith("SUPP")
+                            and "QORIG" in df.columns
+                            and len(qorig := _values(df.loc[mask, "QORIG"])) == 1
+                        ):
+                            o = (
+                                _parse_origin(qorig[0], f"{name}.QORIG")
+                                if qorig[0].lower() in [t.lower() for t in ORIGIN_TYPES] + list(_ORIGIN_ALIASES)
+                                else parent.origin
+                            )
                             if o.type == "Derived" and not o.method:
                                 o.method = f"Supplemental qualifier {combo[-1]} derived as described in QEVAL/QLABEL."
                         else:
@@ -523,14 +604,28 @@ def build_define(datasets: dict[str, pd.DataFrame], *, standard: str, study: dic
                         if name.startswith("SUPP") and "QLABEL" in df.columns:
                             qlabel = _values(df.loc[mask, "QLABEL"])
                             vlabel = qlabel[0] if len(qlabel) == 1 else vlabel
-                        vi = _Var(target, vlabel, _item_type(target, sub),
-                                  bool(sub.notna().all()), None, "", o,
-                                  item_oid=_oid("IT", name, target, *combo))
+                        vi = _Var(
+                            target,
+                            vlabel,
+                            _item_type(target, sub),
+                            bool(sub.notna().all()),
+                            None,
+                            "",
+                            o,
+                            item_oid=_oid("IT", name, target, *combo),
+                        )
                         if parent.codelist_oid:
                             vi.codelist_oid = parent.codelist_oid
-                        vi.method_oid = (attach_method(o, (name, target, *combo), f"{name}.{target} where "
-                                                       + " and ".join(f"{w} = {val}" for w, val in zip(where_vars, combo)))
-                                         if o is not parent.origin else parent.method_oid)
+                        vi.method_oid = (
+                            attach_method(
+                                o,
+                                (name, target, *combo),
+                                f"{name}.{target} where "
+                                + " and ".join(f"{w} = {val}" for w, val in zip(where_vars, combo)),
+                            )
+                            if o is not parent.origin
+                            else parent.method_oid
+                        )
                         vlm_items.append(vi)
                         refs.append((vi, wc_oid))
                     if refs:
@@ -569,19 +664,33 @@ def build_define(datasets: dict[str, pd.DataFrame], *, standard: str, study: dic
             if pkg:
                 ct_packages.add(pkg)
     stds = etree.SubElement(mdv, _q(DEF, "Standards"))
-    etree.SubElement(stds, _q(DEF, "Standard"), OID=std_oid, Name=ig_name, Type="IG", Version=ig_version,
-                     Status="Final")
+    etree.SubElement(
+        stds, _q(DEF, "Standard"), OID=std_oid, Name=ig_name, Type="IG", Version=ig_version, Status="Final"
+    )
     ct_oids = {}
     for pkg in sorted(ct_packages, key=lambda p: (p != ("SDTM" if standard == SDTMIG else "ADaM"), p)):
         ct_oids[pkg] = _oid("STD", "CT", pkg, CT_VERSION)
-        etree.SubElement(stds, _q(DEF, "Standard"), OID=ct_oids[pkg], Name="CDISC/NCI", Type="CT",
-                         PublishingSet=pkg, Version=CT_VERSION, Status="Final")
+        etree.SubElement(
+            stds,
+            _q(DEF, "Standard"),
+            OID=ct_oids[pkg],
+            Name="CDISC/NCI",
+            Type="CT",
+            PublishingSet=pkg,
+            Version=CT_VERSION,
+            Status="Final",
+        )
 
     for vl_oid, refs in value_lists:
         vl = etree.SubElement(mdv, _q(DEF, "ValueListDef"), OID=vl_oid)
         for i, (vi, wc_oid) in enumerate(refs, 1):
-            ir = etree.SubElement(vl, _q(ODM, "ItemRef"), ItemOID=vi.item_oid, OrderNumber=str(i),
-                                  Mandatory="Yes" if vi.mandatory else "No")
+            ir = etree.SubElement(
+                vl,
+                _q(ODM, "ItemRef"),
+                ItemOID=vi.item_oid,
+                OrderNumber=str(i),
+                Mandatory="Yes" if vi.mandatory else "No",
+            )
             if vi.method_oid:
                 ir.set("MethodOID", vi.method_oid)
             etree.SubElement(ir, _q(DEF, "WhereClauseRef"), WhereClauseOID=wc_oid)
@@ -603,8 +712,11 @@ def build_define(datasets: dict[str, pd.DataFrame], *, standard: str, study: dic
         ig.set("IsReferenceData", "Yes" if cls == "TRIAL DESIGN" else "No")
         ig.set("SASDatasetName", name[:8])
         ig.set("Purpose", purpose)
-        ig.set(_q(DEF, "Structure"), spec.structure or ("One record per subject" if name in ("DM", "ADSL")
-                                                         else "One or more records per subject"))
+        ig.set(
+            _q(DEF, "Structure"),
+            spec.structure
+            or ("One record per subject" if name in ("DM", "ADSL") else "One or more records per subject"),
+        )
         ig.set(_q(DEF, "ArchiveLocationID"), _oid("LF", name))
         if is_std:
             ig.set(_q(DEF, "StandardOID"), std_oid)
@@ -682,8 +794,9 @@ def build_define(datasets: dict[str, pd.DataFrame], *, standard: str, study: dic
                 etree.SubElement(ce, _q(ODM, "Alias"), Context="nci:ExtCodeID", Name=code)
 
     for oid, (title, text) in methods.items():
-        md = etree.SubElement(mdv, _q(ODM, "MethodDef"), OID=oid, Name=f"Algorithm to derive {title}",
-                              Type="Computation")
+        md = etree.SubElement(
+            mdv, _q(ODM, "MethodDef"), OID=oid, Name=f"Algorithm to derive {title}", Type="Computation"
+        )
         _text(md, "Description", text)
 
     tree = etree.ElementTree(root)
@@ -693,9 +806,18 @@ def build_define(datasets: dict[str, pd.DataFrame], *, standard: str, study: dic
     return tree
 
 
-def write_define(datasets: dict[str, pd.DataFrame], path, *, standard: str, study: dict,
-                 origins: dict | None = None, created=None, specs: dict[str, DatasetSpec] | None = None,
-                 context: str = "Submission", stylesheet: str | None = None) -> Path:
+def write_define(
+    datasets: dict[str, pd.DataFrame],
+    path,
+    *,
+    standard: str,
+    study: dict,
+    origins: dict | None = None,
+    created=None,
+    specs: dict[str, DatasetSpec] | None = None,
+    context: str = "Submission",
+    stylesheet: str | None = None,
+) -> Path:
     """Write define.xml (Define-XML 2.1) for ``datasets`` and return its path.
 
     ``standard``: ``"SDTMIG"`` or ``"ADaMIG"``. ``study``: ``id`` (required), ``name``, ``description``,
@@ -705,8 +827,16 @@ def write_define(datasets: dict[str, pd.DataFrame], path, *, standard: str, stud
     ``created`` (datetime or ISO text) is CreationDateTime; it is never taken from the clock.
     ``specs`` overrides the dataset metadata (otherwise specs/ via cdisckit.standards).
     """
-    tree = build_define(datasets, standard=standard, study=study, origins=origins, created=created, specs=specs,
-                        context=context, stylesheet=stylesheet)
+    tree = build_define(
+        datasets,
+        standard=standard,
+        study=study,
+        origins=origins,
+        created=created,
+        specs=specs,
+        context=context,
+        stylesheet=stylesheet,
+    )
     path = Path(path)
     data = etree.tostring(tree, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     with staged_file(path) as tmp:
@@ -734,8 +864,8 @@ th{background:#e8edf4} tr:nth-child(even) td{background:#fafbfc}
 def write_define_html(define_path, html_path) -> Path:
     """A self-contained HTML view of a define.xml (datasets, variables, value-level metadata, codelists,
     methods), viewable offline. No CDISC stylesheet ships with the installed packages, so it is rendered here."""
-    from lxml.html import builder as E
     import lxml.html
+    from lxml.html import builder as E
 
     doc = etree.parse(str(define_path))
     ns = {"odm": ODM, "def": DEF, "xlink": XLINK}
@@ -785,10 +915,12 @@ def write_define_html(define_path, html_path) -> Path:
         wc = wcs.get(wc_oid)
         if wc is None:
             return wc_oid
-        return " and ".join(f"{item_names.get(rc.get(_q(DEF, 'ItemOID')), '?')} "
-                            f"{'=' if rc.get('Comparator') == 'EQ' else rc.get('Comparator')} "
-                            + ", ".join(cv.text or "" for cv in rc.findall("odm:CheckValue", ns))
-                            for rc in wc.findall("odm:RangeCheck", ns))
+        return " and ".join(
+            f"{item_names.get(rc.get(_q(DEF, 'ItemOID')), '?')} "
+            f"{'=' if rc.get('Comparator') == 'EQ' else rc.get('Comparator')} "
+            + ", ".join(cv.text or "" for cv in rc.findall("odm:CheckValue", ns))
+            for rc in wc.findall("odm:RangeCheck", ns)
+        )
 
     groups = mdv.findall("odm:ItemGroupDef", ns)
     title = f"Define-XML: {gv.findtext('odm:StudyName', namespaces=ns)}"
@@ -798,18 +930,36 @@ def write_define_html(define_path, html_path) -> Path:
         nav.extend(E.A(oid, href=f"#{oid}") for oid in vls)
     nav.append(E.H2(E.A("Codelists", href="#codelists")))
     nav.append(E.H2(E.A("Methods", href="#methods")))
-    main = E.E.main(E.H1(title),
-                    E.P({"class": "meta"}, gv.findtext("odm:StudyDescription", namespaces=ns) or "", E.BR(),
-                        f"Protocol: {gv.findtext('odm:ProtocolName', namespaces=ns)}", E.BR(),
-                        f"{mdv.get('Name')} · Define-XML {mdv.get(_q(DEF, 'DefineVersion'))} · created "
-                        f"{doc.getroot().get('CreationDateTime')}"))
+    main = E.E.main(
+        E.H1(title),
+        E.P(
+            {"class": "meta"},
+            gv.findtext("odm:StudyDescription", namespaces=ns) or "",
+            E.BR(),
+            f"Protocol: {gv.findtext('odm:ProtocolName', namespaces=ns)}",
+            E.BR(),
+            f"{mdv.get('Name')} · Define-XML {mdv.get(_q(DEF, 'DefineVersion'))} · created "
+            f"{doc.getroot().get('CreationDateTime')}",
+        ),
+    )
     stds = mdv.find("def:Standards", ns)
     if stds is not None:
         main.append(E.H2("Standards"))
-        main.append(E.TABLE(E.TR(E.TH("Standard"), E.TH("Type"), E.TH("Publishing set"), E.TH("Version"),
-                                 E.TH("Status")),
-                            *[E.TR(E.TD(s.get("Name")), E.TD(s.get("Type")), E.TD(s.get("PublishingSet") or ""),
-                                   E.TD(s.get("Version")), E.TD(s.get("Status"))) for s in stds]))
+        main.append(
+            E.TABLE(
+                E.TR(E.TH("Standard"), E.TH("Type"), E.TH("Publishing set"), E.TH("Version"), E.TH("Status")),
+                *[
+                    E.TR(
+                        E.TD(s.get("Name")),
+                        E.TD(s.get("Type")),
+                        E.TD(s.get("PublishingSet") or ""),
+                        E.TD(s.get("Version")),
+                        E.TD(s.get("Status")),
+                    )
+                    for s in stds
+                ],
+            )
+        )
     main.append(E.H2("Datasets"))
     rows = []
     for g in groups:
@@ -819,14 +969,31 @@ def write_define_html(define_path, html_path) -> Path:
         sub = cls_el.find("def:SubClass", ns) if cls_el is not None else None
         if sub is not None:
             cls_name += f" / {sub.get('Name')}"
-        keys = sorted((int(r.get("KeySequence")), item_names.get(r.get("ItemOID"), "")) for r in g.findall("odm:ItemRef", ns)
-                      if r.get("KeySequence"))
-        rows.append(E.TR(E.TD(E.A(g.get("Name"), href=f"#{g.get('OID')}")), E.TD(tt(g)), E.TD(cls_name),
-                         E.TD(g.get(_q(DEF, "Structure")) or ""), E.TD(", ".join(k for _, k in keys)),
-                         E.TD(E.A(leaf.findtext("def:title", namespaces=ns), href=leaf.get(_q(XLINK, "href"))))
-                         if leaf is not None else E.TD("")))
-    main.append(E.TABLE(E.TR(E.TH("Dataset"), E.TH("Description"), E.TH("Class"), E.TH("Structure"), E.TH("Keys"),
-                             E.TH("Location")), *rows))
+        keys = sorted(
+            (int(r.get("KeySequence")), item_names.get(r.get("ItemOID"), ""))
+            for r in g.findall("odm:ItemRef", ns)
+            if r.get("KeySequence")
+        )
+        rows.append(
+            E.TR(
+                E.TD(E.A(g.get("Name"), href=f"#{g.get('OID')}")),
+                E.TD(tt(g)),
+                E.TD(cls_name),
+                E.TD(g.get(_q(DEF, "Structure")) or ""),
+                E.TD(", ".join(k for _, k in keys)),
+                E.TD(E.A(leaf.findtext("def:title", namespaces=ns), href=leaf.get(_q(XLINK, "href"))))
+                if leaf is not None
+                else E.TD(""),
+            )
+        )
+    main.append(
+        E.TABLE(
+            E.TR(
+                E.TH("Dataset"), E.TH("Description"), E.TH("Class"), E.TH("Structure"), E.TH("Keys"), E.TH("Location")
+            ),
+            *rows,
+        )
+    )
     for g in groups:
         main.append(E.H2(f"{g.get('Name')} ({tt(g)})", id=g.get("OID")))
         rows = []
@@ -836,12 +1003,33 @@ def write_define_html(define_path, html_path) -> Path:
             name_cell = [it.get("Name")]
             if vl is not None:
                 name_cell += [E.BR(), E.A("value level", href=f"#{vl.get('ValueListOID')}")]
-            rows.append(E.TR(E.TD(*name_cell), E.TD(tt(it)), E.TD(ref.get("KeySequence") or ""),
-                             E.TD(ref.get("Mandatory")), E.TD(type_text(it)),
-                             E.TD(it.get(_q(DEF, "DisplayFormat")) or ""), E.TD(codelist_cell(it)),
-                             E.TD(*origin_cell(it, ref))))
-        main.append(E.TABLE(E.TR(E.TH("Variable"), E.TH("Label"), E.TH("Key"), E.TH("Mandatory"), E.TH("Type"),
-                                 E.TH("Format"), E.TH("Controlled terms"), E.TH("Origin / method")), *rows))
+            rows.append(
+                E.TR(
+                    E.TD(*name_cell),
+                    E.TD(tt(it)),
+                    E.TD(ref.get("KeySequence") or ""),
+                    E.TD(ref.get("Mandatory")),
+                    E.TD(type_text(it)),
+                    E.TD(it.get(_q(DEF, "DisplayFormat")) or ""),
+                    E.TD(codelist_cell(it)),
+                    E.TD(*origin_cell(it, ref)),
+                )
+            )
+        main.append(
+            E.TABLE(
+                E.TR(
+                    E.TH("Variable"),
+                    E.TH("Label"),
+                    E.TH("Key"),
+                    E.TH("Mandatory"),
+                    E.TH("Type"),
+                    E.TH("Format"),
+                    E.TH("Controlled terms"),
+                    E.TH("Origin / method"),
+                ),
+                *rows,
+            )
+        )
     if vls:
         main.append(E.H2("Value-level metadata"))
         for oid, vl in vls.items():
@@ -850,11 +1038,29 @@ def write_define_html(define_path, html_path) -> Path:
             for ref in vl.findall("odm:ItemRef", ns):
                 it = items[ref.get("ItemOID")]
                 wc = ref.find("def:WhereClauseRef", ns)
-                rows.append(E.TR(E.TD(it.get("Name")), E.TD(where_text(wc.get("WhereClauseOID")) if wc is not None else ""),
-                                 E.TD(type_text(it)), E.TD(ref.get("Mandatory")), E.TD(codelist_cell(it)),
-                                 E.TD(*origin_cell(it, ref))))
-            main.append(E.TABLE(E.TR(E.TH("Variable"), E.TH("Where"), E.TH("Type"), E.TH("Mandatory"),
-                                     E.TH("Controlled terms"), E.TH("Origin / method")), *rows))
+                rows.append(
+                    E.TR(
+                        E.TD(it.get("Name")),
+                        E.TD(where_text(wc.get("WhereClauseOID")) if wc is not None else ""),
+                        E.TD(type_text(it)),
+                        E.TD(ref.get("Mandatory")),
+                        E.TD(codelist_cell(it)),
+                        E.TD(*origin_cell(it, ref)),
+                    )
+                )
+            main.append(
+                E.TABLE(
+                    E.TR(
+                        E.TH("Variable"),
+                        E.TH("Where"),
+                        E.TH("Type"),
+                        E.TH("Mandatory"),
+                        E.TH("Controlled terms"),
+                        E.TH("Origin / method"),
+                    ),
+                    *rows,
+                )
+            )
     main.append(E.H2("Codelists", id="codelists"))
     for oid, cl in cls_.items():
         alias = cl.find("odm:Alias", ns)
@@ -866,13 +1072,21 @@ def write_define_html(define_path, html_path) -> Path:
                 continue
             a = item.find("odm:Alias", ns)
             ext = " (extended)" if item.get(_q(DEF, "ExtendedValue")) == "Yes" else ""
-            rows.append(E.TR(E.TD(item.get("CodedValue") + ext), E.TD(tt(item, "odm:Decode/odm:TranslatedText")),
-                             E.TD(a.get("Name") if a is not None else "")))
+            rows.append(
+                E.TR(
+                    E.TD(item.get("CodedValue") + ext),
+                    E.TD(tt(item, "odm:Decode/odm:TranslatedText")),
+                    E.TD(a.get("Name") if a is not None else ""),
+                )
+            )
         main.append(E.TABLE(E.TR(E.TH("Coded value"), E.TH("Decode"), E.TH("NCI code")), *rows))
     main.append(E.H2("Methods", id="methods"))
-    main.append(E.TABLE(E.TR(E.TH("Method"), E.TH("Type"), E.TH("Description")),
-                        *[E.TR(E.TD(m.get("Name"), id=oid), E.TD(m.get("Type")), E.TD(tt(m)))
-                          for oid, m in methods.items()]))
+    main.append(
+        E.TABLE(
+            E.TR(E.TH("Method"), E.TH("Type"), E.TH("Description")),
+            *[E.TR(E.TD(m.get("Name"), id=oid), E.TD(m.get("Type")), E.TD(tt(m))) for oid, m in methods.items()],
+        )
+    )
     page = E.HTML(E.HEAD(E.META(charset="utf-8"), E.TITLE(title), E.STYLE(_CSS)), E.BODY(nav, main))
     html = lxml.html.tostring(page, doctype="<!DOCTYPE html>", encoding="unicode", pretty_print=True)
     html_path = Path(html_path)

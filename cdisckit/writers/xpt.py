@@ -3,6 +3,7 @@
 pyreadstat stamps the wall-clock time into the library and member headers; those stamps are replaced
 by a fixed value so that the same datasets always give the same bytes.
 """
+
 from __future__ import annotations
 
 import re
@@ -80,8 +81,12 @@ def write_xpt(df: pd.DataFrame, path: Path, spec: DatasetSpec | None, *, name: s
             too_long = np.flatnonzero(nbytes.to_numpy() > 200)
             if too_long.size:
                 r = int(too_long[0])
-                raise InputError(f"value of {nbytes.iloc[r]} bytes exceeds the XPT v5 limit of 200", file=f"{name}",
-                                 row=r + 1, column=col)
+                raise InputError(
+                    f"value of {nbytes.iloc[r]} bytes exceeds the XPT v5 limit of 200",
+                    file=f"{name}",
+                    row=r + 1,
+                    column=col,
+                )
     labels = []
     for col in data.columns:
         v = spec.variable(col) if spec is not None else None
@@ -89,8 +94,15 @@ def write_xpt(df: pd.DataFrame, path: Path, spec: DatasetSpec | None, *, name: s
     label = spec.label[:40] if spec is not None else name
     import pyreadstat
 
-    pyreadstat.write_xport(data, str(path), file_label=label, column_labels=labels, table_name=name,
-                           file_format_version=5, variable_format=formats or None)
+    pyreadstat.write_xport(
+        data,
+        str(path),
+        file_label=label,
+        column_labels=labels,
+        table_name=name,
+        file_format_version=5,
+        variable_format=formats or None,
+    )
     _fix_timestamps(path)
     return path
 

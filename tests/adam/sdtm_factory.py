@@ -2,6 +2,7 @@
 
 Day 0 = infusion on 2025-01-01 (ADY 1); lymphodepletion days -5..-3; screening tumour assessment day -14.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -18,9 +19,24 @@ def day(d: int) -> str:
 
 
 def subject(sid: str, **kw) -> dict:
-    base = {"id": sid, "arm": "DL1", "infused": True, "ld": True, "age": 50, "sex": "M", "death": None,
-            "dthdtc": None, "recist": [], "mrecist": [], "new_therapy": None, "ae": [], "target": True,
-            "ds": None, "sums": [], "screen_failure": False}
+    base = {
+        "id": sid,
+        "arm": "DL1",
+        "infused": True,
+        "ld": True,
+        "age": 50,
+        "sex": "M",
+        "death": None,
+        "dthdtc": None,
+        "recist": [],
+        "mrecist": [],
+        "new_therapy": None,
+        "ae": [],
+        "target": True,
+        "ds": None,
+        "sums": [],
+        "screen_failure": False,
+    }
     base.update(kw)
     return base
 
@@ -31,62 +47,187 @@ def make_sdtm(subjects: list[dict], with_supp: bool = True) -> dict[str, pd.Data
         u = f"{STUDY}-{s['id']}"
         sf = s["screen_failure"]
         dthdtc = s["dthdtc"] or (day(s["death"]) if s["death"] is not None else None)
-        dm.append({"STUDYID": STUDY, "DOMAIN": "DM", "USUBJID": u, "SUBJID": s["id"], "SITEID": "101",
-                   "RFSTDTC": None if sf or not s["infused"] else day(0), "RFICDTC": day(-30), "AGE": float(s["age"]),
-                   "AGEU": "YEARS", "SEX": s["sex"], "RACE": "ASIAN", "ETHNIC": "NOT HISPANIC OR LATINO", "COUNTRY": "CHN",
-                   "ARMCD": None if sf else s["arm"], "ARM": None if sf else f"Cohort {s['arm']}",
-                   "ACTARMCD": None if sf else s["arm"], "ACTARM": None if sf else f"Cohort {s['arm']}",
-                   "ARMNRS": "SCREEN FAILURE" if sf else None,
-                   "DTHDTC": dthdtc, "DTHFL": "Y" if dthdtc else None})
+        dm.append(
+            {
+                "STUDYID": STUDY,
+                "DOMAIN": "DM",
+                "USUBJID": u,
+                "SUBJID": s["id"],
+                "SITEID": "101",
+                "RFSTDTC": None if sf or not s["infused"] else day(0),
+                "RFICDTC": day(-30),
+                "AGE": float(s["age"]),
+                "AGEU": "YEARS",
+                "SEX": s["sex"],
+                "RACE": "ASIAN",
+                "ETHNIC": "NOT HISPANIC OR LATINO",
+                "COUNTRY": "CHN",
+                "ARMCD": None if sf else s["arm"],
+                "ARM": None if sf else f"Cohort {s['arm']}",
+                "ACTARMCD": None if sf else s["arm"],
+                "ACTARM": None if sf else f"Cohort {s['arm']}",
+                "ARMNRS": "SCREEN FAILURE" if sf else None,
+                "DTHDTC": dthdtc,
+                "DTHFL": "Y" if dthdtc else None,
+            }
+        )
         if sf:
-            ds.append({"STUDYID": STUDY, "USUBJID": u, "DSSEQ": 1.0, "DSCAT": "DISPOSITION EVENT", "DSTERM": "SCREEN FAILURE",
-                       "DSDECOD": "SCREEN FAILURE", "DSSTDTC": day(-20)})
+            ds.append(
+                {
+                    "STUDYID": STUDY,
+                    "USUBJID": u,
+                    "DSSEQ": 1.0,
+                    "DSCAT": "DISPOSITION EVENT",
+                    "DSTERM": "SCREEN FAILURE",
+                    "DSDECOD": "SCREEN FAILURE",
+                    "DSSTDTC": day(-20),
+                }
+            )
             continue
         seq = 0
         if s["ld"] and s["infused"]:
             for trt in ("FLUDARABINE", "CYCLOPHOSPHAMIDE"):
                 for d in (-5, -4, -3):
                     seq += 1
-                    ex.append({"STUDYID": STUDY, "USUBJID": u, "EXSEQ": float(seq), "EXTRT": trt, "EXCAT": "LYMPHODEPLETION",
-                               "EXSTDTC": day(d), "EXENDTC": day(d)})
+                    ex.append(
+                        {
+                            "STUDYID": STUDY,
+                            "USUBJID": u,
+                            "EXSEQ": float(seq),
+                            "EXTRT": trt,
+                            "EXCAT": "LYMPHODEPLETION",
+                            "EXSTDTC": day(d),
+                            "EXENDTC": day(d),
+                        }
+                    )
         if s["infused"]:
             seq += 1
-            ex.append({"STUDYID": STUDY, "USUBJID": u, "EXSEQ": float(seq), "EXTRT": "CT0181", "EXCAT": "CAR-T",
-                       "EXSTDTC": day(0) + "T10:30", "EXENDTC": day(0) + "T10:30"})
+            ex.append(
+                {
+                    "STUDYID": STUDY,
+                    "USUBJID": u,
+                    "EXSEQ": float(seq),
+                    "EXTRT": "CT0181",
+                    "EXCAT": "CAR-T",
+                    "EXSTDTC": day(0) + "T10:30",
+                    "EXENDTC": day(0) + "T10:30",
+                }
+            )
         if s["target"]:
-            tu.append({"STUDYID": STUDY, "USUBJID": u, "TUSEQ": 1.0, "TULNKID": "T01", "TUTESTCD": "TUMIDENT",
-                       "TUORRES": "TARGET", "TUSTRESC": "TARGET", "TUDTC": day(-14)})
+            tu.append(
+                {
+                    "STUDYID": STUDY,
+                    "USUBJID": u,
+                    "TUSEQ": 1.0,
+                    "TULNKID": "T01",
+                    "TUTESTCD": "TUMIDENT",
+                    "TUORRES": "TARGET",
+                    "TUSTRESC": "TARGET",
+                    "TUDTC": day(-14),
+                }
+            )
         rsseq = 0
         for cat, key in ((RECIST, "recist"), (MRECIST, "mrecist")):
             for d, r in s[key]:
                 rsseq += 1
-                rs.append({"STUDYID": STUDY, "USUBJID": u, "RSSEQ": float(rsseq), "RSTESTCD": "OVRLRESP",
-                           "RSTEST": "Overall Response", "RSCAT": cat, "RSORRES": r, "RSSTRESC": r, "RSDTC": day(d)})
+                rs.append(
+                    {
+                        "STUDYID": STUDY,
+                        "USUBJID": u,
+                        "RSSEQ": float(rsseq),
+                        "RSTESTCD": "OVRLRESP",
+                        "RSTEST": "Overall Response",
+                        "RSCAT": cat,
+                        "RSORRES": r,
+                        "RSSTRESC": r,
+                        "RSDTC": day(d),
+                    }
+                )
         for k, (d, v) in enumerate(s["sums"], start=1):
-            tr.append({"STUDYID": STUDY, "USUBJID": u, "TRSEQ": float(k), "TRTESTCD": "SUMDIAM", "TRSTRESN": float(v),
-                       "TRDTC": day(d)})
+            tr.append(
+                {
+                    "STUDYID": STUDY,
+                    "USUBJID": u,
+                    "TRSEQ": float(k),
+                    "TRTESTCD": "SUMDIAM",
+                    "TRSTRESN": float(v),
+                    "TRDTC": day(d),
+                }
+            )
         if s["new_therapy"] is not None:
-            cm.append({"STUDYID": STUDY, "USUBJID": u, "CMSEQ": 1.0, "CMTRT": "SORAFENIB", "CMCAT": "NEW ANTICANCER THERAPY",
-                       "CMSTDTC": day(s["new_therapy"]) if isinstance(s["new_therapy"], int) else s["new_therapy"]})
+            cm.append(
+                {
+                    "STUDYID": STUDY,
+                    "USUBJID": u,
+                    "CMSEQ": 1.0,
+                    "CMTRT": "SORAFENIB",
+                    "CMCAT": "NEW ANTICANCER THERAPY",
+                    "CMSTDTC": day(s["new_therapy"]) if isinstance(s["new_therapy"], int) else s["new_therapy"],
+                }
+            )
         for k, a in enumerate(s["ae"], start=1):
             a = {"AEDECOD": "Pyrexia", "AEBODSYS": "General disorders", "AETOXGR": "2", "AEREL": "RELATED", **a}
-            ae.append({"STUDYID": STUDY, "USUBJID": u, "AESEQ": float(k), "AETERM": a["AEDECOD"].upper(),
-                       **{c: a.get(c) for c in ("AEDECOD", "AEBODSYS", "AETOXGR", "AEREL", "AESTDTC", "AEENDTC")}})
+            ae.append(
+                {
+                    "STUDYID": STUDY,
+                    "USUBJID": u,
+                    "AESEQ": float(k),
+                    "AETERM": a["AEDECOD"].upper(),
+                    **{c: a.get(c) for c in ("AEDECOD", "AEBODSYS", "AETOXGR", "AEREL", "AESTDTC", "AEENDTC")},
+                }
+            )
             for q in ("AESI", "AESICAT", "ASTCTGR", "AERELLD"):
                 if a.get(q) is not None:
-                    supp.append({"STUDYID": STUDY, "RDOMAIN": "AE", "USUBJID": u, "IDVAR": "AESEQ", "IDVARVAL": str(k),
-                                 "QNAM": q, "QVAL": a[q]})
+                    supp.append(
+                        {
+                            "STUDYID": STUDY,
+                            "RDOMAIN": "AE",
+                            "USUBJID": u,
+                            "IDVAR": "AESEQ",
+                            "IDVARVAL": str(k),
+                            "QNAM": q,
+                            "QVAL": a[q],
+                        }
+                    )
         if s["ds"]:
             dec, d = s["ds"]
-            ds.append({"STUDYID": STUDY, "USUBJID": u, "DSSEQ": 1.0, "DSCAT": "DISPOSITION EVENT", "DSTERM": dec,
-                       "DSDECOD": dec, "DSSTDTC": day(d)})
+            ds.append(
+                {
+                    "STUDYID": STUDY,
+                    "USUBJID": u,
+                    "DSSEQ": 1.0,
+                    "DSCAT": "DISPOSITION EVENT",
+                    "DSTERM": dec,
+                    "DSDECOD": dec,
+                    "DSSTDTC": day(d),
+                }
+            )
         elif dthdtc:
-            ds.append({"STUDYID": STUDY, "USUBJID": u, "DSSEQ": 1.0, "DSCAT": "DISPOSITION EVENT", "DSTERM": "DEATH",
-                       "DSDECOD": "DEATH", "DSSTDTC": dthdtc})
-    out = {"DM": pd.DataFrame(dm), "EX": pd.DataFrame(ex), "RS": pd.DataFrame(rs), "TU": pd.DataFrame(tu),
-           "TR": pd.DataFrame(tr), "AE": pd.DataFrame(ae), "DS": pd.DataFrame(ds), "CM": pd.DataFrame(cm)}
+            ds.append(
+                {
+                    "STUDYID": STUDY,
+                    "USUBJID": u,
+                    "DSSEQ": 1.0,
+                    "DSCAT": "DISPOSITION EVENT",
+                    "DSTERM": "DEATH",
+                    "DSDECOD": "DEATH",
+                    "DSSTDTC": dthdtc,
+                }
+            )
+    out = {
+        "DM": pd.DataFrame(dm),
+        "EX": pd.DataFrame(ex),
+        "RS": pd.DataFrame(rs),
+        "TU": pd.DataFrame(tu),
+        "TR": pd.DataFrame(tr),
+        "AE": pd.DataFrame(ae),
+        "DS": pd.DataFrame(ds),
+        "CM": pd.DataFrame(cm),
+    }
     if with_supp:
-        out["SUPPAE"] = pd.DataFrame(supp, columns=["STUDYID", "RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL", "QNAM", "QVAL"])
+        out["SUPPAE"] = pd.DataFrame(
+            supp, columns=["STUDYID", "RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL", "QNAM", "QVAL"]
+        )
     return {k: v for k, v in out.items() if not v.empty or k == "SUPPAE"}
 
 

@@ -4,21 +4,64 @@ Days are days after the infusion (origin TRTSDT, day 0): ADT - origin = day. Def
 at most 1 NE between, SD needs ADT - origin >= 42, PFS censored after 2 missed assessments
 (gap > 2 x 42 + 7 = 91 days) and at new anticancer therapy.
 """
+
 from __future__ import annotations
 
 import pytest
+from sdtm_factory import STUDY_PARAMS, make_sdtm, subject
 
 from cdisckit.adam import derive_adam, load_params
-from sdtm_factory import STUDY_PARAMS, make_sdtm, subject
 
 SCENARIOS = [
     # id, RECIST responses, extra subject kwargs, params, expected {PARAMCD: AVALC}, expected PFS (AVAL, CNSR)
-    ("confirmed PR", [(42, "PR"), (84, "PR")], {}, {}, {"BOR": "PR", "CBOR": "PR", "RSP": "Y", "CRSP": "Y", "CCB": "Y"}, (85, 1)),
-    ("PR then PD, PR late enough -> SD", [(42, "PR"), (84, "PD")], {}, {}, {"BOR": "PR", "CBOR": "SD", "CRSP": "N", "CCB": "Y", "PD": "Y"}, (85, 0)),
-    ("PR then PD, PR too early -> PD", [(35, "PR"), (63, "PD")], {}, {}, {"BOR": "PR", "CBOR": "PD", "RSP": "Y", "CRSP": "N", "CCB": "N"}, (64, 0)),
-    ("CR NE CR confirmed", [(42, "CR"), (84, "NE"), (126, "CR")], {}, {}, {"BOR": "CR", "CBOR": "CR", "CRSP": "Y"}, (127, 1)),
-    ("PR NE NE PR not confirmed", [(42, "PR"), (84, "NE"), (126, "NE"), (168, "PR")], {}, {}, {"BOR": "PR", "CBOR": "SD", "CRSP": "N"}, (169, 1)),
-    ("PR NE NE PR confirmed with max_ne_between 2", [(42, "PR"), (84, "NE"), (126, "NE"), (168, "PR")], {}, {"max_ne_between": 2}, {"CBOR": "PR", "CRSP": "Y"}, (169, 1)),
+    (
+        "confirmed PR",
+        [(42, "PR"), (84, "PR")],
+        {},
+        {},
+        {"BOR": "PR", "CBOR": "PR", "RSP": "Y", "CRSP": "Y", "CCB": "Y"},
+        (85, 1),
+    ),
+    (
+        "PR then PD, PR late enough -> SD",
+        [(42, "PR"), (84, "PD")],
+        {},
+        {},
+        {"BOR": "PR", "CBOR": "SD", "CRSP": "N", "CCB": "Y", "PD": "Y"},
+        (85, 0),
+    ),
+    (
+        "PR then PD, PR too early -> PD",
+        [(35, "PR"), (63, "PD")],
+        {},
+        {},
+        {"BOR": "PR", "CBOR": "PD", "RSP": "Y", "CRSP": "N", "CCB": "N"},
+        (64, 0),
+    ),
+    (
+        "CR NE CR confirmed",
+        [(42, "CR"), (84, "NE"), (126, "CR")],
+        {},
+        {},
+        {"BOR": "CR", "CBOR": "CR", "CRSP": "Y"},
+        (127, 1),
+    ),
+    (
+        "PR NE NE PR not confirmed",
+        [(42, "PR"), (84, "NE"), (126, "NE"), (168, "PR")],
+        {},
+        {},
+        {"BOR": "PR", "CBOR": "SD", "CRSP": "N"},
+        (169, 1),
+    ),
+    (
+        "PR NE NE PR confirmed with max_ne_between 2",
+        [(42, "PR"), (84, "NE"), (126, "NE"), (168, "PR")],
+        {},
+        {"max_ne_between": 2},
+        {"CBOR": "PR", "CRSP": "Y"},
+        (169, 1),
+    ),
     ("SD too early only", [(30, "SD")], {}, {}, {"BOR": "NE", "CBOR": "NE", "CB": "N"}, (31, 1)),
     ("SD too early then PD", [(30, "SD"), (60, "PD")], {}, {}, {"BOR": "PD", "CBOR": "PD"}, (61, 0)),
     ("SD at day 42 counts", [(42, "SD")], {}, {}, {"BOR": "SD", "CB": "Y"}, (43, 1)),
@@ -26,25 +69,72 @@ SCENARIOS = [
     ("no post-baseline assessment", [], {}, {}, {"BOR": "MISSING", "CBOR": "MISSING", "RSP": "N", "PD": "N"}, (1, 2)),
     ("no assessment, missing_as_ne", [], {}, {"missing_as_ne": True}, {"BOR": "NE"}, (1, 2)),
     ("death without PD", [(42, "SD")], {"death": 70}, {}, {"BOR": "SD", "PD": "N", "DEATH": "Y"}, (71, 0)),
-    ("new anticancer therapy before PD", [(42, "SD"), (84, "SD"), (126, "PD")], {"new_therapy": 100}, {}, {"PD": "Y"}, (85, 3)),
-    ("new therapy rule off", [(42, "SD"), (84, "SD"), (126, "PD")], {"new_therapy": 100}, {"pfs_censor_new_therapy": False}, {}, (127, 0)),
+    (
+        "new anticancer therapy before PD",
+        [(42, "SD"), (84, "SD"), (126, "PD")],
+        {"new_therapy": 100},
+        {},
+        {"PD": "Y"},
+        (85, 3),
+    ),
+    (
+        "new therapy rule off",
+        [(42, "SD"), (84, "SD"), (126, "PD")],
+        {"new_therapy": 100},
+        {"pfs_censor_new_therapy": False},
+        {},
+        (127, 0),
+    ),
     ("two missed assessments before PD", [(42, "SD"), (180, "PD")], {}, {}, {"BOR": "SD"}, (43, 4)),
     ("missed rule off", [(42, "SD"), (180, "PD")], {}, {"pfs_missed_assessments": 0}, {}, (181, 0)),
     ("one missed assessment before PD is an event", [(42, "SD"), (126, "PD")], {}, {}, {}, (127, 0)),
     ("death long after last assessment censored", [(42, "SD")], {"death": 200}, {}, {"DEATH": "Y"}, (43, 4)),
-    ("confirmation_days 56 changes the answer", [(42, "PR"), (84, "PR")], {}, {"confirmation_days": 56}, {"BOR": "PR", "CBOR": "SD", "CRSP": "N"}, (85, 1)),
+    (
+        "confirmation_days 56 changes the answer",
+        [(42, "PR"), (84, "PR")],
+        {},
+        {"confirmation_days": 56},
+        {"BOR": "PR", "CBOR": "SD", "CRSP": "N"},
+        (85, 1),
+    ),
     ("CR then PR confirms PR by default", [(42, "CR"), (84, "PR")], {}, {}, {"CBOR": "PR"}, (85, 1)),
-    ("CR then PR breaks when configured", [(42, "CR"), (84, "PR")], {}, {"pr_after_cr_breaks_confirmation": True}, {"CBOR": "SD"}, (85, 1)),
+    (
+        "CR then PR breaks when configured",
+        [(42, "CR"), (84, "PR")],
+        {},
+        {"pr_after_cr_breaks_confirmation": True},
+        {"CBOR": "SD"},
+        (85, 1),
+    ),
     ("worst response per date", [(42, "PR"), (42, "PD")], {}, {}, {"BOR": "PD"}, (43, 0)),
-    ("assessments after first PD ignored", [(42, "PD"), (84, "PR"), (126, "PR")], {}, {}, {"BOR": "PD", "RSP": "N"}, (43, 0)),
+    (
+        "assessments after first PD ignored",
+        [(42, "PD"), (84, "PR"), (126, "PR")],
+        {},
+        {},
+        {"BOR": "PD", "RSP": "N"},
+        (43, 0),
+    ),
     ("NE only", [(42, "NE")], {}, {}, {"BOR": "NE"}, (1, 2)),
     # missed assessments, schedule-aware (default timepoints 42/84/126 +/-7, 182/273/365 +/-14): LA day 126, PD day
     # 230: planned days strictly inside (126 + w, 230 - w) are 182 only -> 1 missed < 2 -> event
-    ("schedule: one planned visit missed after W18 is an event", [(42, "SD"), (84, "SD"), (126, "SD"), (230, "PD")], {}, {},
-     {"PD": "Y"}, (231, 0)),
+    (
+        "schedule: one planned visit missed after W18 is an event",
+        [(42, "SD"), (84, "SD"), (126, "SD"), (230, "PD")],
+        {},
+        {},
+        {"PD": "Y"},
+        (231, 0),
+    ),
     # without timepoints the interval rule applies: 230 - 126 = 104 > 2 x 42 + 7 -> censored at day 126
-    ("no timepoints: interval rule censors the same PD", [(42, "SD"), (84, "SD"), (126, "SD"), (230, "PD")], {},
-     {"timepoints": []}, {"PD": "Y"}, (127, 4)),
+    (
+        "no timepoints: interval rule censors the same PD",
+        [(42, "SD"), (84, "SD"), (126, "SD"), (230, "PD")],
+        {},
+        {"timepoints": []},
+        {"PD": "Y"},
+        (127, 4),
+    ),
     # LA day 42, PD day 180: 84 and 126 lie in (49, 173); 182 +/- 14 does not (168 > 166) -> 2 missed -> censored
     ("schedule: W12 and W18 missed", [(42, "SD"), (180, "PD")], {}, {}, {}, (43, 4)),
     # event inside the M6 window (day 175): 182 is that assessment, only W18 missed -> event
@@ -59,7 +149,7 @@ def run(responses, extra=None, params=None, mrecist=None):
     p.update(STUDY_PARAMS)
     p.update(params or {})
     s = subject("001", recist=responses, mrecist=mrecist or [], **(extra or {}))
-    other = subject("999", recist=[(42, "SD")])   # keeps RS present when subject 001 has no assessment
+    other = subject("999", recist=[(42, "SD")])  # keeps RS present when subject 001 has no assessment
     warnings = []
     out = derive_adam(make_sdtm([s, other]), p, warn=warnings.append)
     return {k: v[v["USUBJID"] == "C-CAR031-001"].reset_index(drop=True) for k, v in out.items()}, warnings
@@ -80,7 +170,7 @@ def test_ovr_anl01fl_and_visits():
     out, _ = run([(-3, "SD"), (40, "PR"), (40, "PD"), (90, "PR")])
     ovr = out["ADRS"][out["ADRS"]["PARAMCD"] == "OVR"]
     assert ovr["AVALC"].tolist() == ["SD", "PR", "PD", "PR"]
-    assert ovr["ANL01FL"].tolist() == [None, None, "Y", None]   # before origin; PD worse than PR same day; after PD
+    assert ovr["ANL01FL"].tolist() == [None, None, "Y", None]  # before origin; PD worse than PR same day; after PD
     assert ovr["AVISIT"].tolist() == ["BASELINE", "WEEK 6", "WEEK 6", "WEEK 12"]
     assert ovr["ADY"].tolist() == [-3.0, 41.0, 41.0, 91.0]
     assert ovr["SRCDOM"].eq("RS").all() and ovr["SRCSEQ"].notna().all()
@@ -102,7 +192,7 @@ def test_timepoint_flags():
 
 
 def test_timepoint_closest_assessment_in_window():
-    out, _ = run([(37, "SD"), (45, "PR")])     # both in the W6 window; day 45 is closer to 42
+    out, _ = run([(37, "SD"), (45, "PR")])  # both in the W6 window; day 45 is closer to 42
     g = dict(zip(out["ADRS"]["PARAMCD"], out["ADRS"]["AVALC"]))
     assert g["RSPW6"] == "Y"
 
@@ -112,8 +202,13 @@ def test_mrecist_params_prefixed_and_independent():
     a = out["ADRS"]
     g = dict(zip(a["PARAMCD"], a["AVALC"]))
     assert g["BOR"] == "SD" and g["MBOR"] == "CR" and g["MCBOR"] == "PR" and g["MCRSP"] == "Y"
-    assert set(a.loc[a["PARAMCD"].str.startswith("M") & (a["PARAMCD"] != "MDIS"), "PARCAT1"]) == {"MRECIST LENCIONI LIVER CANCER 2010"}
-    assert a.groupby(["USUBJID", "PARAMCD"]).size().loc[lambda s: ~s.index.get_level_values(1).str.endswith("OVR")].max() == 1
+    assert set(a.loc[a["PARAMCD"].str.startswith("M") & (a["PARAMCD"] != "MDIS"), "PARCAT1"]) == {
+        "MRECIST LENCIONI LIVER CANCER 2010"
+    }
+    assert (
+        a.groupby(["USUBJID", "PARAMCD"]).size().loc[lambda s: ~s.index.get_level_values(1).str.endswith("OVR")].max()
+        == 1
+    )
     tte = set(out["ADTTE"]["PARAMCD"])
     assert {"PFS", "MPFS", "OS", "MRSD"} <= tte and "RSD" not in tte
 
@@ -152,7 +247,11 @@ def test_param_template_without_criterion_is_spec_error():
     import pytest as _pytest
 
     from cdisckit.errors import SpecError
+
     with _pytest.raises(SpecError) as e:
-        run([(42, "SD")], params={"parameters": {**load_params()["parameters"], "BOR": "Best Response"}},
-            mrecist=[(42, "PR")])
+        run(
+            [(42, "SD")],
+            params={"parameters": {**load_params()["parameters"], "BOR": "Best Response"}},
+            mrecist=[(42, "PR")],
+        )
     assert e.value.key == "parameters" and "Best Response" in str(e.value)

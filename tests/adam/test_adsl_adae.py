@@ -1,13 +1,14 @@
 """ADSL and ADAE derivations on hand-made SDTM."""
+
 from __future__ import annotations
 
 import pandas as pd
 import pytest
+from sdtm_factory import STUDY_PARAMS, day, make_sdtm, subject
 
 from cdisckit.adam import derive_adam, load_params
 from cdisckit.adam.adae import derive_var_extreme_flag, derive_var_trtemfl, derive_vars_aesi
 from cdisckit.adam.util import derive_vars_dt, impute_dtc_dt
-from sdtm_factory import STUDY_PARAMS, day, make_sdtm, subject
 
 
 def params(**kw):
@@ -23,12 +24,13 @@ def adam(subjects, **kw):
 
 
 def test_adsl_one_row_per_dm_subject_and_flags():
-    out, _ = adam([subject("001", age=70, recist=[(42, "SD")]), subject("002", target=False),
-                   subject("003", screen_failure=True)])
+    out, _ = adam(
+        [subject("001", age=70, recist=[(42, "SD")]), subject("002", target=False), subject("003", screen_failure=True)]
+    )
     a = out["ADSL"].set_index("SUBJID")
     assert len(a) == 3
     assert a["SAFFL"].tolist() == ["Y", "Y", "N"]
-    assert a["EFFFL"].tolist() == ["Y", "N", "N"]          # 002 has no TARGET lesion
+    assert a["EFFFL"].tolist() == ["Y", "N", "N"]  # 002 has no TARGET lesion
     assert a["ENRLFL"].tolist() == ["Y", "Y", "N"]
     # screen failure: ARM/ACTARM/TRT01P/TRT01A from DM.ARMNRS (ARM and TRT01P are required), no N codes
     assert a.loc["003", ["ARM", "ACTARM", "TRT01P", "TRT01A"]].tolist() == ["SCREEN FAILURE"] * 4
@@ -59,21 +61,24 @@ def test_impute_dtc_dt_rules():
     assert dt.iloc[4] == pd.Timestamp("2024-02-29") and pd.isna(dt.iloc[3])
     assert fl.tolist() == ["D", "M", None, None, "D"]
     dt, _ = impute_dtc_dt(pd.Series(["2025-03"]), "n", "first")
-    assert pd.isna(dt.iloc[0])      # no imputation allowed
+    assert pd.isna(dt.iloc[0])  # no imputation allowed
 
 
-@pytest.mark.parametrize("aestdtc,astdt,flag,teae", [
-    ("2024-12", "2024-12-27", "D", "Y"),      # same month as LD start -> LD start, emergent
-    ("2024-11", "2024-11-01", "D", None),     # before pretreatment
-    ("2024", "2024-12-27", "M", "Y"),         # year of LD start -> LD start
-    ("2025", "2025-01-01", "M", "Y"),
-    ("2024-12-26", "2024-12-26", None, None), # day before LD start
-    ("2024-12-27", "2024-12-27", None, "Y"),  # first LD day
-    ("2026-01-01", "2026-01-01", None, "Y"),  # TRTSDT + 365 (last day of the window)
-    ("2026-01-02", "2026-01-02", None, None), # TRTSDT + 366
-    ("2026-01", "2026-01-01", "D", "Y"),      # partial onset in the window's last month -> 1st
-    (None, None, None, "Y"),                  # unknown onset, unknown end: emergent (conservative)
-])
+@pytest.mark.parametrize(
+    "aestdtc,astdt,flag,teae",
+    [
+        ("2024-12", "2024-12-27", "D", "Y"),  # same month as LD start -> LD start, emergent
+        ("2024-11", "2024-11-01", "D", None),  # before pretreatment
+        ("2024", "2024-12-27", "M", "Y"),  # year of LD start -> LD start
+        ("2025", "2025-01-01", "M", "Y"),
+        ("2024-12-26", "2024-12-26", None, None),  # day before LD start
+        ("2024-12-27", "2024-12-27", None, "Y"),  # first LD day
+        ("2026-01-01", "2026-01-01", None, "Y"),  # TRTSDT + 365 (last day of the window)
+        ("2026-01-02", "2026-01-02", None, None),  # TRTSDT + 366
+        ("2026-01", "2026-01-01", "D", "Y"),  # partial onset in the window's last month -> 1st
+        (None, None, None, "Y"),  # unknown onset, unknown end: emergent (conservative)
+    ],
+)
 def test_ae_partial_onset_around_teae_boundary(aestdtc, astdt, flag, teae):
     out, _ = adam([subject("001", ae=[{"AESTDTC": aestdtc}])])
     r = out["ADAE"].iloc[0]
@@ -95,16 +100,29 @@ def test_ae_end_capped_at_death_and_study_days():
 
 
 def test_aesi_astct_relationship_and_first_occurrence():
-    aes = [{"AESTDTC": day(2), "AEDECOD": "Cytokine release syndrome", "AEBODSYS": "Immune system disorders",
-            "AESI": "Y", "AESICAT": "CRS", "ASTCTGR": "Grade 2", "AERELLD": "NOT RELATED", "AETOXGR": "Grade 3"},
-           {"AESTDTC": day(5), "AEDECOD": "Immune effector cell-associated neurotoxicity syndrome",
-            "AEBODSYS": "Nervous system disorders"},
-           {"AESTDTC": day(9), "AEDECOD": "Cytokine release syndrome", "AEBODSYS": "Immune system disorders"},
-           {"AESTDTC": day(-20), "AEDECOD": "Pyrexia"}]
+    aes = [
+        {
+            "AESTDTC": day(2),
+            "AEDECOD": "Cytokine release syndrome",
+            "AEBODSYS": "Immune system disorders",
+            "AESI": "Y",
+            "AESICAT": "CRS",
+            "ASTCTGR": "Grade 2",
+            "AERELLD": "NOT RELATED",
+            "AETOXGR": "Grade 3",
+        },
+        {
+            "AESTDTC": day(5),
+            "AEDECOD": "Immune effector cell-associated neurotoxicity syndrome",
+            "AEBODSYS": "Nervous system disorders",
+        },
+        {"AESTDTC": day(9), "AEDECOD": "Cytokine release syndrome", "AEBODSYS": "Immune system disorders"},
+        {"AESTDTC": day(-20), "AEDECOD": "Pyrexia"},
+    ]
     out, _ = adam([subject("001", ae=aes)])
     ae = out["ADAE"]
     assert ae["AESIFL"].tolist() == ["Y", "Y", "Y", None]
-    assert ae["AESICAT"].tolist() == ["CRS", "ICANS", "CRS", None]      # 2: from the configured PT list
+    assert ae["AESICAT"].tolist() == ["CRS", "ICANS", "CRS", None]  # 2: from the configured PT list
     assert ae["ASTCTGR"].tolist()[:2] == ["2", None] and ae["ASTCTGRN"].iloc[0] == 2.0
     assert ae["ATOXGR"].iloc[0] == "3" and ae["ATOXGRN"].iloc[0] == 3.0
     assert ae["ARELLD"].iloc[0] == "NOT RELATED" and ae["AREL"].iloc[0] == "RELATED"
@@ -116,12 +134,20 @@ def test_aesi_astct_relationship_and_first_occurrence():
 
 
 def test_small_functions_have_admiral_signatures():
-    d = pd.DataFrame({"USUBJID": ["1", "1"], "AESTDTC": ["2025-01", "2025-02-03"], "REF": pd.to_datetime(["2025-01-20"] * 2)})
+    d = pd.DataFrame(
+        {"USUBJID": ["1", "1"], "AESTDTC": ["2025-01", "2025-02-03"], "REF": pd.to_datetime(["2025-01-20"] * 2)}
+    )
     d = derive_vars_dt(d, new_vars_prefix="AST", dtc="AESTDTC", highest_imputation="M", min_dates="REF")
     assert d["ASTDT"].tolist() == [pd.Timestamp("2025-01-20"), pd.Timestamp("2025-02-03")]
     d["PRETSDT"] = d["REF"]
     d["TRTSDT"] = d["REF"]
     assert derive_var_trtemfl(d, window_days=10)["TRTEMFL"].tolist() == ["Y", None]
     d["AEDECOD"] = ["Tumour lysis syndrome", "X"]
-    assert derive_vars_aesi(d, [{"category": "TLS", "pt": ["tumour lysis syndrome"]}])["AESICAT"].tolist() == ["TLS", None]
-    assert derive_var_extreme_flag(d, by=["USUBJID"], order=["ASTDT"], new="F", mode="last")["F"].tolist() == [None, "Y"]
+    assert derive_vars_aesi(d, [{"category": "TLS", "pt": ["tumour lysis syndrome"]}])["AESICAT"].tolist() == [
+        "TLS",
+        None,
+    ]
+    assert derive_var_extreme_flag(d, by=["USUBJID"], order=["ASTDT"], new="F", mode="last")["F"].tolist() == [
+        None,
+        "Y",
+    ]

@@ -1,4 +1,5 @@
 """ADTR on the bundled study: baseline sums from the screening lesion measurements, later sums as recorded."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -24,7 +25,7 @@ def test_baseline_and_percent_change_by_hand(bundled_run):
     assert w6.to_dict() == {"RECIST 1.1": "72", "mRECIST": "52"}
     s = adtr[adtr["USUBJID"] == u].set_index(["PARAMCD", "AVISIT"])
     assert s.loc[("SUMDIAM", "BASELINE"), "AVAL"] == 70 and s.loc[("SUMDIAM", "BASELINE"), "ABLFL"] == "Y"
-    assert s.loc[("MSUMDIAM", "BASELINE"), "AVAL"] == 42 + 20      # mRECIST: viable diameter, else longest
+    assert s.loc[("MSUMDIAM", "BASELINE"), "AVAL"] == 42 + 20  # mRECIST: viable diameter, else longest
     assert s.loc[("SUMDIAM", "WEEK 6"), "PCHG"] == (72 - 70) / 70 * 100
     assert s.loc[("MSUMDIAM", "WEEK 6"), "PCHG"] == (52 - 62) / 62 * 100
     # every infused subject with a screening target lesion has a baseline for both criteria

@@ -5,6 +5,7 @@ The reference below is written from the RECIST 1.1 confirmation rule as the stud
 SD / NON-CR/NON-PD / unconfirmed CR or PR count as SD only from 35 days after TRTSDT, assessments after TRTSDT up
 to the first PD); it loops subject by subject on purpose, unlike the vectorised derivation it checks.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -27,7 +28,7 @@ def reference_cbor(assessments: list[tuple[pd.Timestamp, str]], origin: pd.Times
         if resp in ("CR", "PR"):
             confirmers = {"CR"} if resp == "CR" else {"CR", "PR"}
             confirmed, ne = False, 0
-            for later_day, later in seq[i + 1:]:
+            for later_day, later in seq[i + 1 :]:
                 if later == "NE":
                     ne += 1
                     if ne > MAX_NE:

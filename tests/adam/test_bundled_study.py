@@ -5,6 +5,7 @@ Every expected value below was worked out by hand from the raw export rows quote
 days elapsed, ADT - TRTSDT. Study rules (mappings/c-car031/adam.yaml): confirmation >= 28 days, SD counts from
 35 days after infusion, PFS/DoR from TRTSDT / first confirmed response, OS from PRETSDT (first ld.csv LDDAT).
 """
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,13 @@ from cdisckit.io import read_dataset
 
 ROOT = Path(__file__).resolve().parents[2]
 RAW = ROOT / "examples" / "c-car031" / "raw"
-LABELS = {"PARTIAL RESPONSE": "PR", "STABLE DISEASE": "SD", "PROGRESSIVE DISEASE": "PD", "COMPLETE RESPONSE": "CR",
-          "NOT EVALUABLE": "NE"}
+LABELS = {
+    "PARTIAL RESPONSE": "PR",
+    "STABLE DISEASE": "SD",
+    "PROGRESSIVE DISEASE": "PD",
+    "COMPLETE RESPONSE": "CR",
+    "NOT EVALUABLE": "NE",
+}
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +41,7 @@ def raw(form: str, subject: str) -> pd.DataFrame:
 
 
 def rawdate(text: str) -> pd.Timestamp:
-    return pd.to_datetime(text.strip(), format="%d-%b-%Y")      # DD-MMM-YYYY, month in any case
+    return pd.to_datetime(text.strip(), format="%d-%b-%Y")  # DD-MMM-YYYY, month in any case
 
 
 def raw_ovr(subject: str, crit: str) -> list[tuple[str, str]]:
@@ -88,7 +94,7 @@ def test_ovr_is_raw_overall_response(adam, subject, crit):
     ovr = ovr[ovr["PARAMCD"] == ("OVR" if crit == "RECIST 1.1" else "MOVR")].sort_values("ADT")
     assert list(zip(ovr["ADT"].dt.strftime("%Y-%m-%d"), ovr["AVALC"])) == raw_ovr(subject, crit)
     trtsdt = adsl_row(adam, subject)["TRTSDT"]
-    assert ovr["ADY"].tolist() == [float((d - trtsdt).days + 1) for d in ovr["ADT"]]   # day 1 = infusion
+    assert ovr["ADY"].tolist() == [float((d - trtsdt).days + 1) for d in ovr["ADT"]]  # day 1 = infusion
     assert ovr["ANL01FL"].eq("Y").all()
 
 
@@ -166,7 +172,11 @@ def test_102_003_death_without_progression_criteria_differ(adam):
     (d1, _), (d2, _), _ = raw_ovr("102-003", "mRECIST")
     assert (pd.Timestamp(d2) - pd.Timestamp(d1)).days == 34
     m = adrs_of(adam, "102-003", "mRECIST")
-    assert (param(m, "MBOR")["AVALC"], param(m, "MCBOR")["AVALC"], ymd(param(m, "MCRSP")["ADT"])) == ("PR", "PR", "2024-07-09")
+    assert (param(m, "MBOR")["AVALC"], param(m, "MCBOR")["AVALC"], ymd(param(m, "MCRSP")["ADT"])) == (
+        "PR",
+        "PR",
+        "2024-07-09",
+    )
     assert param(r, "PD")["AVALC"] == "N" and param(m, "MPD")["AVALC"] == "N"
     assert (param(r, "DEATH")["PARAM"], param(m, "MDEATH")["PARAM"]) == ("Death, RECIST 1.1", "Death, mRECIST")
     # PFS (both criteria): death 02-Oct-2024 = day 134, last adequate day 120: no planned visit strictly between
@@ -186,7 +196,11 @@ def test_201_009_early_pd_and_partial_death_date(adam):
     assert raw("dd", "201-009")["DTHDAT"][0] == "UN-Oct-2025"
     assert ymd(a["DTHDT"]) == "2025-10-31" and pd.isna(a["DTHDTF"])
     r = adrs_of(adam, "201-009")
-    assert (param(r, "BOR")["AVALC"], param(r, "CBOR")["AVALC"], ymd(param(r, "PD")["ADT"])) == ("PD", "PD", "2025-10-25")
+    assert (param(r, "BOR")["AVALC"], param(r, "CBOR")["AVALC"], ymd(param(r, "PD")["ADT"])) == (
+        "PD",
+        "PD",
+        "2025-10-25",
+    )
     # PFS: PD on day 47, no adequate assessment before it; planned day 42 +/- 7 is not strictly inside (0 + 7, 47 - 7)
     # -> event, AVAL 48
     t = tte(adam, "201-009", "PFS")

@@ -1,40 +1,49 @@
 """Declarative filter conditions (specs never run Python), their validation, and ADSL arm / death rules."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from sdtm_factory import STUDY_PARAMS, make_sdtm, subject
 
 from cdisckit.adam import derive_adam, load_params
 from cdisckit.adam.adsl import derive_vars_trt
 from cdisckit.adam.util import condition_mask, condition_problem, filter_rows
 from cdisckit.errors import SpecError
-from sdtm_factory import STUDY_PARAMS, make_sdtm, subject
 
 ADAM_DIR = Path(__file__).resolve().parents[2] / "adam"
-D = pd.DataFrame({"EXCAT": ["CAR-T", "lymphodepletion ", None, "COMBINATION"], "AVAL": [1.0, 2.0, None, 4.0],
-                  "ADT": pd.to_datetime(["2025-01-01", None, "2025-02-01", "2025-03-01"]),
-                  "IDVARVAL": ["1", "2", "3", None]})
+D = pd.DataFrame(
+    {
+        "EXCAT": ["CAR-T", "lymphodepletion ", None, "COMBINATION"],
+        "AVAL": [1.0, 2.0, None, 4.0],
+        "ADT": pd.to_datetime(["2025-01-01", None, "2025-02-01", "2025-03-01"]),
+        "IDVARVAL": ["1", "2", "3", None],
+    }
+)
 
 
-@pytest.mark.parametrize("cond,expected", [
-    (None, [True, True, True, True]),
-    ({"EXCAT": "CAR-T"}, [True, False, False, False]),
-    ({"EXCAT": ["CAR-T", "COMBINATION"]}, [True, False, False, True]),
-    ({"EXCAT": None}, [False, False, True, False]),
-    ({"EXCAT": {"not": None}}, [True, True, False, True]),
-    ({"EXCAT": {"not": "CAR-T"}}, [False, True, True, True]),          # exact negation: missing is "not CAR-T"
-    ({"EXCAT": {"not": ["CAR-T", None]}}, [False, True, False, True]),
-    ({"EXCAT": ["COMBINATION", None]}, [False, False, True, True]),     # a null item also matches missing
-    ({"EXCAT": {"icase": "LYMPHODEPLETION"}}, [False, True, False, False]),
-    ({"EXCAT": {"not": {"icase": ["lymphodepletion", "car-t"]}}}, [False, False, True, True]),
-    ({"AVAL": [1, 4]}, [True, False, False, True]),
-    ({"AVAL": None, "EXCAT": None}, [False, False, True, False]),       # keys are ANDed
-    ({"ADT": "2025-02-01"}, [False, False, True, False]),
-    ({"ADT": {"not": None}, "AVAL": {"not": 4}}, [True, False, True, False]),   # missing AVAL is "not 4"
-    ({"IDVARVAL": 2}, [False, True, False, False]),                      # number against text: compared as numbers
-])
+@pytest.mark.parametrize(
+    "cond,expected",
+    [
+        (None, [True, True, True, True]),
+        ({"EXCAT": "CAR-T"}, [True, False, False, False]),
+        ({"EXCAT": ["CAR-T", "COMBINATION"]}, [True, False, False, True]),
+        ({"EXCAT": None}, [False, False, True, False]),
+        ({"EXCAT": {"not": None}}, [True, True, False, True]),
+        ({"EXCAT": {"not": "CAR-T"}}, [False, True, True, True]),  # exact negation: missing is "not CAR-T"
+        ({"EXCAT": {"not": ["CAR-T", None]}}, [False, True, False, True]),
+        ({"EXCAT": ["COMBINATION", None]}, [False, False, True, True]),  # a null item also matches missing
+        ({"EXCAT": {"icase": "LYMPHODEPLETION"}}, [False, True, False, False]),
+        ({"EXCAT": {"not": {"icase": ["lymphodepletion", "car-t"]}}}, [False, False, True, True]),
+        ({"AVAL": [1, 4]}, [True, False, False, True]),
+        ({"AVAL": None, "EXCAT": None}, [False, False, True, False]),  # keys are ANDed
+        ({"ADT": "2025-02-01"}, [False, False, True, False]),
+        ({"ADT": {"not": None}, "AVAL": {"not": 4}}, [True, False, True, False]),  # missing AVAL is "not 4"
+        ({"IDVARVAL": 2}, [False, True, False, False]),  # number against text: compared as numbers
+    ],
+)
 def test_condition_semantics(cond, expected):
     assert condition_mask(D, cond).tolist() == expected
 
@@ -44,9 +53,20 @@ def test_placeholders_substituted_in_keys_and_values():
     assert filter_rows(d, {"PARAMCD": "{p}PD"}, fill={"p": "M"})["PARAMCD"].tolist() == ["MPD"]
 
 
-@pytest.mark.parametrize("cond", ["EXCAT == 'CAR-T'", {}, {"EXCAT": {"in": ["A"]}}, {"EXCAT": {"not": 1, "icase": "a"}},
-                                  {"EXCAT": True}, {"EXCAT": []}, {"EXCAT": [{"a": 1}]}, {"EXCAT": {"icase": 5}},
-                                  ["EXCAT"]])
+@pytest.mark.parametrize(
+    "cond",
+    [
+        "EXCAT == 'CAR-T'",
+        {},
+        {"EXCAT": {"in": ["A"]}},
+        {"EXCAT": {"not": 1, "icase": "a"}},
+        {"EXCAT": True},
+        {"EXCAT": []},
+        {"EXCAT": [{"a": 1}]},
+        {"EXCAT": {"icase": 5}},
+        ["EXCAT"],
+    ],
+)
 def test_condition_problem_rejects_other_shapes(cond):
     assert condition_problem(cond) is not None
 
@@ -69,14 +89,21 @@ def test_unknown_column_at_run_time_names_key_and_column():
     assert e.value.key == "tte[2].events[0].where" and e.value.column == "DTHDTX"
 
 
-@pytest.mark.parametrize("text,key,line", [
-    ("trtsdt_where: \"EXCAT == 'CAR-T'\"\n", "trtsdt_where", 1),
-    ("origin: TRTSDT\nrs_where: {RSEVAL: {like: INV}}\n", "rs_where.RSEVAL", 2),
-    ("pretsdt_where:\n  EXCAT: yes\n", "pretsdt_where.EXCAT", 2),
-    ("new_therapy:\n  dataset: CM\n  date: CMSTDTC\n  where: \"CMCAT == 'X'\"\n", "new_therapy.where", 4),
-    ("tte:\n  - paramcd: OS\n    start: {date: PRETSDT}\n    events:\n      - {dataset: ADSL, date: DTHDT}\n"
-     "      - dataset: ADSL\n        date: DTHDT\n        where: DTHDT.notna()\n", "tte[0].events[1].where", 8),
-])
+@pytest.mark.parametrize(
+    "text,key,line",
+    [
+        ("trtsdt_where: \"EXCAT == 'CAR-T'\"\n", "trtsdt_where", 1),
+        ("origin: TRTSDT\nrs_where: {RSEVAL: {like: INV}}\n", "rs_where.RSEVAL", 2),
+        ("pretsdt_where:\n  EXCAT: yes\n", "pretsdt_where.EXCAT", 2),
+        ("new_therapy:\n  dataset: CM\n  date: CMSTDTC\n  where: \"CMCAT == 'X'\"\n", "new_therapy.where", 4),
+        (
+            "tte:\n  - paramcd: OS\n    start: {date: PRETSDT}\n    events:\n      - {dataset: ADSL, date: DTHDT}\n"
+            "      - dataset: ADSL\n        date: DTHDT\n        where: DTHDT.notna()\n",
+            "tte[0].events[1].where",
+            8,
+        ),
+    ],
+)
 def test_string_or_malformed_conditions_rejected_at_load(tmp_path, text, key, line):
     f = tmp_path / "p.yaml"
     f.write_text(text)
@@ -88,7 +115,7 @@ def test_string_or_malformed_conditions_rejected_at_load(tmp_path, text, key, li
 def test_no_expression_evaluation_in_adam_sources():
     for py in ADAM_DIR.glob("*.py"):
         text = py.read_text()
-        for banned in ("ev" + "al(", "ex" + "ec(", ".que" + "ry(", "engine=" + '"python"'):   # split: hooks grep
+        for banned in ("ev" + "al(", "ex" + "ec(", ".que" + "ry(", "engine=" + '"python"'):  # split: hooks grep
             assert banned not in text, (py.name, banned)
 
 
@@ -101,17 +128,27 @@ def test_study_params_are_declarative():
 
 # ----------------------------------------------------------------------------------------------- ADSL arms
 def test_arm_and_trt_from_armnrs():
-    dm = pd.DataFrame({"ARM": ["Cohort B", None, "Cohort A", None, "Screen Failure"],
-                       "ARMCD": ["B", None, "A", None, "SCRNFAIL"],
-                       "ACTARM": ["Cohort B", None, None, None, "Screen Failure"],
-                       "ACTARMCD": ["B", None, None, None, "SCRNFAIL"],
-                       "ARMNRS": [None, "SCREEN FAILURE", "ASSIGNED, NOT TREATED", "NOT ASSIGNED", None]})
+    dm = pd.DataFrame(
+        {
+            "ARM": ["Cohort B", None, "Cohort A", None, "Screen Failure"],
+            "ARMCD": ["B", None, "A", None, "SCRNFAIL"],
+            "ACTARM": ["Cohort B", None, None, None, "Screen Failure"],
+            "ACTARMCD": ["B", None, None, None, "SCRNFAIL"],
+            "ARMNRS": [None, "SCREEN FAILURE", "ASSIGNED, NOT TREATED", "NOT ASSIGNED", None],
+        }
+    )
     p = load_params()
     out = derive_vars_trt(dm, p["screen_failure_values"], p["not_treated_values"], ["A", "B"])
     assert out["ARM"].tolist() == ["Cohort B", "SCREEN FAILURE", "Cohort A", "NOT ASSIGNED", "Screen Failure"]
-    assert out["ACTARM"].tolist() == ["Cohort B", "SCREEN FAILURE", "ASSIGNED, NOT TREATED", "NOT ASSIGNED", "Screen Failure"]
+    assert out["ACTARM"].tolist() == [
+        "Cohort B",
+        "SCREEN FAILURE",
+        "ASSIGNED, NOT TREATED",
+        "NOT ASSIGNED",
+        "Screen Failure",
+    ]
     assert out["TRT01P"].tolist() == out["ARM"].tolist() and out["TRT01A"].tolist() == out["ACTARM"].tolist()
-    assert out["TRT01PN"].fillna(-1).tolist() == [2.0, -1, 1.0, -1, -1]        # treatment_order by ARMCD
+    assert out["TRT01PN"].fillna(-1).tolist() == [2.0, -1, 1.0, -1, -1]  # treatment_order by ARMCD
     assert out["TRT01AN"].fillna(-1).tolist() == [2.0, -1, -1, -1, -1]
 
 
@@ -123,7 +160,13 @@ def test_assigned_not_treated_subject_in_adsl():
     p.update(STUDY_PARAMS)
     a = derive_adam(sdtm, p, warn=lambda m: None)["ADSL"].set_index("SUBJID")
     assert a.loc["002", ["ARM", "TRT01P", "ACTARM", "TRT01A", "ENRLFL", "SAFFL"]].tolist() == [
-        "Cohort DL1", "Cohort DL1", "ASSIGNED, NOT TREATED", "ASSIGNED, NOT TREATED", "Y", "N"]
+        "Cohort DL1",
+        "Cohort DL1",
+        "ASSIGNED, NOT TREATED",
+        "ASSIGNED, NOT TREATED",
+        "Y",
+        "N",
+    ]
     assert a.loc["002", "TRT01PN"] == 1.0 and pd.isna(a.loc["002", "TRT01AN"])
 
 
@@ -144,7 +187,7 @@ def test_partial_dm_death_date_completed_by_ds_death_date():
     p.update(STUDY_PARAMS)
     a = derive_adam(sdtm, p, warn=lambda m: None)["ADSL"].iloc[0]
     assert a["DTHDT"] == pd.Timestamp("2025-03-20") and a["DTHDTF"] is None
-    assert a["DTHCAUS"] is None                     # 'Subject died' is not a cause (params death_generic_terms)
-    sdtm["DS"].loc[sdtm["DS"]["DSDECOD"] == "DEATH", "DSSTDTC"] = "2025-04-02"   # outside the month: imputed
+    assert a["DTHCAUS"] is None  # 'Subject died' is not a cause (params death_generic_terms)
+    sdtm["DS"].loc[sdtm["DS"]["DSDECOD"] == "DEATH", "DSSTDTC"] = "2025-04-02"  # outside the month: imputed
     a = derive_adam(sdtm, p, warn=lambda m: None)["ADSL"].iloc[0]
     assert a["DTHDT"] == pd.Timestamp("2025-03-01") and a["DTHDTF"] == "D"

@@ -1,4 +1,5 @@
 """Both engines on the bundled study's real output, clean and with defects injected: identical findings."""
+
 from __future__ import annotations
 
 import pytest
@@ -20,12 +21,15 @@ def test_engines_agree_on_bundled_sdtm_clean_and_broken(bundled_run):
     assert _identities(clean_native) == _identities(run_checks(sdtm, standard="sdtmig-3.4", engine="gx"))
 
     broken = {k: v.copy() for k, v in sdtm.items()}
-    broken["DM"].loc[3, "SEX"] = "MALE"                      # not in non-extensible SEX
-    broken["AE"].loc[5, "AESTDTC"] = "2025-02-30T25:00"     # not ISO 8601
-    broken["AE"].loc[7, "AESEQ"] = broken["AE"].loc[6, "AESEQ"] if broken["AE"].loc[6, "USUBJID"] == \
-        broken["AE"].loc[7, "USUBJID"] else broken["AE"].loc[7, "AESEQ"]
-    broken["TR"].loc[0, "TRLNKID"] = "T99"                   # no such lesion in TU
-    broken["EX"] = broken["EX"].drop(columns=["EXTRT"])      # required variable missing
+    broken["DM"].loc[3, "SEX"] = "MALE"  # not in non-extensible SEX
+    broken["AE"].loc[5, "AESTDTC"] = "2025-02-30T25:00"  # not ISO 8601
+    broken["AE"].loc[7, "AESEQ"] = (
+        broken["AE"].loc[6, "AESEQ"]
+        if broken["AE"].loc[6, "USUBJID"] == broken["AE"].loc[7, "USUBJID"]
+        else broken["AE"].loc[7, "AESEQ"]
+    )
+    broken["TR"].loc[0, "TRLNKID"] = "T99"  # no such lesion in TU
+    broken["EX"] = broken["EX"].drop(columns=["EXTRT"])  # required variable missing
     native = run_checks(broken, standard="sdtmig-3.4")
     gx = run_checks(broken, standard="sdtmig-3.4", engine="gx")
     assert _identities(native) == _identities(gx)

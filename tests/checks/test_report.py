@@ -1,4 +1,5 @@
 """Report writers (JSON, JUnit, HTML, console) and GX suite export."""
+
 from __future__ import annotations
 
 import json
@@ -49,8 +50,13 @@ def test_export_suites_loads_in_gx(study, adam_specs, tmp_path):
     assert sorted(p.name for p in paths) == sorted(f"{n}.json" for n in study)
     doc = json.loads((tmp_path / "suites" / "ADTTE.json").read_text())
     types = {e["type"] for e in doc["expectations"]}
-    assert {"expect_column_to_exist", "expect_column_values_to_not_be_null", "expect_column_values_to_be_in_type_list",
-            "expect_table_columns_to_match_ordered_list", "expect_compound_columns_to_be_unique"} <= types
+    assert {
+        "expect_column_to_exist",
+        "expect_column_values_to_not_be_null",
+        "expect_column_values_to_be_in_type_list",
+        "expect_table_columns_to_match_ordered_list",
+        "expect_compound_columns_to_be_unique",
+    } <= types
     for e in doc["expectations"]:
         assert {"rule_id", "severity", "message", "standard"} <= set(e["meta"])
     from great_expectations.core import ExpectationSuite

@@ -3,6 +3,7 @@
 The same defective studies run through both engines (native and great-expectations) and must give
 identical findings.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -18,18 +19,21 @@ def _set(ds, col, row, value):
         if pd.api.types.is_numeric_dtype(df[col]) and not isinstance(value, (int, float)) or value is None:
             df[col] = df[col].astype(object)
         df.loc[row, col] = value
+
     return mutate
 
 
 def _drop(ds, col):
     def mutate(st):
         st[ds] = st[ds].drop(columns=[col])
+
     return mutate
 
 
 def _add(ds, col, value):
     def mutate(st):
         st[ds][col] = value
+
     return mutate
 
 
@@ -37,6 +41,7 @@ def _all(*fs):
     def mutate(st):
         for f in fs:
             f(st)
+
     return mutate
 
 
@@ -46,24 +51,28 @@ def _swap(ds, a, b):
         i, j = cols.index(a), cols.index(b)
         cols[i], cols[j] = cols[j], cols[i]
         st[ds] = st[ds][cols]
+
     return mutate
 
 
 def _attrs(ds, **attrs):
     def mutate(st):
         st[ds].attrs.update(attrs)
+
     return mutate
 
 
 def _dup_row(ds, row):
     def mutate(st):
         st[ds] = pd.concat([st[ds], st[ds].iloc[[row]]], ignore_index=True)
+
     return mutate
 
 
 def _rename(old, new):
     def mutate(st):
         st[new] = st.pop(old)
+
     return mutate
 
 
@@ -80,14 +89,26 @@ CASES = [
     ("var-label", _attrs("DM", column_labels={"SEX": "Gender", "AGE": "Age"}), "VAR-LABEL", [("DM", "SEX", [])]),
     ("ct-nonext", _set("DM", "SEX", 1, "MALE"), "CT-NONEXT", [("DM", "SEX", [1])]),
     ("ct-ext", _set("TU", "TULOC", 2, "LIVER LOBE X"), "CT-EXT", [("TU", "TULOC", [2])]),
-    ("ct-ext-result", _all(_set("TR", "TRSTRESN", 0, float("nan")), _set("TR", "TRSTRESC", 0, "BIG")),
-     "CT-EXT", [("TR", "TRSTRESC", [0])]),
-    ("iso8601", _all(_set("AE", "AESTDTC", 1, "2024/03/01"), _set("EX", "EXENDTC", 0, "2024-03-01T25:00")),
-     "DTC-ISO8601", [("AE", "AESTDTC", [1]), ("EX", "EXENDTC", [0])]),
+    (
+        "ct-ext-result",
+        _all(_set("TR", "TRSTRESN", 0, float("nan")), _set("TR", "TRSTRESC", 0, "BIG")),
+        "CT-EXT",
+        [("TR", "TRSTRESC", [0])],
+    ),
+    (
+        "iso8601",
+        _all(_set("AE", "AESTDTC", 1, "2024/03/01"), _set("EX", "EXENDTC", 0, "2024-03-01T25:00")),
+        "DTC-ISO8601",
+        [("AE", "AESTDTC", [1]), ("EX", "EXENDTC", [0])],
+    ),
     ("dy", _all(_set("AE", "AESTDY", 0, 0.0), _set("AE", "AESTDY", 1, 2.5)), "DY-INVALID", [("AE", "AESTDY", [0, 1])]),
     ("seq", _set("AE", "AESEQ", 1, 1.0), "SEQ-UNIQUE", [("AE", "AESEQ", [0, 1])]),
-    ("keys", _all(_set("AE", "AEDECOD", 1, "HEADACHE"), _set("AE", "AESTDTC", 1, "2024-02")),
-     "KEYS-UNIQUE", [("AE", None, [0, 1])]),
+    (
+        "keys",
+        _all(_set("AE", "AEDECOD", 1, "HEADACHE"), _set("AE", "AESTDTC", 1, "2024-02")),
+        "KEYS-UNIQUE",
+        [("AE", None, [0, 1])],
+    ),
     ("date-order", _set("AE", "AEENDTC", 0, "2024-01-31"), "DATE-ORDER", [("AE", "AESTDTC", [0])]),
     ("domain", _set("AE", "DOMAIN", 2, "AX"), "DOMAIN-VALUE", [("AE", "DOMAIN", [2])]),
     ("testcd-length", _set("TR", "TRTESTCD", 0, "LONGDIAMETER"), "TESTCD-LENGTH", [("TR", "TRTESTCD", [0])]),
@@ -97,15 +118,18 @@ CASES = [
     ("usubjid-adsl", _set("ADTTE", "USUBJID", 2, "S1-999"), "USUBJID-NOT-IN-ADSL", [("ADTTE", "USUBJID", [2])]),
     ("tr-tu", _set("TR", "TRLNKID", 2, "NT01"), "TR-TU-LINK", [("TR", "TRLNKID", [2])]),
     ("rs-tr", _set("RS", "RSLNKGRP", 2, "B1"), "RS-TR-LINK", [("RS", "RSLNKGRP", [2])]),
-    ("ex-rfx", _all(_set("EX", "EXSTDTC", 0, "2024-01-09"), _set("EX", "EXENDTC", 2, "2024-06")),
-     "EX-OUTSIDE-RFX", [("EX", "EXENDTC", [2]), ("EX", "EXSTDTC", [0])]),
+    (
+        "ex-rfx",
+        _all(_set("EX", "EXSTDTC", 0, "2024-01-09"), _set("EX", "EXENDTC", 2, "2024-06")),
+        "EX-OUTSIDE-RFX",
+        [("EX", "EXENDTC", [2]), ("EX", "EXSTDTC", [0])],
+    ),
     ("value-list", _add("ADSL", "ENRLFL", ["Y", "X"]), "VALUE-LIST", [("ADSL", "ENRLFL", [1])]),
     ("adsl-one-row", _dup_row("ADSL", 1), "ADSL-ONE-ROW", [("ADSL", "USUBJID", [1, 2])]),
     ("paramcd-param", _set("ADTTE", "PARAM", 2, "PFS (investigator)"), "PARAMCD-PARAM", [("ADTTE", "PARAMCD", [0, 2])]),
     ("cnsr-evntdesc", _set("ADTTE", "EVNTDESC", 0, None), "CNSR-EVNTDESC", [("ADTTE", "EVNTDESC", [0])]),
     ("cnsr-cnsdtdsc", _set("ADTTE", "CNSDTDSC", 1, None), "CNSR-CNSDTDSC", [("ADTTE", "CNSDTDSC", [1])]),
-    ("xpt-dataset-name", _rename("TU", "TUMOURS_X"), "XPT-DATASET-NAME",
-     [("TUMOURS_X", None, [])]),
+    ("xpt-dataset-name", _rename("TU", "TUMOURS_X"), "XPT-DATASET-NAME", [("TUMOURS_X", None, [])]),
     ("no-spec", _rename("TU", "ZZ"), "DATASET-NO-SPEC", [("ZZ", None, [])]),
     ("xpt-var-name", _add("AE", "aeLongName", "x"), "XPT-VAR-NAME", [("AE", "aeLongName", [])]),
     ("xpt-label", _attrs("DM", column_labels={"SEX": "S" * 41}), "XPT-LABEL-LENGTH", [("DM", "SEX", [])]),
@@ -132,8 +156,10 @@ def test_clean_study_has_no_findings(study, adam_specs):
 def test_rule_breaks(case, mutate, rule_id, expected, study, adam_specs):
     mutate(study)
     report = _run(study, adam_specs)
-    got = sorted(((f.dataset, f.variable, f.rows) for f in report.findings if f.rule_id == rule_id),
-                 key=lambda t: (t[0], t[1] or ""))
+    got = sorted(
+        ((f.dataset, f.variable, f.rows) for f in report.findings if f.rule_id == rule_id),
+        key=lambda t: (t[0], t[1] or ""),
+    )
     assert got == sorted(expected, key=lambda t: (t[0], t[1] or "")), report.console_summary()
     for f in report.findings:
         assert f.severity == RULES[f.rule_id].severity and f.n_rows == len(f.rows)
@@ -170,10 +196,35 @@ def test_standard_argument_and_errors(study):
 
 # ---------------------------------------------------------------- native vs great-expectations
 BUNDLES = {
-    "structure": ["req-missing", "exp-missing", "not-in-standard", "type-values", "order", "dataset-label",
-                  "ct-ext-result", "dy", "adsl-one-row", "no-spec", "rs-tr"],
-    "values": ["req-null", "type-dtype", "ct-nonext", "ct-ext", "iso8601", "seq", "domain", "testcd-length",
-               "testcd-chars", "test-length", "paramcd-param", "cnsr-evntdesc", "cnsr-cnsdtdsc", "ex-rfx"],
+    "structure": [
+        "req-missing",
+        "exp-missing",
+        "not-in-standard",
+        "type-values",
+        "order",
+        "dataset-label",
+        "ct-ext-result",
+        "dy",
+        "adsl-one-row",
+        "no-spec",
+        "rs-tr",
+    ],
+    "values": [
+        "req-null",
+        "type-dtype",
+        "ct-nonext",
+        "ct-ext",
+        "iso8601",
+        "seq",
+        "domain",
+        "testcd-length",
+        "testcd-chars",
+        "test-length",
+        "paramcd-param",
+        "cnsr-evntdesc",
+        "cnsr-cnsdtdsc",
+        "ex-rfx",
+    ],
     "keys": ["keys", "date-order", "usubjid-dm", "usubjid-adsl", "tr-tu", "xpt-var-name", "xpt-ascii"],
 }
 _BY_ID = {c[0]: c for c in CASES}
@@ -203,5 +254,5 @@ def test_value_level_codelist_for_new_lesion_indicator(study, adam_specs, engine
     rs.loc[1, "RSSTRESC"] = "Y"  # OVRLRESP with a Y/N answer: not an ONCRSR term
     report = _run(study, adam_specs, engine=engine)
     found = {(f.rule_id, f.variable): f.rows for f in report.findings if f.dataset == "RS"}
-    assert found[("CT-NONEXT", "RSSTRESC")] == [2]       # NEWLIND outside NY
-    assert found[("CT-EXT", "RSSTRESC")] == [1]          # OVRLRESP outside ONCRSR; row 0 ('N' for NEWLIND) is fine
+    assert found[("CT-NONEXT", "RSSTRESC")] == [2]  # NEWLIND outside NY
+    assert found[("CT-EXT", "RSSTRESC")] == [1]  # OVRLRESP outside ONCRSR; row 0 ('N' for NEWLIND) is fine

@@ -1,4 +1,5 @@
 """report.html renders, is self-contained, embeds decodable figures and is byte-for-byte reproducible."""
+
 from __future__ import annotations
 
 import base64
@@ -13,13 +14,16 @@ from cdisckit.report import build_report
 from cdisckit.report.figures import png_size
 
 CHROMIUM = "/usr/bin/chromium"
-N_FIGURES = 10   # waterfall, spider, swimmer, PFS per criterion (x2), DoR RECIST only (no MRSD), OS
+N_FIGURES = 10  # waterfall, spider, swimmer, PFS per criterion (x2), DoR RECIST only (no MRSD), OS
 
 RUN_SUMMARY = {
     "inputs": [{"file": "raw/dm.csv", "rows": 9}, {"file": "raw/ae.csv", "rows": 12}],
     "reconciliation": [{"form": "AE", "raw records": 12, "mapped": 11, "dropped": 1, "reason": "screen failure"}],
-    "checks": [{"rule": "AD0001", "severity": "warning"}, {"rule": "AD0002", "severity": "warning"},
-               {"rule": "SD1002", "severity": "note"}],
+    "checks": [
+        {"rule": "AD0001", "severity": "warning"},
+        {"rule": "AD0002", "severity": "warning"},
+        {"rule": "SD1002", "severity": "note"},
+    ],
 }
 
 
@@ -72,29 +76,53 @@ def test_report_is_self_contained_with_png_figures(report):
     p = _check_png_figures(text, N_FIGURES)
     assert not {"script", "link", "iframe"} & p.tags
     assert "http://" not in text and "https://" not in text
-    assert [x.name for x in report.parent.iterdir()] == ["report.html"]      # temp file moved into place
+    assert [x.name for x in report.parent.iterdir()] == ["report.html"]  # temp file moved into place
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium not installed")
 def test_report_opens_in_headless_chromium(report):
-    dom = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                          "--dump-dom", report.resolve().as_uri()], capture_output=True, text=True, timeout=60,
-                         check=True).stdout
+    dom = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--dump-dom",
+            report.resolve().as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
     _check_png_figures(dom, N_FIGURES)
     assert "Overall survival" in dom
 
 
 def test_report_content(report):
     text = report.read_text(encoding="utf-8")
-    for s in ("SDTMIG 3.4", "ADaMIG 1.3", "CT 2025-03-28", "Reconciliation of raw records", "screen failure",
-              "3/8 (37.5%) [8.5, 75.5]",          # RSPW6 overall with exact CI
-              "5/8 (62.5%) [24.5, 91.5]",         # DCW6 overall
-              "Cytokine release syndrome", "worst ASTCT grade", "Grade &ge;3",
-              "Brookmeyer-Crowley", "log-log", "Clopper-Pearson",
-              "Duration of response (MRSD)", "not available",
-              "OS rate at 6 and 12 months", "75.0% ("):
+    for s in (
+        "SDTMIG 3.4",
+        "ADaMIG 1.3",
+        "CT 2025-03-28",
+        "Reconciliation of raw records",
+        "screen failure",
+        "3/8 (37.5%) [8.5, 75.5]",  # RSPW6 overall with exact CI
+        "5/8 (62.5%) [24.5, 91.5]",  # DCW6 overall
+        "Cytokine release syndrome",
+        "worst ASTCT grade",
+        "Grade &ge;3",
+        "Brookmeyer-Crowley",
+        "log-log",
+        "Clopper-Pearson",
+        "Duration of response (MRSD)",
+        "not available",
+        "OS rate at 6 and 12 months",
+        "75.0% (",
+    ):
         assert s in text, s
-    assert "<td>warning</td><td class=\"num\">2</td>" in text      # check results counted by severity
+    assert '<td>warning</td><td class="num">2</td>' in text  # check results counted by severity
 
 
 def test_report_degrades_without_datasets(tmp_path, adam):
@@ -128,14 +156,17 @@ def test_svg_figures_valid_and_deterministic(tmp_path, adam_factory):
 
 
 def test_run_summary_in_pipeline_shape(tmp_path, adam):
-    summary = {"cdisckit": "0.1.0", "study": "C-CAR031",
-               "standards": {"SDTMIG": "3.4", "ADaMIG": "1.3", "CT": "2025-03-28"},
-               "inputs": {"study_dir": "mappings/c-car031", "raw_dir": None},
-               "reconciliation": [{"form": "DM", "raw_rows": 44, "mapped": 44}],
-               "records_written": {"DM": 44, "ADSL": 44},
-               "checks": {"sdtm": {"errors": 0, "warnings": 3}, "adam": {"errors": 0, "warnings": 1}}}
+    summary = {
+        "cdisckit": "0.1.0",
+        "study": "C-CAR031",
+        "standards": {"SDTMIG": "3.4", "ADaMIG": "1.3", "CT": "2025-03-28"},
+        "inputs": {"study_dir": "mappings/c-car031", "raw_dir": None},
+        "reconciliation": [{"form": "DM", "raw_rows": 44, "mapped": 44}],
+        "records_written": {"DM": 44, "ADSL": 44},
+        "checks": {"sdtm": {"errors": 0, "warnings": 3}, "adam": {"errors": 0, "warnings": 1}},
+    }
     text = build_report({"ADSL": adam["ADSL"]}, tmp_path / "r.html", run_summary=summary).read_text(encoding="utf-8")
-    run = text[text.index('<h2 id="run">'):text.index('<h2 id="pop">')]
+    run = text[text.index('<h2 id="run">') : text.index('<h2 id="pop">')]
     assert run.count("2025-03-28") == 1 and "<td>C-CAR031</td>" in run and "<td>raw_dir</td><td>-</td>" in run
     assert "<th>warnings</th>" in run and "<td>adam</td><td>0</td><td>1</td>" in run
     assert "<td>DM</td><td>44</td><td>44</td>" in run and "records_written" in run

@@ -1,4 +1,5 @@
 """Numbers of the study report against values worked out by hand (see conftest.py for the data)."""
+
 from __future__ import annotations
 
 import math
@@ -62,18 +63,24 @@ def test_clopper_pearson_3_of_8_matches_published_and_beta():
     # published exact 95% CI for 3/8: 8.52% - 75.51% (e.g. Geigy tables / any exact-binomial calculator)
     assert (round(100 * lo, 2), round(100 * hi, 2)) == (8.52, 75.51)
     assert (lo, hi) == pytest.approx(cp_beta(3, 8), abs=1e-9)
-    assert clopper_pearson(0, 4) == pytest.approx((0.0, 1 - 0.025 ** (1 / 4)))   # closed form for k = 0
-    assert clopper_pearson(4, 4) == pytest.approx((0.025 ** (1 / 4), 1.0))        # and for k = n
+    assert clopper_pearson(0, 4) == pytest.approx((0.0, 1 - 0.025 ** (1 / 4)))  # closed form for k = 0
+    assert clopper_pearson(4, 4) == pytest.approx((0.025 ** (1 / 4), 1.0))  # and for k = n
     assert all(math.isnan(x) for x in clopper_pearson(0, 0))
 
 
 def test_timepoint_orr_dcr_counts_and_exact_ci(adam):
     eff = compute_tables(adam)["efficacy"]
-    assert eff["N"] == {"DL1": 4, "LEN": 4, "Overall": 8}       # subject 009 (EFFFL = N) excluded
+    assert eff["N"] == {"DL1": 4, "LEN": 4, "Overall": 8}  # subject 009 (EFFFL = N) excluded
     rec = eff["RECIST 1.1"]["rates"]
-    for code, cohort, k, n in [("RSPW6", "Overall", 3, 8), ("RSPW6", "DL1", 1, 4), ("RSPW6", "LEN", 2, 4),
-                               ("DCW6", "Overall", 5, 8), ("DCW6", "LEN", 3, 4),
-                               ("RSPW12", "Overall", 1, 8), ("RSPW12", "LEN", 0, 4)]:
+    for code, cohort, k, n in [
+        ("RSPW6", "Overall", 3, 8),
+        ("RSPW6", "DL1", 1, 4),
+        ("RSPW6", "LEN", 2, 4),
+        ("DCW6", "Overall", 5, 8),
+        ("DCW6", "LEN", 3, 4),
+        ("RSPW12", "Overall", 1, 8),
+        ("RSPW12", "LEN", 0, 4),
+    ]:
         r = rate(rec, code, cohort)
         assert (r["n"], r["N"]) == (k, n), code
         assert r["pct"] == pytest.approx(100 * k / n)
@@ -114,12 +121,12 @@ def test_km_product_limit_by_hand():
     km = kaplan_meier(PFS_T, PFS_E)
     assert km.at(41)[0] == 1.0
     assert km.at(42)[0] == pytest.approx(7 / 8)
-    assert km.at(100)[0] == pytest.approx(7 / 8 * 6 / 7)                 # 0.75
-    assert km.at(120)[0] == pytest.approx(0.75 * 3 / 5)                   # 0.45
-    assert km.at(260)[0] == pytest.approx(0.45 * 1 / 2)                   # 0.225
+    assert km.at(100)[0] == pytest.approx(7 / 8 * 6 / 7)  # 0.75
+    assert km.at(120)[0] == pytest.approx(0.75 * 3 / 5)  # 0.45
+    assert km.at(260)[0] == pytest.approx(0.45 * 1 / 2)  # 0.225
     assert km.at(300)[0] == pytest.approx(0.225)
-    assert math.isnan(km.at(301)[0])                                      # beyond follow-up: NE
-    assert km.median == 120.0                                             # first S(t) <= 0.5
+    assert math.isnan(km.at(301)[0])  # beyond follow-up: NE
+    assert km.median == 120.0  # first S(t) <= 0.5
     assert (km.n, km.events) == (8, 5)
     # independent product-limit and Greenwood log-log CI at every event time
     ref = km_numpy(PFS_T, PFS_E)
@@ -131,26 +138,26 @@ def test_km_product_limit_by_hand():
     band = [(u, *loglog_ci(s, v)) for u, s, v in ref]
     low_lim = next((u for u, lo, hi in band if lo <= 0.5), math.nan)
     high_lim = next((u for u, lo, hi in band if hi <= 0.5), math.nan)
-    assert km.median_low == low_lim == 42.0       # lower band at 42: 0.875 ** exp(1.96 * 0.1336 / 0.1335) = 0.39
+    assert km.median_low == low_lim == 42.0  # lower band at 42: 0.875 ** exp(1.96 * 0.1336 / 0.1335) = 0.39
     assert np.isnan(km.median_high) and np.isnan(high_lim)
 
 
 def test_km_edge_cases():
-    km = kaplan_meier([5, 7], [0, 0])                  # no events
+    km = kaplan_meier([5, 7], [0, 0])  # no events
     assert km.at(6) == (1.0, 1.0, 1.0) and math.isnan(km.median)
     km = kaplan_meier([], [])
     assert km.n == 0 and math.isnan(km.at(1)[0])
-    km = kaplan_meier([3, 5, 5, 8], [1, 1, 0, 1])      # ends at S = 0: band undefined there, taken as 0
+    km = kaplan_meier([3, 5, 5, 8], [1, 1, 0, 1])  # ends at S = 0: band undefined there, taken as 0
     assert km.surv[-1] == 0.0 and km.low[-1] == 0.0 and km.median == 5.0
 
 
 def test_pfs_dor_os_from_adtte(adam):
     eff = compute_tables(adam)["efficacy"]
     pfs = eff["RECIST 1.1"]["PFS"]["summary"].set_index("cohort")
-    assert pfs.loc["Overall", ["N", "events", "censored"]].tolist() == [8, 5, 3]   # 009 (not EFFFL) excluded
+    assert pfs.loc["Overall", ["N", "events", "censored"]].tolist() == [8, 5, 3]  # 009 (not EFFFL) excluded
     assert pfs.loc["Overall", "median"] == 120.0
-    assert pfs.loc["DL1", "median"] == 60.0             # DL1: 42e 60e 120e 300c -> S(60) = 0.5
-    assert pfs.loc["LEN", "median"] == 250.0            # LEN: 90c 120e 200c 250e -> 2/3, 0
+    assert pfs.loc["DL1", "median"] == 60.0  # DL1: 42e 60e 120e 300c -> S(60) = 0.5
+    assert pfs.loc["LEN", "median"] == 250.0  # LEN: 90c 120e 200c 250e -> 2/3, 0
     dor = eff["RECIST 1.1"]["DOR"]["summary"].set_index("cohort")
     assert dor.loc["Overall", "N"] == 3 and dor.loc["Overall", "median"] == 200.0
     assert eff["mRECIST"]["DOR"]["available"] is False  # no MRSD in the data
@@ -166,8 +173,8 @@ def test_pfs_dor_os_from_adtte(adam):
         assert row["surv"] == pytest.approx(0.75)
         assert (row["low"], row["high"]) == pytest.approx(loglog_ci(s, v), rel=1e-9)
     assert lm.loc[("Overall", 183), "at_risk"] == 6 and lm.loc[("Overall", 365), "at_risk"] == 4
-    assert lm.loc[("DL1", 183), "surv"] == pytest.approx(0.5)     # DL1: 100e 150e 370e 400c
-    assert lm.loc[("LEN", 365), "surv"] == 1.0                     # LEN: no deaths
+    assert lm.loc[("DL1", 183), "surv"] == pytest.approx(0.5)  # DL1: 100e 150e 370e 400c
+    assert lm.loc[("LEN", 365), "surv"] == 1.0  # LEN: no deaths
 
 
 # ---------------------------------------------------------------------------------------------- safety
@@ -180,13 +187,13 @@ def test_safety_counts(adam):
     assert ov[("AESI: CRS", "Total")] == 4 and ov[("AESI: ICANS", "LEN")] == 1
     sp = s["soc_pt"]
     neut = sp[(sp["AEDECOD"] == "Neutropenia") & (sp["cohort"] == "Total")].set_index("grade")["n"]
-    assert (neut["Any"], neut["4"], neut["3"], neut[">=3"]) == (1, 1, 0, 1)   # counted once, at worst grade
+    assert (neut["Any"], neut["4"], neut["3"], neut[">=3"]) == (1, 1, 0, 1)  # counted once, at worst grade
     blood = sp[(sp["AEBODSYS"].str.startswith("BLOOD")) & sp["AEDECOD"].isna() & (sp["cohort"] == "DL1")]
     assert blood.set_index("grade").loc["Any", "pct"] == 50.0
-    assert sp["AEBODSYS"].iloc[0] == "IMMUNE SYSTEM DISORDERS"                # most frequent SOC first
+    assert sp["AEBODSYS"].iloc[0] == "IMMUNE SYSTEM DISORDERS"  # most frequent SOC first
     g = s["aesi"]["grades"]
     crs = g[(g["category"] == "CRS") & (g["cohort"] == "Total")].set_index("grade")["n"]
-    assert (crs["Any"], crs["1"], crs["2"], crs["3"]) == (4, 2, 1, 1)        # ASTCT, not CTCAE
+    assert (crs["Any"], crs["1"], crs["2"], crs["3"]) == (4, 2, 1, 1)  # ASTCT, not CTCAE
     on = s["aesi"]["onset"].set_index(["category", "cohort"])
     assert on.loc[("CRS", "Total"), ["n", "median", "min", "max"]].tolist() == [4, 2.5, 1.0, 4.0]
     assert on.loc[("CRS", "DL1"), "median"] == 1.5 and on.loc[("ICANS", "LEN"), "median"] == 6.0
@@ -198,7 +205,7 @@ def test_missing_inputs_degrade(adam):
     t = compute_tables({"ADSL": adam["ADSL"]})
     assert t["safety"]["available"] is False and "ADAE" in t["safety"]["note"]
     assert t["efficacy"]["RECIST 1.1"]["PFS"]["available"] is False
-    t = compute_tables({k: v for k, v in adam.items() if k != "ADSL"})   # no ADSL: efficacy from ADRS subjects
+    t = compute_tables({k: v for k, v in adam.items() if k != "ADSL"})  # no ADSL: efficacy from ADRS subjects
     assert t["safety"]["available"] is False
     assert t["efficacy"]["available"] and "EFFFL" in t["efficacy"]["note"]
 

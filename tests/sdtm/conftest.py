@@ -1,4 +1,5 @@
 """Fixtures for the SDTM tests; the raw-export fixture itself lives in sdtm_rawfixture.py."""
+
 from __future__ import annotations
 
 import shutil

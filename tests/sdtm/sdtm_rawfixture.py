@@ -1,4 +1,5 @@
 """Small raw export fixture following docs/raw-export.md exactly (4 subjects), and the c-car031 mapping folder."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """One test per derivation, with values worked out by hand."""
+
 import pandas as pd
 import pytest
 
@@ -33,8 +34,14 @@ def test_iso8601_unparseable_names_file_row_column_value(bad):
 
 def test_bad_time_is_input_error():
     with pytest.raises(InputError, match="column AESTTIM"):
-        derive_iso8601(pd.Series(["01-Jan-2025"]), pd.Series(["25:99"]), file="ae.csv", column="AESTDAT",
-                       time_column="AESTTIM", rows=pd.Series(["1"]))
+        derive_iso8601(
+            pd.Series(["01-Jan-2025"]),
+            pd.Series(["25:99"]),
+            file="ae.csv",
+            column="AESTDAT",
+            time_column="AESTTIM",
+            rows=pd.Series(["1"]),
+        )
 
 
 def test_study_day_has_no_day_zero_and_needs_complete_dates():
@@ -50,8 +57,11 @@ def test_seq_counts_within_subject_in_row_order():
 
 def test_epoch_from_reference_dates():
     refs = pd.DataFrame({"RFXSTDTC": ["2025-03-05T08:00"] * 5, "RFXENDTC": ["2025-03-10"] * 5})
-    epochs = [{"epoch": "SCREENING"}, {"epoch": "TREATMENT", "start": "RFXSTDTC"},
-              {"epoch": "FOLLOW-UP", "start": "RFXENDTC", "offset_days": 29}]
+    epochs = [
+        {"epoch": "SCREENING"},
+        {"epoch": "TREATMENT", "start": "RFXSTDTC"},
+        {"epoch": "FOLLOW-UP", "start": "RFXENDTC", "offset_days": 29},
+    ]
     dtc = pd.Series(["2025-03-04", "2025-03-05", "2025-04-07", "2025-04-08", "2025-04"])
     out = derive_epoch(dtc, refs, epochs=epochs)
     assert out.tolist()[:4] == ["SCREENING", "TREATMENT", "TREATMENT", "FOLLOW-UP"]
@@ -60,8 +70,9 @@ def test_epoch_from_reference_dates():
 
 def test_epoch_untreated_subject_stays_screening():
     refs = pd.DataFrame({"RFXSTDTC": [None], "RFXENDTC": [None]})
-    out = derive_epoch(pd.Series(["2025-03-04"]), refs, epochs=[{"epoch": "SCREENING"},
-                                                                 {"epoch": "TREATMENT", "start": "RFXSTDTC"}])
+    out = derive_epoch(
+        pd.Series(["2025-03-04"]), refs, epochs=[{"epoch": "SCREENING"}, {"epoch": "TREATMENT", "start": "RFXSTDTC"}]
+    )
     assert out.tolist() == ["SCREENING"]
 
 
@@ -69,8 +80,14 @@ def test_ct_map_case_and_blanks_insensitive_and_unmapped_value_is_input_error():
     lookup = map_lookup({"M": ["Male", "1=Male"], "F": ["Female", "2=Female"]})
     assert derive_ct_value(pd.Series([" MALE", "2=female", "M"]), lookup=lookup).tolist() == ["M", "F", "M"]
     with pytest.raises(InputError) as e:
-        derive_ct_value(pd.Series(["Male", "Unknown"]), lookup=lookup, file="dm.csv", column="SEX",
-                        rows=pd.Series(["11", "12"]), map_name="sex")
+        derive_ct_value(
+            pd.Series(["Male", "Unknown"]),
+            lookup=lookup,
+            file="dm.csv",
+            column="SEX",
+            rows=pd.Series(["11", "12"]),
+            map_name="sex",
+        )
     assert str(e.value).startswith("dm.csv, row 12, column SEX:") and "'Unknown'" in str(e.value)
 
 
@@ -81,17 +98,25 @@ def test_codelist_check_only_for_non_extensible():
 
 
 def test_decode_testcd_to_test_name():
-    assert derive_decode(pd.Series(["OVRLRESP", "NEWLIND"]), code_list="ONCRTSCD", name_list="ONCRTS").tolist() == \
-        ["Overall Response", "New Lesion Indicator"]
+    assert derive_decode(pd.Series(["OVRLRESP", "NEWLIND"]), code_list="ONCRTSCD", name_list="ONCRTS").tolist() == [
+        "Overall Response",
+        "New Lesion Indicator",
+    ]
 
 
 def test_unscheduled_visitnum_previous_scheduled_plus_k():
-    cal = pd.DataFrame({
-        "USUBJID": ["A"] * 6 + ["B"],
-        "FOLDER": ["SCREENING", "WEEK 6", "UNSCHEDULED", "UNSCHEDULED", "UNSCHEDULED", "WEEK 12", "UNSCHEDULED"],
-        "DATE": ["2025-01-01", "2025-02-15", "2025-03-08", "2025-03-01", "2025-03-08", "2025-04-01", "2025-01-05"]})
-    sched = [{"folder": "SCREENING", "visitnum": 1, "visitdy": -28}, {"folder": "WEEK 6", "visitnum": 2, "visitdy": 43},
-             {"folder": "WEEK 12", "visitnum": 3, "visitdy": 85}]
+    cal = pd.DataFrame(
+        {
+            "USUBJID": ["A"] * 6 + ["B"],
+            "FOLDER": ["SCREENING", "WEEK 6", "UNSCHEDULED", "UNSCHEDULED", "UNSCHEDULED", "WEEK 12", "UNSCHEDULED"],
+            "DATE": ["2025-01-01", "2025-02-15", "2025-03-08", "2025-03-01", "2025-03-08", "2025-04-01", "2025-01-05"],
+        }
+    )
+    sched = [
+        {"folder": "SCREENING", "visitnum": 1, "visitdy": -28},
+        {"folder": "WEEK 6", "visitnum": 2, "visitdy": 43},
+        {"folder": "WEEK 12", "visitnum": 3, "visitdy": 85},
+    ]
     out = derive_visitnum(cal, schedule=sched, unscheduled={"folder": "UNSCHEDULED", "visit": "UNSCHEDULED {VISITNUM}"})
     # A: unscheduled 03-01 is the 1st after WEEK 6 (2.01), 03-08 the 2nd (2.02, both rows); B: before any visit -> 0.01
     assert out["VISITNUM"].tolist() == [1.0, 2.0, 2.02, 2.01, 2.02, 3.0, 0.01]
@@ -100,16 +125,19 @@ def test_unscheduled_visitnum_previous_scheduled_plus_k():
 
 
 def test_unknown_visit_folder_is_input_error():
-    cal = pd.DataFrame({"USUBJID": ["A"], "FOLDER": ["WEEK 99"], "DATE": ["2025-01-01"], "FORM": ["tl"],
-                        "RECORDID": ["5"]})
+    cal = pd.DataFrame(
+        {"USUBJID": ["A"], "FOLDER": ["WEEK 99"], "DATE": ["2025-01-01"], "FORM": ["tl"], "RECORDID": ["5"]}
+    )
     with pytest.raises(InputError, match="row 5, column FOLDER"):
-        derive_visitnum(cal, schedule=[{"folder": "SCREENING", "visitnum": 1}], unscheduled=None,
-                        file_of={"tl": "tl.csv"})
+        derive_visitnum(
+            cal, schedule=[{"folder": "SCREENING", "visitnum": 1}], unscheduled=None, file_of={"tl": "tl.csv"}
+        )
 
 
 def test_age_completed_years():
-    assert derive_age(pd.Series(["1968-06-15", "1968-06-15"]), pd.Series(["2025-06-14", "2025-06-15T09:00"])).tolist() \
-        == [56.0, 57.0]
+    assert derive_age(
+        pd.Series(["1968-06-15", "1968-06-15"]), pd.Series(["2025-06-14", "2025-06-15T09:00"])
+    ).tolist() == [56.0, 57.0]
 
 
 def test_first_and_last_date_per_subject():
@@ -122,7 +150,12 @@ def test_first_and_last_date_per_subject():
 
 
 def test_last_observation_before_exposure_flag():
-    df = pd.DataFrame({"USUBJID": ["A"] * 4, "TRTESTCD": ["DIAMETER", "DIAMETER", "SUMDIAM", "DIAMETER"],
-                       "TRDTC": ["2025-01-01", "2025-02-01", "2025-02-01", "2025-04-01"]})
+    df = pd.DataFrame(
+        {
+            "USUBJID": ["A"] * 4,
+            "TRTESTCD": ["DIAMETER", "DIAMETER", "SUMDIAM", "DIAMETER"],
+            "TRDTC": ["2025-01-01", "2025-02-01", "2025-02-01", "2025-04-01"],
+        }
+    )
     out = derive_lobxfl(df, pd.Series(["2025-03-05"] * 4), date="TRDTC", by=["TRTESTCD"])
     assert out.fillna("").tolist() == ["", "Y", "Y", ""]

@@ -1,13 +1,13 @@
 """End to end on the bundled examples/c-car031/raw export; expectations computed here from the raw CSV rows by hand
 (plain datetime arithmetic), not with the package's derivation functions."""
+
 from datetime import datetime
 
 import pandas as pd
 import pytest
+from sdtm_rawfixture import EXAMPLE_RAW, STUDY_DIR
 
 from cdisckit.sdtm import map_study
-
-from sdtm_rawfixture import EXAMPLE_RAW, STUDY_DIR
 
 VISITNUM = {"SCREENING": 1, "WEEK 6": 2, "WEEK 12": 3, "WEEK 18": 4, "MONTH 6": 5, "MONTH 9": 6, "MONTH 12": 7}
 
@@ -45,7 +45,7 @@ def test_reference_dates_and_ex_study_days(result, raw):
         ld = raw["ld"][raw["ld"]["SUBJECT"] == inf["SUBJECT"]]
         first_ld = min((_d(r.LDDAT), r.LDSTTIM) for r in ld.itertuples())
         assert dm.loc[u, "RFXSTDTC"] == f"{first_ld[0].isoformat()}T{first_ld[1]}"
-        assert _dy(first_ld[0], infdate) == -5          # LD on protocol day -5 = study day -5
+        assert _dy(first_ld[0], infdate) == -5  # LD on protocol day -5 = study day -5
         sub = ex[ex["USUBJID"] == u]
         assert sub["EXSEQ"].tolist() == list(range(1, len(sub) + 1))
         n_raw = sum((raw[f]["SUBJECT"] == inf["SUBJECT"]).sum() for f in ("ld", "inf", "len", "pd1"))
@@ -80,8 +80,10 @@ def test_partial_dates_are_not_imputed(result, raw):
     assert not part.empty, "the bundled export has partial AE start dates"
     r = part.iloc[0]
     d, m, y = r["AESTDAT"].upper().split("-")
-    months = {mm: f"{i:02d}" for i, mm in enumerate(
-        ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], 1)}
+    months = {
+        mm: f"{i:02d}"
+        for i, mm in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], 1)
+    }
     expected = y if m == "UNK" else f"{y}-{months[m]}"
     rec = result.datasets["AE"]
     rec = rec[(rec["USUBJID"] == _usubjid(r["SUBJECT"])) & (rec["AESPID"] == r["AESPID"])].iloc[0]
@@ -112,8 +114,9 @@ def test_tumour_links_visits_and_both_criteria(result, raw):
     rsp = raw["rsp"][raw["rsp"]["SUBJECT"] == subject]
     for r in rsp.itertuples():
         cat = "RECIST 1.1" if r.CRIT == "RECIST 1.1" else "MRECIST LENCIONI LIVER CANCER 2010"
-        rec = rs_s[(rs_s["RSCAT"] == cat) & (rs_s["RSTESTCD"] == "OVRLRESP") &
-                   (rs_s["RSDTC"] == _d(r.TADAT).isoformat())].iloc[0]
+        rec = rs_s[
+            (rs_s["RSCAT"] == cat) & (rs_s["RSTESTCD"] == "OVRLRESP") & (rs_s["RSDTC"] == _d(r.TADAT).isoformat())
+        ].iloc[0]
         assert rec["RSORRES"] == r.OVRLRESP
         assert rec["RSLNKGRP"].endswith("-RECIST" if r.CRIT == "RECIST 1.1" else "-MRECIST")
         assert rec["RSLNKGRP"] in set(tr_s["TRLNKGRP"])
@@ -128,9 +131,14 @@ def test_unscheduled_visitnum_by_hand(result, raw):
     mine = rsp[rsp["SUBJECT"] == r["SUBJECT"]]
     date = _d(r["TADAT"])
     prev = max([VISITNUM[f] for f, t in zip(mine["FOLDER"], mine["TADAT"]) if f in VISITNUM and _d(t) <= date] or [0])
-    earlier = {_d(t) for f, t in zip(mine["FOLDER"], mine["TADAT"]) if f == "UNSCHEDULED" and _d(t) <= date and
-               max([VISITNUM[g] for g, s in zip(mine["FOLDER"], mine["TADAT"]) if g in VISITNUM and _d(s) <= _d(t)]
-                   or [0]) == prev}
+    earlier = {
+        _d(t)
+        for f, t in zip(mine["FOLDER"], mine["TADAT"])
+        if f == "UNSCHEDULED"
+        and _d(t) <= date
+        and max([VISITNUM[g] for g, s in zip(mine["FOLDER"], mine["TADAT"]) if g in VISITNUM and _d(s) <= _d(t)] or [0])
+        == prev
+    }
     expected = round(prev + 0.01 * len(earlier), 2)
     rs = result.datasets["RS"]
     got = rs[(rs["USUBJID"] == _usubjid(r["SUBJECT"])) & (rs["RSDTC"] == date.isoformat())]["VISITNUM"].unique()

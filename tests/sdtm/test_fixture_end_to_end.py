@@ -1,10 +1,10 @@
 """End to end on the small fixture export; expected values worked out by hand from sdtm_rawfixture.FORMS."""
+
 import pandas as pd
 import pytest
+from sdtm_rawfixture import STUDY_DIR, write_fixture
 
 from cdisckit.sdtm import map_study
-
-from sdtm_rawfixture import STUDY_DIR, write_fixture
 
 
 @pytest.fixture(scope="module")
@@ -23,19 +23,19 @@ def test_dm_reference_dates_arms_death(result):
     dm = result.datasets["DM"].set_index("SUBJID")
     s1 = dm.loc["101-001"]
     assert s1["USUBJID"] == "C-CAR031-101-001"
-    assert s1["RFXSTDTC"] == "2025-03-05T08:00"   # first LD dose
-    assert s1["RFSTDTC"] == "2025-03-10T10:20"    # CAR-T infusion
+    assert s1["RFXSTDTC"] == "2025-03-05T08:00"  # first LD dose
+    assert s1["RFSTDTC"] == "2025-03-10T10:20"  # CAR-T infusion
     assert s1["RFXENDTC"] == "2025-03-10T10:20"
-    assert s1["RFICDTC"] == "2025-01-20T09:30"    # first of two consents
+    assert s1["RFICDTC"] == "2025-01-20T09:30"  # first of two consents
     assert s1["DTHDTC"] == "2025-09" and s1["DTHFL"] == "Y" and s1["RFENDTC"] == "2025-09"
-    assert s1["AGE"] == 56 and s1["SEX"] == "M" and s1["COUNTRY"] == "CHN"   # 15-Jun-1968 -> 20-Jan-2025
+    assert s1["AGE"] == 56 and s1["SEX"] == "M" and s1["COUNTRY"] == "CHN"  # 15-Jun-1968 -> 20-Jan-2025
     assert (s1["ARMCD"], s1["ACTARMCD"]) == ("DL2", "DL2") and s1["ARMNRS"] is None
     sf = dm.loc["101-002"]
     assert sf["ARMCD"] is None and sf["ACTARMCD"] is None and sf["ARMNRS"] == "SCREEN FAILURE" and sf["SEX"] == "F"
     nt = dm.loc["102-002"]
     assert nt["ARMCD"] == "PD1" and nt["ACTARMCD"] is None and nt["ARMNRS"] == "ASSIGNED, NOT TREATED"
-    assert dm.loc["102-001", "RFXENDTC"] == "2025-05-10"   # ongoing lenvatinib interval started 10-May-2025
-    assert dm.loc["102-001", "RFPENDTC"] == "2025-06-20"   # withdrawal date is the latest record
+    assert dm.loc["102-001", "RFXENDTC"] == "2025-05-10"  # ongoing lenvatinib interval started 10-May-2025
+    assert dm.loc["102-001", "RFPENDTC"] == "2025-06-20"  # withdrawal date is the latest record
     assert list(result.datasets["DM"].columns[:4]) == ["STUDYID", "DOMAIN", "USUBJID", "SUBJID"]
     assert result.datasets["DM"]["AGE"].dtype == "float64"
 
@@ -66,17 +66,26 @@ def test_ae_dates_epoch_supp(result):
     assert _rec(ae, AESPID="4").iloc[0]["AEENRTPT"] == "ONGOING"
     supp = result.datasets["SUPPAE"]
     q = _rec(supp, USUBJID="C-CAR031-101-001", IDVARVAL=str(int(crs["AESEQ"])))
-    assert dict(zip(q["QNAM"], q["QVAL"])) == {"AERELLD": "POSSIBLY RELATED", "AERELLEN": "NOT APPLICABLE",
-                                                "AERELPD1": "NOT APPLICABLE", "AESI": "Y", "AESICAT": "CRS",
-                                                "ASTCTGR": "2"}
+    assert dict(zip(q["QNAM"], q["QVAL"])) == {
+        "AERELLD": "POSSIBLY RELATED",
+        "AERELLEN": "NOT APPLICABLE",
+        "AERELPD1": "NOT APPLICABLE",
+        "AESI": "Y",
+        "AESICAT": "CRS",
+        "ASTCTGR": "2",
+    }
     assert set(q["IDVAR"]) == {"AESEQ"} and set(q["QORIG"]) == {"CRF"}
     assert supp["QLABEL"].str.len().max() <= 40
 
 
 def test_tu_tr_rs_links(result):
     tu, tr, rs = (result.datasets[d] for d in ("TU", "TR", "RS"))
-    assert dict(zip(tu["TULNKID"], tu["TUSTRESC"])) == {"T01": "TARGET", "T02": "TARGET", "NT01": "NON-TARGET",
-                                                         "NEW01": "NEW"}
+    assert dict(zip(tu["TULNKID"], tu["TUSTRESC"])) == {
+        "T01": "TARGET",
+        "T02": "TARGET",
+        "NT01": "NON-TARGET",
+        "NEW01": "NEW",
+    }
     assert _rec(tu, TULNKID="NEW01").iloc[0]["VISIT"] == "WEEK 12"
     assert _rec(tu, TULNKID="T01").iloc[0]["TUMETHOD"] == "MRI"
     assert set(tr["TRLNKID"].dropna()) <= set(tu["TULNKID"])
@@ -99,7 +108,7 @@ def test_tu_tr_rs_links(result):
     assert ov["RSTEST"] == "Overall Response" and ov["RSEVAL"] == "INVESTIGATOR" and ov["RSDY"] == 43
     assert set(rs["RSLNKGRP"]) <= set(tr["TRLNKGRP"])
     assert _rec(rs, RSTESTCD="NEWLIND", VISITNUM=3.0)["RSSTRESC"].tolist() == ["Y", "Y"]
-    assert (rs["VISITNUM"] == 1.0).sum() == 0   # baseline rows carry sums only
+    assert (rs["VISITNUM"] == 1.0).sum() == 0  # baseline rows carry sums only
 
 
 def test_reconciliation_lists_every_unmapped_row(result):
@@ -109,12 +118,13 @@ def test_reconciliation_lists_every_unmapped_row(result):
     assert forms.loc["ae", "rows_read"] == 5 and forms.loc["ae", "rows_mapped"] == 4
     assert (forms["rows_mapped"] + forms["rows_unmapped"] == forms["rows_read"]).all()
     dom = rec["domains"].set_index(["form", "domain"])["rows"]
-    assert dom[("ntl", "TR")] == 4   # 'Not evaluated' row mapped as NOT DONE, not dropped
+    assert dom[("ntl", "TR")] == 4  # 'Not evaluated' row mapped as NOT DONE, not dropped
     assert dom[("ic", "DS")] == 5 and dom[("ic", "DM")] == 4
 
 
 def test_contract_types_and_order(result):
     from cdisckit.standards import sdtm_dataset
+
     for name, df in result.datasets.items():
         spec = sdtm_dataset(name)
         order = [v.name for v in spec.variables if v.name in df.columns]

@@ -1,10 +1,10 @@
 """Bad raw data -> InputError naming file, row (RECORDID) and column."""
+
 import pytest
+from sdtm_rawfixture import FORMS, STUDY_DIR, write_fixture
 
 from cdisckit.errors import InputError
 from cdisckit.sdtm import map_study
-
-from sdtm_rawfixture import FORMS, STUDY_DIR, write_fixture
 
 
 def _run(tmp_path, **overrides):
@@ -26,7 +26,9 @@ def test_missing_form_file(tmp_path):
 
 
 def test_missing_column(tmp_path):
-    text = _replace("nact.csv", "SITEID,SUBJECT,RECORDID,NACTTRT,NACTSTDAT", "SITEID,SUBJECT,RECORDID,NACTTRT,STARTDATE")
+    text = _replace(
+        "nact.csv", "SITEID,SUBJECT,RECORDID,NACTTRT,NACTSTDAT", "SITEID,SUBJECT,RECORDID,NACTTRT,STARTDATE"
+    )
     with pytest.raises(InputError) as e:
         _run(tmp_path, **{"nact.csv": text})
     assert "nact.csv, row 1, column NACTSTDAT: column 'NACTSTDAT' is missing" in str(e.value)

@@ -1,4 +1,5 @@
 """define.xml origins come from what the mapping spec says about each variable."""
+
 from cdisckit.pipeline import bundled_study_dir
 from cdisckit.sdtm import load_study
 from cdisckit.sdtm.origins import derive_define_origins, derive_origin

@@ -1,6 +1,6 @@
 """Raw forms exported as SAS datasets map exactly like the CSV export."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 import pandas as pd
 import pyreadstat
@@ -15,11 +15,16 @@ RAW = (STUDY / "../../examples/c-car031/raw").resolve()
 
 
 def test_sas_dates_and_numbers_read_as_csv_text(tmp_path):
-    df = pd.DataFrame({"SUBJECT": ["101-001", None], "DOSE": [250.0, 2.5],
-                       "INFDAT": pd.to_datetime(["2025-03-07", None])})
+    df = pd.DataFrame(
+        {"SUBJECT": ["101-001", None], "DOSE": [250.0, 2.5], "INFDAT": pd.to_datetime(["2025-03-07", None])}
+    )
     path = tmp_path / "inf.xpt"
-    pyreadstat.write_xport(df.assign(INFDAT=(df["INFDAT"] - pd.Timestamp("1960-01-01")).dt.days), str(path),
-                           file_format_version=8, variable_format={"INFDAT": "DATE9."})
+    pyreadstat.write_xport(
+        df.assign(INFDAT=(df["INFDAT"] - pd.Timestamp("1960-01-01")).dt.days),
+        str(path),
+        file_format_version=8,
+        variable_format={"INFDAT": "DATE9."},
+    )
     got = read_sas_form(path)
     assert got.to_dict("list") == {"SUBJECT": ["101-001", ""], "DOSE": ["250", "2.5"], "INFDAT": ["2025-03-07", ""]}
 

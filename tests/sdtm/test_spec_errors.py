@@ -1,4 +1,5 @@
 """Broken copies of mappings/c-car031 -> SpecError naming file, line and key."""
+
 import pytest
 
 from cdisckit.errors import SpecError
@@ -39,7 +40,9 @@ def test_unknown_key_in_assignment(study_copy):
 
 
 def test_unknown_target_variable(study_copy):
-    path, _ = _break(study_copy, "cm.yaml", "      CMCAT: NEW ANTICANCER THERAPY", "      CMCATX: NEW ANTICANCER THERAPY")
+    path, _ = _break(
+        study_copy, "cm.yaml", "      CMCAT: NEW ANTICANCER THERAPY", "      CMCATX: NEW ANTICANCER THERAPY"
+    )
     line = path.read_text().splitlines().index("      CMCATX: NEW ANTICANCER THERAPY") + 1
     with pytest.raises(SpecError) as e:
         load_study(study_copy)
@@ -58,8 +61,12 @@ def test_unknown_raw_column_declared_form(study_copy):
 
 def test_unknown_raw_column_checked_against_csv_header(study_copy, raw_dir):
     # a form without declared columns: the reference is checked when the CSV header is read
-    _break(study_copy, "study.yaml", "  nact: {file: nact.csv, columns: [SITEID, SUBJECT, RECORDID, NACTTRT, NACTSTDAT]}",
-           "  nact: {file: nact.csv}")
+    _break(
+        study_copy,
+        "study.yaml",
+        "  nact: {file: nact.csv, columns: [SITEID, SUBJECT, RECORDID, NACTTRT, NACTSTDAT]}",
+        "  nact: {file: nact.csv}",
+    )
     path, _ = _break(study_copy, "cm.yaml", "{source: NACTTRT,", "{source: NACTTRX,")
     line = [i for i, t in enumerate(path.read_text().splitlines(), 1) if "NACTTRX" in t][0]
     with pytest.raises(SpecError) as e:
@@ -86,8 +93,12 @@ def test_unknown_codelist_in_assignment(study_copy):
 
 
 def test_map_target_outside_non_extensible_codelist(study_copy):
-    path, _ = _break(study_copy, "ct-maps.yaml", "values: {M: [Male, 1=Male], F: [Female, 2=Female]}",
-                     "values: {MALE: [Male, 1=Male], F: [Female, 2=Female]}")
+    path, _ = _break(
+        study_copy,
+        "ct-maps.yaml",
+        "values: {M: [Male, 1=Male], F: [Female, 2=Female]}",
+        "values: {MALE: [Male, 1=Male], F: [Female, 2=Female]}",
+    )
     line = [i for i, t in enumerate(path.read_text().splitlines(), 1) if "MALE: [Male" in t][0]
     with pytest.raises(SpecError) as e:
         load_study(study_copy)
@@ -110,7 +121,9 @@ def test_constant_outside_non_extensible_codelist(study_copy):
 
 
 def test_unquoted_yes_no_is_reported(study_copy):
-    path, _ = _break(study_copy, "ae.yaml", '{when: {AEONGO: "Yes"}, const: ONGOING}', "{when: {AEONGO: Yes}, const: ONGOING}")
+    path, _ = _break(
+        study_copy, "ae.yaml", '{when: {AEONGO: "Yes"}, const: ONGOING}', "{when: {AEONGO: Yes}, const: ONGOING}"
+    )
     with pytest.raises(SpecError, match="quote it"):
         load_study(study_copy)
 

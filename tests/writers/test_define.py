@@ -1,5 +1,6 @@
 """define.xml 2.1 (SDTM and ADaM): XSD-valid, exactly the given datasets/variables, codelists restricted to the
 values present, value-level metadata, origins/methods, deterministic bytes, and the HTML view."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,8 +10,12 @@ from cdisckit.errors import SpecError
 from cdisckit.writers.define import DEF, ODM, validate_define, write_define, write_define_html
 
 NS = {"odm": ODM, "def": DEF}
-STUDY = {"id": "C-CAR031", "name": "C-CAR031", "description": "Phase 1 study of C-CAR031 in HCC",
-         "protocol": "C-CAR031-101"}
+STUDY = {
+    "id": "C-CAR031",
+    "name": "C-CAR031",
+    "description": "Phase 1 study of C-CAR031 in HCC",
+    "protocol": "C-CAR031-101",
+}
 CREATED = "2025-06-01T12:00:00"
 
 
@@ -20,68 +25,137 @@ def obj(values):
 
 def sdtm_frames():
     s, u = "C-CAR031", ["C-CAR031-001", "C-CAR031-002"]
-    dm = pd.DataFrame({
-        "STUDYID": obj([s, s]), "DOMAIN": obj(["DM", "DM"]), "USUBJID": obj(u), "SUBJID": obj(["001", "002"]),
-        "RFSTDTC": obj(["2024-01-10", "2024-02-01"]), "SITEID": obj(["101", "101"]), "AGE": [54.0, 61.0],
-        "AGEU": obj(["YEARS", "YEARS"]), "SEX": obj(["M", "F"]), "RACE": obj(["ASIAN", "ASIAN"]),
-        "ARMCD": obj(["DL1", "DL2"]), "ARM": obj(["Dose level 1", "Dose level 2"]), "COUNTRY": obj(["CHN", "CHN"]),
-    })
-    ae = pd.DataFrame({
-        "STUDYID": obj([s] * 3), "DOMAIN": obj(["AE"] * 3), "USUBJID": obj([u[0], u[0], u[1]]),
-        "AESEQ": [1.0, 2.0, 1.0], "AETERM": obj(["Fever", "Nausea", "Cytokine release syndrome"]),
-        "AEDECOD": obj(["Pyrexia", "Nausea", "Cytokine release syndrome"]), "AESEV": obj(["MILD", "MODERATE", None]),
-        "AESER": obj(["N", "N", "Y"]), "AESTDTC": obj(["2024-01-12", "2024-01", "2024-02-03T10:30"]),
-        "AESTDY": [3.0, np.nan, 3.0],
-    })
-    tu = pd.DataFrame({
-        "STUDYID": obj([s] * 2), "DOMAIN": obj(["TU"] * 2), "USUBJID": obj(u), "TUSEQ": [1.0, 1.0],
-        "TULNKID": obj(["T01", "T01"]), "TUTESTCD": obj(["TUMIDENT", "TUMIDENT"]),
-        "TUTEST": obj(["Tumor Identification", "Tumor Identification"]), "TUORRES": obj(["TARGET", "NON-TARGET"]),
-        "TUSTRESC": obj(["TARGET", "NON-TARGET"]), "TULOC": obj(["LIVER", "LUNG"]), "TUDTC": obj(["2024-01-05", "2024-01-28"]),
-    })
-    tr = pd.DataFrame({
-        "STUDYID": obj([s] * 3), "DOMAIN": obj(["TR"] * 3), "USUBJID": obj([u[0], u[0], u[1]]),
-        "TRSEQ": [1.0, 2.0, 1.0], "TRLNKID": obj(["T01", "T01", "T01"]),
-        "TRTESTCD": obj(["LDIAM", "LDIAM", "TUMSTATE"]), "TRTEST": obj(["Longest Diameter", "Longest Diameter", "Tumor State"]),
-        "TRORRES": obj(["45", "30.5", "PRESENT"]), "TRORRESU": obj(["mm", "mm", None]),
-        "TRSTRESC": obj(["45", "30.5", "PRESENT"]), "TRSTRESN": [45.0, 30.5, np.nan], "TRSTRESU": obj(["mm", "mm", None]),
-        "VISITNUM": [1.0, 2.0, 1.0], "TRDTC": obj(["2024-01-05", "2024-03-01", "2024-01-28"]),
-    })
-    rs = pd.DataFrame({
-        "STUDYID": obj([s] * 4), "DOMAIN": obj(["RS"] * 4), "USUBJID": obj([u[0], u[0], u[1], u[1]]),
-        "RSSEQ": [1.0, 2.0, 1.0, 2.0], "RSTESTCD": obj(["OVRLRESP", "TRGRESP", "OVRLRESP", "NTRGRESP"]),
-        "RSTEST": obj(["Overall Response", "Target Response", "Overall Response", "Non-target Response"]),
-        "RSCAT": obj(["RECIST 1.1"] * 4), "RSORRES": obj(["PR", "PR", "SD", "NON-CR/NON-PD"]),
-        "RSSTRESC": obj(["PR", "PR", "SD", "NON-CR/NON-PD"]), "VISITNUM": [2.0, 2.0, 2.0, 2.0],
-        "RSDTC": obj(["2024-03-01", "2024-03-01", "2024-03-20", "2024-03-20"]),
-    })
+    dm = pd.DataFrame(
+        {
+            "STUDYID": obj([s, s]),
+            "DOMAIN": obj(["DM", "DM"]),
+            "USUBJID": obj(u),
+            "SUBJID": obj(["001", "002"]),
+            "RFSTDTC": obj(["2024-01-10", "2024-02-01"]),
+            "SITEID": obj(["101", "101"]),
+            "AGE": [54.0, 61.0],
+            "AGEU": obj(["YEARS", "YEARS"]),
+            "SEX": obj(["M", "F"]),
+            "RACE": obj(["ASIAN", "ASIAN"]),
+            "ARMCD": obj(["DL1", "DL2"]),
+            "ARM": obj(["Dose level 1", "Dose level 2"]),
+            "COUNTRY": obj(["CHN", "CHN"]),
+        }
+    )
+    ae = pd.DataFrame(
+        {
+            "STUDYID": obj([s] * 3),
+            "DOMAIN": obj(["AE"] * 3),
+            "USUBJID": obj([u[0], u[0], u[1]]),
+            "AESEQ": [1.0, 2.0, 1.0],
+            "AETERM": obj(["Fever", "Nausea", "Cytokine release syndrome"]),
+            "AEDECOD": obj(["Pyrexia", "Nausea", "Cytokine release syndrome"]),
+            "AESEV": obj(["MILD", "MODERATE", None]),
+            "AESER": obj(["N", "N", "Y"]),
+            "AESTDTC": obj(["2024-01-12", "2024-01", "2024-02-03T10:30"]),
+            "AESTDY": [3.0, np.nan, 3.0],
+        }
+    )
+    tu = pd.DataFrame(
+        {
+            "STUDYID": obj([s] * 2),
+            "DOMAIN": obj(["TU"] * 2),
+            "USUBJID": obj(u),
+            "TUSEQ": [1.0, 1.0],
+            "TULNKID": obj(["T01", "T01"]),
+            "TUTESTCD": obj(["TUMIDENT", "TUMIDENT"]),
+            "TUTEST": obj(["Tumor Identification", "Tumor Identification"]),
+            "TUORRES": obj(["TARGET", "NON-TARGET"]),
+            "TUSTRESC": obj(["TARGET", "NON-TARGET"]),
+            "TULOC": obj(["LIVER", "LUNG"]),
+            "TUDTC": obj(["2024-01-05", "2024-01-28"]),
+        }
+    )
+    tr = pd.DataFrame(
+        {
+            "STUDYID": obj([s] * 3),
+            "DOMAIN": obj(["TR"] * 3),
+            "USUBJID": obj([u[0], u[0], u[1]]),
+            "TRSEQ": [1.0, 2.0, 1.0],
+            "TRLNKID": obj(["T01", "T01", "T01"]),
+            "TRTESTCD": obj(["LDIAM", "LDIAM", "TUMSTATE"]),
+            "TRTEST": obj(["Longest Diameter", "Longest Diameter", "Tumor State"]),
+            "TRORRES": obj(["45", "30.5", "PRESENT"]),
+            "TRORRESU": obj(["mm", "mm", None]),
+            "TRSTRESC": obj(["45", "30.5", "PRESENT"]),
+            "TRSTRESN": [45.0, 30.5, np.nan],
+            "TRSTRESU": obj(["mm", "mm", None]),
+            "VISITNUM": [1.0, 2.0, 1.0],
+            "TRDTC": obj(["2024-01-05", "2024-03-01", "2024-01-28"]),
+        }
+    )
+    rs = pd.DataFrame(
+        {
+            "STUDYID": obj([s] * 4),
+            "DOMAIN": obj(["RS"] * 4),
+            "USUBJID": obj([u[0], u[0], u[1], u[1]]),
+            "RSSEQ": [1.0, 2.0, 1.0, 2.0],
+            "RSTESTCD": obj(["OVRLRESP", "TRGRESP", "OVRLRESP", "NTRGRESP"]),
+            "RSTEST": obj(["Overall Response", "Target Response", "Overall Response", "Non-target Response"]),
+            "RSCAT": obj(["RECIST 1.1"] * 4),
+            "RSORRES": obj(["PR", "PR", "SD", "NON-CR/NON-PD"]),
+            "RSSTRESC": obj(["PR", "PR", "SD", "NON-CR/NON-PD"]),
+            "VISITNUM": [2.0, 2.0, 2.0, 2.0],
+            "RSDTC": obj(["2024-03-01", "2024-03-01", "2024-03-20", "2024-03-20"]),
+        }
+    )
     return {"DM": dm, "AE": ae, "TU": tu, "TR": tr, "RS": rs}
 
 
 def adam_frames():
     s, u = "C-CAR031", ["C-CAR031-001", "C-CAR031-002"]
-    adsl = pd.DataFrame({
-        "STUDYID": obj([s, s]), "USUBJID": obj(u), "SUBJID": obj(["001", "002"]), "SITEID": obj(["101", "101"]),
-        "AGE": [54.0, 61.0], "SEX": obj(["M", "F"]), "TRT01P": obj(["Dose level 1", "Dose level 2"]),
-        "TRTSDT": pd.to_datetime(["2024-01-10", "2024-02-01"]).astype("datetime64[ns]"),
-        "EFFFL": obj(["Y", "N"]), "SAFFL": obj(["Y", "Y"]),
-    })
-    adrs = pd.DataFrame({
-        "STUDYID": obj([s] * 4), "USUBJID": obj([u[0], u[0], u[1], u[1]]),
-        "PARAMCD": obj(["OVR", "BOR", "OVR", "BOR"]),
-        "PARAM": obj(["Overall Response by Investigator", "Best Overall Response", "Overall Response by Investigator",
-                      "Best Overall Response"]),
-        "PARCAT1": obj(["RECIST 1.1"] * 4), "AVALC": obj(["PR", "PR", "SD", "SD"]), "AVAL": [2.0, 2.0, 3.0, 3.0],
-        "ADT": pd.to_datetime(["2024-03-01", "2024-03-01", "2024-03-20", "2024-03-20"]).astype("datetime64[ns]"),
-        "RSSEQ": [1.0, np.nan, 1.0, np.nan],
-    })
-    adtte = pd.DataFrame({
-        "STUDYID": obj([s] * 2), "USUBJID": obj(u), "PARAMCD": obj(["PFS", "PFS"]),
-        "PARAM": obj(["Progression-Free Survival (days)", "Progression-Free Survival (days)"]),
-        "AVAL": [120.0, 45.5], "STARTDT": pd.to_datetime(["2024-01-10", "2024-02-01"]).astype("datetime64[ns]"),
-        "ADT": pd.to_datetime(["2024-05-08", "2024-03-17"]).astype("datetime64[ns]"), "CNSR": [0.0, 1.0],
-        "EVNTDESC": obj(["DISEASE PROGRESSION", None]),
-    })
+    adsl = pd.DataFrame(
+        {
+            "STUDYID": obj([s, s]),
+            "USUBJID": obj(u),
+            "SUBJID": obj(["001", "002"]),
+            "SITEID": obj(["101", "101"]),
+            "AGE": [54.0, 61.0],
+            "SEX": obj(["M", "F"]),
+            "TRT01P": obj(["Dose level 1", "Dose level 2"]),
+            "TRTSDT": pd.to_datetime(["2024-01-10", "2024-02-01"]).astype("datetime64[ns]"),
+            "EFFFL": obj(["Y", "N"]),
+            "SAFFL": obj(["Y", "Y"]),
+        }
+    )
+    adrs = pd.DataFrame(
+        {
+            "STUDYID": obj([s] * 4),
+            "USUBJID": obj([u[0], u[0], u[1], u[1]]),
+            "PARAMCD": obj(["OVR", "BOR", "OVR", "BOR"]),
+            "PARAM": obj(
+                [
+                    "Overall Response by Investigator",
+                    "Best Overall Response",
+                    "Overall Response by Investigator",
+                    "Best Overall Response",
+                ]
+            ),
+            "PARCAT1": obj(["RECIST 1.1"] * 4),
+            "AVALC": obj(["PR", "PR", "SD", "SD"]),
+            "AVAL": [2.0, 2.0, 3.0, 3.0],
+            "ADT": pd.to_datetime(["2024-03-01", "2024-03-01", "2024-03-20", "2024-03-20"]).astype("datetime64[ns]"),
+            "RSSEQ": [1.0, np.nan, 1.0, np.nan],
+        }
+    )
+    adtte = pd.DataFrame(
+        {
+            "STUDYID": obj([s] * 2),
+            "USUBJID": obj(u),
+            "PARAMCD": obj(["PFS", "PFS"]),
+            "PARAM": obj(["Progression-Free Survival (days)", "Progression-Free Survival (days)"]),
+            "AVAL": [120.0, 45.5],
+            "STARTDT": pd.to_datetime(["2024-01-10", "2024-02-01"]).astype("datetime64[ns]"),
+            "ADT": pd.to_datetime(["2024-05-08", "2024-03-17"]).astype("datetime64[ns]"),
+            "CNSR": [0.0, 1.0],
+            "EVNTDESC": obj(["DISEASE PROGRESSION", None]),
+        }
+    )
     return {"ADSL": adsl, "ADRS": adrs, "ADTTE": adtte}
 
 
@@ -166,8 +240,12 @@ def test_sdtm_item_details(tmp_path):
 
 
 def test_origins_dict_overrides_defaults(tmp_path):
-    origins = {("DM", "AGE"): ("CRF", "Demographics page"), ("AE", "AEDECOD"): ("Assigned", "MedDRA coding"),
-               ("DM", "ARMCD"): ("Derived", "Assigned from the randomisation list"), ("DM", "SEX"): None}
+    origins = {
+        ("DM", "AGE"): ("CRF", "Demographics page"),
+        ("AE", "AEDECOD"): ("Assigned", "MedDRA coding"),
+        ("DM", "ARMCD"): ("Derived", "Assigned from the randomisation list"),
+        ("DM", "SEX"): None,
+    }
     mdv = _parse(_write(tmp_path, sdtm_frames(), "SDTMIG", origins=origins)).find(".//odm:MetaDataVersion", NS)
     age = mdv.find("odm:ItemDef[@OID='IT.DM.AGE']/def:Origin", NS)
     assert (age.get("Type"), age.get("Source")) == ("Collected", "Investigator")
@@ -213,7 +291,10 @@ def test_codelists_restricted_to_values_in_the_data(tmp_path):
 def test_value_level_metadata_tr_rs(tmp_path):
     mdv = _parse(_write(tmp_path, sdtm_frames(), "SDTMIG")).find(".//odm:MetaDataVersion", NS)
     vl = mdv.find("def:ValueListDef[@OID='VL.TR.TRSTRESC']", NS)
-    assert [r.get("ItemOID") for r in vl.findall("odm:ItemRef", NS)] == ["IT.TR.TRSTRESC.LDIAM", "IT.TR.TRSTRESC.TUMSTATE"]
+    assert [r.get("ItemOID") for r in vl.findall("odm:ItemRef", NS)] == [
+        "IT.TR.TRSTRESC.LDIAM",
+        "IT.TR.TRSTRESC.TUMSTATE",
+    ]
     assert mdv.find("odm:ItemDef[@OID='IT.TR.TRSTRESC']/def:ValueListRef", NS).get("ValueListOID") == "VL.TR.TRSTRESC"
     # TRSTRESN only has values for LDIAM
     vl_n = mdv.find("def:ValueListDef[@OID='VL.TR.TRSTRESN']", NS)
@@ -225,16 +306,20 @@ def test_value_level_metadata_tr_rs(tmp_path):
     vl = mdv.find("def:ValueListDef[@OID='VL.RS.RSSTRESC']", NS)
     assert len(vl.findall("odm:ItemRef", NS)) == 3
     wc_oid = vl.find("odm:ItemRef/def:WhereClauseRef", NS).get("WhereClauseOID")
-    checks = [(rc.get(f"{{{DEF}}}ItemOID"), rc.find("odm:CheckValue", NS).text)
-              for rc in mdv.find(f"def:WhereClauseDef[@OID='{wc_oid}']", NS)]
+    checks = [
+        (rc.get(f"{{{DEF}}}ItemOID"), rc.find("odm:CheckValue", NS).text)
+        for rc in mdv.find(f"def:WhereClauseDef[@OID='{wc_oid}']", NS)
+    ]
     assert checks == [("IT.RS.RSCAT", "RECIST 1.1"), ("IT.RS.RSTESTCD", "NTRGRESP")]
     it = mdv.find("odm:ItemDef[@OID='IT.TR.TRSTRESC.LDIAM']", NS)
     assert (it.get("Name"), it.get("DataType"), it.get("Length")) == ("TRSTRESC", "text", "4")
 
 
 def test_adam_define(tmp_path):
-    origins = {("ADRS", "AVALC.BOR"): ("Derived", "Best overall response per RECIST 1.1 from OVR records"),
-               ("ADTTE", "AVAL"): ("Derived", "ADT - STARTDT + 1")}
+    origins = {
+        ("ADRS", "AVALC.BOR"): ("Derived", "Best overall response per RECIST 1.1 from OVR records"),
+        ("ADTTE", "AVAL"): ("Derived", "ADT - STARTDT + 1"),
+    }
     mdv = _parse(_write(tmp_path, adam_frames(), "ADaMIG", origins=origins)).find(".//odm:MetaDataVersion", NS)
     groups = [g.get("Name") for g in mdv.findall("odm:ItemGroupDef", NS)]
     assert groups[0] == "ADSL"
@@ -244,7 +329,10 @@ def test_adam_define(tmp_path):
     assert tte.get("Domain") is None
     assert mdv.find("odm:ItemGroupDef[@Name='ADSL']/def:Class", NS).get("Name") == "SUBJECT LEVEL ANALYSIS DATASET"
     it = {i.get("OID"): i for i in mdv.findall("odm:ItemDef", NS)}
-    assert (it["IT.ADSL.TRTSDT"].get("DataType"), it["IT.ADSL.TRTSDT"].get(f"{{{DEF}}}DisplayFormat")) == ("integer", "DATE9.")
+    assert (it["IT.ADSL.TRTSDT"].get("DataType"), it["IT.ADSL.TRTSDT"].get(f"{{{DEF}}}DisplayFormat")) == (
+        "integer",
+        "DATE9.",
+    )
     age = it["IT.ADSL.AGE"].find("def:Origin", NS)
     assert age.get("Type") == "Predecessor" and age.find("odm:Description/odm:TranslatedText", NS).text == "DM.AGE"
     assert it["IT.ADRS.RSSEQ"].find("def:Origin", NS).find("odm:Description/odm:TranslatedText", NS).text == "RS.RSSEQ"
@@ -260,7 +348,9 @@ def test_adam_define(tmp_path):
     # PARAMCD sponsor codelist decoded by PARAM
     cl, values = _codelist_values(mdv, "CL.ADRS.PARAMCD")
     assert values == ["BOR", "OVR"]
-    assert cl.find("odm:CodeListItem[@CodedValue='BOR']/odm:Decode/odm:TranslatedText", NS).text == "Best Overall Response"
+    assert (
+        cl.find("odm:CodeListItem[@CodedValue='BOR']/odm:Decode/odm:TranslatedText", NS).text == "Best Overall Response"
+    )
     assert cl.get(f"{{{DEF}}}StandardOID") is None
 
 
@@ -277,8 +367,16 @@ def test_html_view(tmp_path):
     path = _write(tmp_path, sdtm_frames(), "SDTMIG")
     html = write_define_html(path, tmp_path / "define.html").read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>")
-    for text in ("Demographics", 'href="dm.xpt"', "VL.TR.TRSTRESC", "TRTESTCD = LDIAM", "Male", "C66731",
-                 "Algorithm to derive AE.AESTDY", "Collected (Investigator)"):
+    for text in (
+        "Demographics",
+        'href="dm.xpt"',
+        "VL.TR.TRSTRESC",
+        "TRTESTCD = LDIAM",
+        "Male",
+        "C66731",
+        "Algorithm to derive AE.AESTDY",
+        "Collected (Investigator)",
+    ):
         assert text in html, text
     assert "http://" not in html.replace('xmlns="http://www.w3.org/1999/xhtml"', "")  # offline: no remote assets
     again = write_define_html(path, tmp_path / "again.html").read_text(encoding="utf-8")
