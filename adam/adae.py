@@ -40,20 +40,35 @@ def merge_supp(dataset: pd.DataFrame, supp: pd.DataFrame | None, idvar: str = "A
     return out.merge(wide, on=["USUBJID", "_ID"], how="left").drop(columns="_ID")
 
 
-def derive_ae_dates(dataset: pd.DataFrame, min_date: str | None) -> pd.DataFrame:
-    """ASTDT/ASTDTF (first of the missing period; the ``min_date`` column when the period contains it) and
-    AENDT/AENDTF (last of the period, the death date when the period contains it; never after death)."""
-    out = derive_vars_dt(
-        dataset,
-        "AST",
-        "AESTDTC",
-        highest_imputation="M",
-        date_imputation="first",
-        min_dates=min_date if min_date in dataset else None,
-    )
-    out = derive_vars_dt(out, "AEN", "AEENDTC", highest_imputation="M", date_imputation="last", max_dates="DTHDT")
-    late = out["AENDT"].notna() & out["DTHDT"].notna() & (out["AENDT"] > out["DTHDT"]) & out["AENDTF"].notna()
-    out.loc[late, "AENDT"] = out.loc[late, "DTHDT"]
+def derive_ae_dates(dataset: pd.DataFrame, start: dict, end: dict) -> pd.DataFrame:
+    """ASTDT/ASTDTF and AENDT/AENDTF from AESTDTC/AEENDTC, imputed as ``start`` / ``end`` say (params
+    ``ae_start_imputation`` / ``ae_end_imputation``: ``highest_imputation``, ``date_imputation``, ``min_dates``,
+    ``max_dates``; bounds are column names, ISO 8601 ones count only when complete).
+
+    With the defaults an onset is imputed to the first day of its period but not before PRETSDT (when it could
+    have started then), and never after the complete end date or death; an end to the last day, never after death
+    nor before the complete onset date. An onset in February 2024 that ended on 2024-02-11 cannot have started at
+    a pretreatment start of 2024-02-23: it becomes 2024-02-01.
+
+    >>> ae = pd.DataFrame({"AESTDTC": ["2024-02"], "AEENDTC": ["2024-02-11"], "PRETSDT": pd.to_datetime(["2024-02-23"]),
+    ...                    "DTHDT": pd.to_datetime([None])})
+    >>> start = {"highest_imputation": "M", "date_imputation": "first", "min_dates": ["PRETSDT"],
+    ...          "max_dates": ["AEENDTC", "DTHDT"]}
+    >>> out = derive_ae_dates(ae, start, {"highest_imputation": "M", "date_imputation": "last"})
+    >>> out["ASTDT"].dt.strftime("%Y-%m-%d").tolist(), out["ASTDTF"].tolist()
+    (['2024-02-01'], ['D'])
+    """
+    out = dataset
+    for prefix, dtc, rule in (("AST", "AESTDTC", start), ("AEN", "AEENDTC", end)):
+        out = derive_vars_dt(
+            out,
+            prefix,
+            dtc,
+            highest_imputation=rule.get("highest_imputation", "M"),
+            date_imputation=rule.get("date_imputation", "first" if prefix == "AST" else "last"),
+            min_dates=rule.get("min_dates") or [],
+            max_dates=rule.get("max_dates") or [],
+        )
     return out
 
 
@@ -164,7 +179,7 @@ def derive_adae(
         out["AESTDTC"] = None
     if "AEENDTC" not in out:
         out["AEENDTC"] = None
-    out = derive_ae_dates(out, params["ae_impute_min_date"])
+    out = derive_ae_dates(out, params["ae_start_imputation"], params["ae_end_imputation"])
     out = derive_vars_dy(out, "TRTSDT", {"ASTDY": "ASTDT", "AENDY": "AENDT"})
     for c in (params["teae_window_start"], params["teae_window_ref"]):
         if c not in out:

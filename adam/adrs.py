@@ -17,9 +17,11 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from cdisckit.conditions import filter_rows
+from cdisckit.dates import dtc_to_dt, study_day
 from cdisckit.errors import SpecError
 
-from .util import col, dtc_to_dt, lookup, study_day, upper
+from .util import col, lookup, upper
 
 AVAL_RESP = {"CR": 1.0, "PR": 2.0, "SD": 3.0, "NON-CR/NON-PD": 4.0, "PD": 5.0, "NE": 6.0, "MISSING": 7.0}
 #: best-first order used by BOR (NE ranks after PD: an evaluable PD beats an inevaluable record)
@@ -393,8 +395,6 @@ def derive_adrs(
     if rs is None or rs.empty:
         warn("ADRS: no RS; ADRS is empty and PFS/DoR cannot be derived")
         return pd.DataFrame(columns=["STUDYID", "USUBJID"]), pd.DataFrame()
-    from .util import filter_rows
-
     rs = filter_rows(rs, params["rs_where"], key="rs_where")
     rs = rs[upper(col(rs, "RSTESTCD")) == "OVRLRESP"]
     raw = upper(col(rs, "RSSTRESC").fillna(col(rs, "RSORRES")))

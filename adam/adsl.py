@@ -13,7 +13,10 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from .util import col, dtc_to_dt, dtc_to_dtm, filter_rows, impute_dtc_dt, lookup, upper
+from cdisckit.conditions import filter_rows
+from cdisckit.dates import dtc_to_dt, dtc_to_dtm, impute_dtc_dt
+
+from .util import col, lookup, upper
 
 SUBJ = ["STUDYID", "USUBJID"]
 

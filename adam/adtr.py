@@ -15,8 +15,10 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from cdisckit.dates import dtc_to_dt, study_day
+
 from .adrs import derive_vars_avisit
-from .util import col, dtc_to_dt, study_day, upper
+from .util import col, upper
 
 
 def derive_var_base(dataset: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:

@@ -18,7 +18,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .util import filter_rows, lookup, substitute
+from cdisckit.conditions import filter_rows, substitute
+from cdisckit.dates import impute_dtc_dt
+
+from .util import lookup
 
 ADEQUATE = ["CR", "PR", "SD", "NON-CR/NON-PD"]
 
@@ -249,8 +252,6 @@ def apply_censoring_rules(
 
 def new_therapy_dates(sdtm: dict[str, pd.DataFrame], spec: dict | None, warn: Callable[[str], None]) -> pd.Series:
     """Earliest start (partial: first day of the period) of new anticancer therapy per subject."""
-    from .util import impute_dtc_dt
-
     if not spec:
         return pd.Series(dtype="datetime64[ns]")
     data = sdtm.get(spec["dataset"])

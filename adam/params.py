@@ -13,11 +13,9 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-import yaml
-
+from cdisckit.conditions import condition_problem
 from cdisckit.errors import SpecError
-
-from .util import condition_problem
+from cdisckit.specio import key_lines, load_yaml
 
 STUDY_FILE = "adam.yaml"
 
@@ -80,7 +78,20 @@ DEFAULTS: dict = {
     "teae_window_start": "PRETSDT",  # TEAE window start (ADSL date column); onset on or after it
     "teae_window_ref": "TRTSDT",  # window end = teae_window_ref + teae_window_days
     "teae_window_days": 365,
-    "ae_impute_min_date": "PRETSDT",  # partial onset whose possible range contains this date is imputed to it
+    # partial AE dates (admiral derive_vars_dt): the imputed date never passes a bound lying inside the period the
+    # partial date allows; bounds are ADAE columns (ISO 8601 ones count only when complete)
+    "ae_start_imputation": {
+        "highest_imputation": "M",
+        "date_imputation": "first",
+        "min_dates": ["PRETSDT"],
+        "max_dates": ["AEENDTC", "DTHDT"],
+    },
+    "ae_end_imputation": {
+        "highest_imputation": "M",
+        "date_imputation": "last",
+        "min_dates": ["AESTDTC"],
+        "max_dates": ["DTHDT"],
+    },
     "ae_missing_start_is_teae": True,  # onset unknown and end unknown/after window start -> treatment-emergent
     "aesi": [  # AESI categories by MedDRA PT (case-insensitive) besides SUPPAE AESI/AESICAT
         {"category": "CRS", "pt": ["Cytokine release syndrome"]},
@@ -216,32 +227,6 @@ def _type_ok(default, value) -> bool:
     return isinstance(value, type(default))
 
 
-def _key_lines(text: str) -> dict:
-    """Line (1-based) of every key path in a YAML mapping: ``tte``, ``tte[0]``, ``tte[0].events[1].where``, ..."""
-    try:
-        node = yaml.compose(text)
-    except yaml.YAMLError:
-        return {}
-    if not isinstance(node, yaml.MappingNode):
-        return {}
-    lines: dict = {}
-
-    def walk(n, path):
-        if isinstance(n, yaml.MappingNode):
-            for k, v in n.value:
-                p = f"{path}.{k.value}" if path else str(k.value)
-                lines[p] = k.start_mark.line + 1
-                walk(v, p)
-        elif isinstance(n, yaml.SequenceNode):
-            for i, v in enumerate(n.value):
-                p = f"{path}[{i}]"
-                lines[p] = v.start_mark.line + 1
-                walk(v, p)
-
-    walk(node, "")
-    return lines
-
-
 def _line(lines: dict, path: str):
     """Line of ``path`` or of its nearest parent path found."""
     while path:
@@ -276,22 +261,29 @@ def condition_paths(doc: dict) -> list[tuple[str, object]]:
 
 
 def _read(path: Path) -> tuple[dict, dict]:
-    path = Path(path)
-    if not path.exists():
-        raise SpecError("params file not found", file=path)
-    text = path.read_text(encoding="utf-8")
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        raise SpecError(
-            f"not valid YAML: {getattr(exc, 'problem', exc)}", file=path, line=None if line is None else line + 1
-        ) from exc
+    """A params file through the one spec loader: (document, line of every key path)."""
+    doc = load_yaml(Path(path), what="params file")
     if doc is None:
         return {}, {}
     if not isinstance(doc, dict):
         raise SpecError("expected a mapping of parameter names to values", file=path, line=1)
-    return doc, _key_lines(text)
+    return doc, key_lines(doc)
+
+
+_IMPUTATION_KEYS = {"highest_imputation": ("n", "D", "M"), "date_imputation": ("first", "last")}
+
+
+def _check_imputation(value: dict, file, lines: dict, key: str) -> None:
+    for k, v in value.items():
+        where = {"file": file, "line": _line(lines, f"{key}.{k}"), "key": f"{key}.{k}"}
+        if k in _IMPUTATION_KEYS:
+            if v not in _IMPUTATION_KEYS[k]:
+                raise SpecError(f"expected one of {', '.join(_IMPUTATION_KEYS[k])}, got {v!r}", **where)
+        elif k in ("min_dates", "max_dates"):
+            if not isinstance(v, list) or not all(isinstance(c, str) for c in v):
+                raise SpecError("expected a list of column names", **where)
+        else:
+            raise SpecError("unknown key; known: highest_imputation, date_imputation, min_dates, max_dates", **where)
 
 
 def validate_params(doc: dict, file=None, lines: dict | None = None) -> None:
@@ -368,6 +360,8 @@ def validate_params(doc: dict, file=None, lines: dict | None = None) -> None:
                                 line=_line(lines, f"tte[{i}].{kind}[{j}]"),
                                 key=f"tte[{i}].{kind}[{j}]",
                             )
+        if key in ("ae_start_imputation", "ae_end_imputation"):
+            _check_imputation(value, file, lines, key)
         if key == "new_therapy" and value is not None and not {"dataset", "date"} <= set(value):
             raise SpecError("new_therapy needs dataset, date (and optional where)", **where)
     for path, cond in condition_paths(doc):
@@ -376,10 +370,14 @@ def validate_params(doc: dict, file=None, lines: dict | None = None) -> None:
             raise SpecError(bad[1], file=file, line=_line(lines, bad[0]), key=bad[0])
 
 
+_MERGED = ("parameters", "relationship_qnams", "ae_start_imputation", "ae_end_imputation")
+
+
 def load_params(path: Path | None = None, study_dir: Path | None = None) -> dict:
     """Defaults, overridden by ``<study_dir>/adam.yaml``, overridden by the params file ``path``.
 
-    Keys are replaced as a whole, except ``parameters`` and ``relationship_qnams`` which are merged.
+    Keys are replaced as a whole, except the mappings in ``_MERGED`` (``parameters``, ``relationship_qnams``,
+    ``ae_start_imputation``, ``ae_end_imputation``), whose keys are merged.
 
     >>> load_params()["teae_window_days"]
     365
@@ -394,7 +392,7 @@ def load_params(path: Path | None = None, study_dir: Path | None = None) -> dict
         doc, lines = _read(file)
         validate_params(doc, file=file, lines=lines)
         for key, value in doc.items():
-            if key in ("parameters", "relationship_qnams") and isinstance(value, dict):
+            if key in _MERGED and isinstance(value, dict):
                 params[key] = {**params[key], **value}
             else:
                 params[key] = copy.deepcopy(value)

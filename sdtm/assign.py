@@ -17,12 +17,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from cdisckit import conditions
+from cdisckit.conditions import normalise_text, normalise_value
 from cdisckit.errors import InputError
 
 from .ct import check_codelist, derive_ct_value, derive_decode, map_lookup
 from .derive_dates import derive_iso8601
 from .derive_timing import format_visitnum
-from .spec import PLACEHOLDER, normalise_key
+from .spec import PLACEHOLDER
 
 
 @dataclass
@@ -93,20 +95,6 @@ def resolve(name: str, raw: pd.DataFrame | None, out: dict, index) -> pd.Series:
     raise KeyError(name)
 
 
-def norm_keys(s: pd.Series) -> pd.Series:
-    """Trimmed, blank-collapsed, upper-case text (computed once per distinct value).
-
-    >>> norm_keys(pd.Series([" a  b", None])).tolist()
-    ['A B', nan]
-    """
-    codes, uniq = pd.factorize(s, use_na_sentinel=True)
-    if len(uniq) == 0:
-        return pd.Series(np.nan, index=s.index, dtype="str")
-    keys = pd.Series(uniq, dtype="str").str.split().str.join(" ").str.upper().to_numpy(dtype=object)
-    out = np.where(codes >= 0, keys[np.maximum(codes, 0)], None)
-    return pd.Series(out, index=s.index, dtype="str")
-
-
 def blank_to_missing(s: pd.Series) -> pd.Series:
     """Trim text; empty becomes missing (NaN)."""
     if not (pd.api.types.is_string_dtype(s) or s.dtype == object):
@@ -116,29 +104,13 @@ def blank_to_missing(s: pd.Series) -> pd.Series:
 
 
 def condition_mask(cond: dict, raw, out, index) -> pd.Series:
-    """``{COL: value | [values] | null | {not: ...}}`` -> boolean mask; text compared trimmed, case-insensitive.
+    """Rows meeting a condition of :mod:`cdisckit.conditions`; names are raw columns, then variables already mapped.
 
     >>> raw = pd.DataFrame({"A": ["Yes", " no", ""]})
     >>> condition_mask({"A": "YES"}, raw, {}, raw.index).tolist(), condition_mask({"A": None}, raw, {}, raw.index).tolist()
     ([True, False, False], [False, False, True])
     """
-    mask = pd.Series(True, index=index)
-    for col, val in cond.items():
-        mask &= _test(blank_to_missing(resolve(col, raw, out, index)), val)
-    return mask
-
-
-def _test(s: pd.Series, val) -> pd.Series:
-    if isinstance(val, dict):
-        return ~_test(s, val["not"])
-    if val is None:
-        return s.isna()
-    vals = val if isinstance(val, list) else [val]
-    if s.dtype.kind in "fi":
-        return s.isin([float(v) for v in vals if v is not None]) | (s.isna() if None in vals else False)
-    keys = norm_keys(s)
-    hit = keys.isin([normalise_key(v) for v in vals if v is not None]) & s.notna()
-    return hit | s.isna() if None in vals else hit
+    return conditions.condition_mask(cond, lambda name: resolve(name, raw, out, index), index)
 
 
 def evaluate(
@@ -279,8 +251,8 @@ def _modify(s: pd.Series, a: dict, ctx: Context, var: str, col: str | None) -> p
     if "clean" in a and s.dtype.kind not in "fi":
         s = _clean(s, a["clean"])
     if "recode" in a:
-        table = {normalise_key(k): (None if v is None else str(v)) for k, v in a["recode"].items()}
-        keys = norm_keys(s)
+        table = {normalise_value(k): (None if v is None else str(v)) for k, v in a["recode"].items()}
+        keys = normalise_text(s)
         hit = keys.isin(list(table)) & s.notna()
         s = s.where(~hit, keys.map(table))
     if "map" in a:

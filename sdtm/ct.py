@@ -6,14 +6,9 @@ from functools import cache
 
 import pandas as pd
 
+from cdisckit.conditions import normalise_text, normalise_value
 from cdisckit.errors import InputError
 from cdisckit.standards import SPECS_DIR, codelist
-
-from .spec import normalise_key
-
-
-def _normalise(s: pd.Series) -> pd.Series:
-    return s.astype("str").str.split().str.join(" ").str.upper()
 
 
 def map_lookup(values: dict) -> dict:
@@ -26,9 +21,9 @@ def map_lookup(values: dict) -> dict:
     for target, raws in values.items():
         tgt = None if target is None else str(target)
         if tgt is not None:
-            out.setdefault(normalise_key(tgt), tgt)
+            out.setdefault(normalise_value(tgt), tgt)
         for raw in raws if isinstance(raws, list) else [raws]:
-            out[normalise_key(raw)] = tgt
+            out[normalise_value(raw)] = tgt
     return out
 
 
@@ -44,7 +39,7 @@ def derive_ct_value(values: pd.Series, *, lookup: dict, file=None, column=None, 
     if not present.any():
         return values
     uniq = pd.Series(values[present].unique())
-    mapped = _normalise(uniq).map(lambda k: lookup.get(k, _MISSING))
+    mapped = normalise_text(uniq).map(lambda k: None if k is None else lookup.get(k, _MISSING))
     unknown = mapped.eq(_MISSING)
     if unknown.any():
         bad = uniq[unknown].iloc[0]

@@ -5,7 +5,6 @@ Work is done once per distinct value (dates repeat a lot), fully vectorised.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from cdisckit.errors import InputError
@@ -105,49 +104,3 @@ def derive_iso8601(
         full = out.str.len().eq(10) & tnorm.notna()
         out = out.where(~full, out + "T" + tnorm)
     return out
-
-
-def per_unique(s: pd.Series, func) -> pd.Series:
-    """Apply a vectorised ``func`` to the distinct non-missing values of ``s`` only, then spread the results back.
-
-    >>> per_unique(pd.Series(["a", "b", "a", None]), lambda u: u.str.upper()).tolist()
-    ['A', 'B', 'A', nan]
-    """
-    codes, uniq = pd.factorize(s, use_na_sentinel=True)
-    res = func(pd.Series(uniq))
-    missing = pd.Series([np.nan], dtype=res.dtype if res.dtype.kind == "M" else "object")
-    out = pd.concat([res.reset_index(drop=True), missing], ignore_index=True)
-    spread = out.take(np.where(codes >= 0, codes, len(uniq))).set_axis(s.index)
-    return spread.astype(res.dtype) if res.dtype.kind in "Mf" else spread.astype("str")
-
-
-def _date_part_unique(s: pd.Series) -> pd.Series:
-    s = s.astype("str")
-    head = s.str.slice(0, 10)
-    head = head.where(s.str.len().ge(10) & head.str.match(r"^\d{4}-\d{2}-\d{2}$", na=False))
-    return pd.to_datetime(head, format="%Y-%m-%d", errors="coerce")
-
-
-def date_part(dtc: pd.Series) -> pd.Series:
-    """Complete calendar date (datetime64) of ISO 8601 strings, NaT when partial or missing.
-
-    >>> date_part(pd.Series(["2025-03-07T10:00", "2025-03", None])).tolist()[0]
-    Timestamp('2025-03-07 00:00:00')
-    """
-    if not isinstance(dtc, pd.Series):
-        dtc = pd.Series(dtc, dtype="str")
-    return per_unique(dtc, _date_part_unique)
-
-
-def iso_extreme(frame: pd.DataFrame, how: str = "max") -> pd.Series:
-    """Row-wise earliest/latest ISO 8601 value in string order (a complete date sorts after its partial prefix).
-
-    >>> iso_extreme(pd.DataFrame({"a": ["2025-03-07", None], "b": ["2025-04", "2024"]})).tolist()
-    ['2025-04', '2024']
-    """
-    stacked = frame.stack(future_stack=True).dropna()
-    if stacked.empty:
-        return pd.Series(np.nan, index=frame.index, dtype="str")
-    g = stacked.groupby(level=0)
-    res = g.max() if how == "max" else g.min()
-    return res.reindex(frame.index)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cdisckit.dates import dtc_to_dt
+
 from .assign import condition_mask
-from .derive_dates import date_part
 
 
 def derive_first_last_date(usubjid: pd.Series, *, sources: list[pd.DataFrame], how: str) -> pd.Series:
@@ -33,7 +34,7 @@ def derive_age(birth: pd.Series, reference: pd.Series) -> pd.Series:
     >>> derive_age(pd.Series(["1970-03-10", "1970-03-10", "1970"]), pd.Series(["2025-03-09", "2025-03-10", "2025-01-01"])).tolist()
     [54.0, 55.0, nan]
     """
-    b, r = date_part(birth), date_part(reference)
+    b, r = dtc_to_dt(birth), dtc_to_dt(reference)
     years = r.dt.year - b.dt.year
     before_birthday = (r.dt.month < b.dt.month) | ((r.dt.month == b.dt.month) & (r.dt.day < b.dt.day))
     return (years - before_birthday.astype("float64")).where(b.notna() & r.notna()).astype("float64")

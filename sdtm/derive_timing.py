@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cdisckit.dates import dtc_to_dt, per_unique, study_day
 from cdisckit.errors import InputError
-
-from .derive_dates import date_part, per_unique
 
 
 def derive_study_day(dtc: pd.Series, ref: pd.Series) -> pd.Series:
@@ -17,8 +16,7 @@ def derive_study_day(dtc: pd.Series, ref: pd.Series) -> pd.Series:
     ...                  pd.Series(["2025-03-10"] * 4)).tolist()
     [1.0, -1.0, -9.0, nan]
     """
-    diff = (date_part(dtc) - date_part(ref)).dt.days.astype("float64")
-    return diff.where(diff < 0, diff + 1)
+    return study_day(dtc, ref)
 
 
 def derive_epoch(dtc: pd.Series, refs: pd.DataFrame, *, epochs: list[dict]) -> pd.Series:
@@ -33,11 +31,11 @@ def derive_epoch(dtc: pd.Series, refs: pd.DataFrame, *, epochs: list[dict]) -> p
     >>> derive_epoch(pd.Series(["2025-03-01", "2025-03-10", "2025-03-11"]), refs, epochs=ep).tolist()
     ['SCREENING', 'TREATMENT', 'FOLLOW-UP']
     """
-    d = date_part(dtc)
+    d = dtc_to_dt(dtc)
     out = pd.Series(np.nan, index=dtc.index, dtype="str")
     for e in epochs:
         if e.get("start"):
-            start = date_part(refs[e["start"]]) + pd.to_timedelta(int(e.get("offset_days", 0)), unit="D")
+            start = dtc_to_dt(refs[e["start"]]) + pd.to_timedelta(int(e.get("offset_days", 0)), unit="D")
             hit = d.notna() & start.notna() & (d >= start)
         else:
             hit = d.notna()
@@ -98,7 +96,7 @@ def derive_visitnum(
         )
     if is_uns.any():
         step = float(unscheduled.get("step", 0.01))
-        dd = date_part(cal["DATE"])
+        dd = dtc_to_dt(cal["DATE"])
         un = cal.loc[is_uns, ["USUBJID", "DATE"]].assign(_D=dd[is_uns]).drop_duplicates(["USUBJID", "DATE"])
         if un["_D"].isna().any():
             r = cal[is_uns & dd.isna()].iloc[0]

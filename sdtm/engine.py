@@ -15,11 +15,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cdisckit.dates import dtc_to_dt
 from cdisckit.errors import SpecError
+from cdisckit.specio import spec_error
 from cdisckit.standards import codelist, sdtm_dataset
 
 from .assign import Context, _template, condition_mask, evaluate
-from .derive_dates import date_part, derive_iso8601
+from .derive_dates import derive_iso8601
 from .derive_dm import run_derivation
 from .derive_seq import derive_seq, sort_by_keys
 from .derive_timing import derive_epoch, derive_study_day, derive_visitnum
@@ -27,7 +29,6 @@ from .forms import read_form
 from .reconcile import Reconciler
 from .spec import load_study
 from .supp import SUPP_PREFIX, derive_supp
-from .yamlio import spec_error
 
 DM_REFS = ["RFSTDTC", "RFENDTC", "RFXSTDTC", "RFXENDTC", "RFICDTC", "RFPENDTC", "DTHDTC"]
 
@@ -136,7 +137,7 @@ class _Mapper:
             keys = [subj] + [k for k in fp.get("keys") or [] if k != subj]
             order = frame[keys].copy()
             if fp.get("order"):
-                order["_O"] = date_part(
+                order["_O"] = dtc_to_dt(
                     derive_iso8601(
                         frame[fp["order"]], file=self.file(form), column=fp["order"], rows=self.rows(form, frame)
                     )
@@ -186,7 +187,7 @@ class _Mapper:
         cols = [c for c in j.get("columns") or [] if c not in frame.columns or c == subj]
         sub = other[[subj] + [c for c in cols if c != subj]]
         if j.get("order"):
-            key = date_part(
+            key = dtc_to_dt(
                 derive_iso8601(
                     other[j["order"]], file=self.file(j["form"]), column=j["order"], rows=self.rows(j["form"], other)
                 )
@@ -313,7 +314,7 @@ def derive_lobxfl(df: pd.DataFrame, rfxstdtc: pd.Series | None, *, date: str, by
     out = pd.Series(np.nan, index=df.index, dtype="str")
     if rfxstdtc is None or date not in df.columns:
         return out
-    d, ref = date_part(df[date]), date_part(rfxstdtc)
+    d, ref = dtc_to_dt(df[date]), dtc_to_dt(rfxstdtc)
     elig = d.notna() & ref.notna() & (d <= ref)
     if not elig.any():
         return out

@@ -14,10 +14,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from cdisckit.conditions import normalise_value
 from cdisckit.errors import CdiscKitError, SpecError
+from cdisckit.specio import LineDict, line_of, load_yaml, spec_error
 from cdisckit.standards import codelist, codelist_names, sdtm_dataset
-
-from .yamlio import LineDict, line_of, load_yaml, spec_error
 
 STUDY_KEYS = {
     "study",
@@ -105,7 +105,7 @@ def validate_maps(doc, path) -> dict:
                         target,
                         f"maps.{name}.values.{target}",
                     )
-                norm = normalise_key(raw)
+                norm = normalise_value(raw)
                 if norm in seen and seen[norm] != target:
                     raise spec_error(
                         f"raw value {raw!r} maps to both {seen[norm]!r} and {target!r}",
@@ -115,11 +115,6 @@ def validate_maps(doc, path) -> dict:
                     )
                 seen[norm] = target
     return maps
-
-
-def normalise_key(value) -> str:
-    """How raw values are compared with map entries: trimmed, inner blanks collapsed, upper case."""
-    return " ".join(str(value).split()).upper()
 
 
 # ------------------------------------------------------------------ study.yaml

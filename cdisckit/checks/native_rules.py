@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from cdisckit.dates import digits_after, iso_digits, partial_after
+
 from ..standards import ADAMIG, SDTMIG, DatasetSpec
 from .native import EMPTY, FrameCache
-from .rules import ISO8601_REGEX, XPT_NAME_REGEX
+from .rules import XPT_NAME_REGEX
 
 DATE_BOUNDS = (4, 7, 10, 16, 19)  # YYYY, YYYY-MM, YYYY-MM-DD, ...THH:MM, ...THH:MM:SS
 MAX_LABEL = 40
@@ -61,55 +63,11 @@ def is_text(s: pd.Series) -> bool:
 
 
 # ---------------------------------------------------------------- partial dates
-def _text_codes(s: pd.Series, cache: FrameCache | None = None, col: str | None = None):
-    """(codes, str uniques) of a text series, through the frame cache when given."""
-    t = cache.text(col) if cache is not None and col is not None else None
-    if t is None:
-        t = FrameCache(pd.DataFrame({"v": s.astype(object).reset_index(drop=True)})).text("v")
-    return t
-
-
-def date_parts(s: pd.Series, cache: FrameCache | None = None, col: str | None = None):
-    """Per row: valid (partial) ISO 8601?, digits as a 14-digit integer (YYYYMMDDHHMMSS, zero padded),
-    and the number of significant digits (4, 6, 8, 12 or 14). Computed on distinct values."""
-    t = _text_codes(s, cache, col)
-    n = len(s)
-    if t is None:  # not text: nothing to compare
-        return np.zeros(n, bool), np.zeros(n, np.int64), np.zeros(n, np.int64)
-    codes, u = t
-    valid_u = u.str.contains(ISO8601_REGEX, regex=True).to_numpy(dtype=bool) if len(u) else np.zeros(0, bool)
-    digits = u.where(valid_u, "0").str.replace(r"\D", "", regex=True)
-    ndig_u = digits.str.len().to_numpy(dtype=np.int64)
-    full_u = digits.str.ljust(14, "0").astype(np.int64).to_numpy()
-    idx = np.maximum(codes, 0)
-    valid = (codes >= 0) & (valid_u[idx] if len(u) else False)
-    return valid, (full_u[idx] if len(u) else np.zeros(n, np.int64)), (ndig_u[idx] if len(u) else np.zeros(n, np.int64))
-
-
-def _after_parts(pa, pb) -> np.ndarray:
-    """``a > b`` at the precision both share, from :func:`date_parts` of each side."""
-    va, fa, na = pa
-    vb, fb, nb = pb
-    valid = va & vb
-    scale = 10 ** (14 - np.minimum(na, nb))
-    scale = np.where(valid, scale, 1)
-    return valid & (fa // scale > fb // scale)
-
-
-def partial_after(a: pd.Series, b: pd.Series) -> np.ndarray:
-    """Element-wise ``a > b`` for ISO 8601 strings compared only at the precision both share.
-
-    >>> partial_after(pd.Series(["2024-03", "2024-03-05", "2024"]), pd.Series(["2024-02-28", "2024-03-04", None]))
-    array([ True,  True, False])
-    """
-    return _after_parts(date_parts(a), date_parts(b))
-
-
 def _after(df: pd.DataFrame, start: str, end: str, cache: FrameCache) -> np.ndarray:
     """``start > end`` for ISO strings (partial-aware) or datetimes/numbers (both present)."""
     a, b = df[start], df[end]
     if is_text(a) and is_text(b):
-        return _after_parts(date_parts(a, cache, start), date_parts(b, cache, end))
+        return partial_after(a, b)
     if (
         pd.api.types.is_datetime64_any_dtype(a)
         and pd.api.types.is_datetime64_any_dtype(b)
@@ -376,19 +334,19 @@ def check_exposure_window(ctx: Context) -> list[Hit]:
     bounds = {}
     for rcol in ("RFXSTDTC", "RFXENDTC"):
         if rcol in dm.columns and is_text(dm[rcol]):
-            v, f, n = date_parts(dm[rcol], ctx.cache("DM"), rcol)
+            v, f, n = iso_digits(dm[rcol])
             take = np.where(pos >= 0, dm_rows[np.maximum(pos, 0)], 0)
             bounds[rcol] = (v[take] & (pos >= 0), f[take], n[take])
     hits = []
     for col in ("EXSTDTC", "EXENDTC"):
         if col not in ex.columns or not is_text(ex[col]):
             continue
-        value = date_parts(ex[col], ctx.cache("EX"), col)
+        value = iso_digits(ex[col])
         bad = np.zeros(len(ex), dtype=bool)
         if "RFXSTDTC" in bounds:
-            bad |= _after_parts(bounds["RFXSTDTC"], value)
+            bad |= digits_after(bounds["RFXSTDTC"], value)
         if "RFXENDTC" in bounds:
-            bad |= _after_parts(value, bounds["RFXENDTC"])
+            bad |= digits_after(value, bounds["RFXENDTC"])
         if bad.any():
             ref = {c: dm[c].to_numpy()[dm_rows[np.maximum(pos, 0)]][bad].tolist() for c in bounds}
             hits.append(

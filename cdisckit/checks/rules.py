@@ -122,11 +122,6 @@ GX_RULES = frozenset(
 )
 NATIVE_RULES = frozenset(RULES) - GX_RULES
 
-# Partial ISO 8601 date/datetime as allowed in SDTM --DTC variables (anchored: GX searches).
-ISO8601_REGEX = (
-    r"^\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01])"
-    r"(?:T(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?)?)?)?$"
-)
 TESTCD_REGEX = r"^[A-Za-z_][A-Za-z0-9_]*$"
 XPT_NAME_REGEX = r"^[A-Z_][A-Z0-9_]{0,7}$"
 

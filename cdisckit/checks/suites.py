@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from cdisckit.dates import ISO8601_REGEX
+
 from ..errors import CdiscKitError
 from ..io import staged_file
 from ..standards import (
@@ -30,7 +32,7 @@ from ..standards import (
     sdtm_dataset,
     value_level_codelists,
 )
-from .rules import ISO8601_REGEX, RULES, TESTCD_REGEX, standard_of
+from .rules import RULES, TESTCD_REGEX, standard_of
 
 STANDARDS = {"sdtmig-3.4": SDTMIG, "adamig-1.3": ADAMIG}
 GX_SEVERITY = {"error": "critical", "warning": "warning"}

@@ -8,7 +8,8 @@ from sdtm_factory import STUDY_PARAMS, day, make_sdtm, subject
 
 from cdisckit.adam import derive_adam, load_params
 from cdisckit.adam.adae import derive_var_extreme_flag, derive_var_trtemfl, derive_vars_aesi
-from cdisckit.adam.util import derive_vars_dt, impute_dtc_dt
+from cdisckit.adam.util import derive_vars_dt
+from cdisckit.dates import impute_dtc_dt
 
 
 def params(**kw):
@@ -84,6 +85,35 @@ def test_ae_partial_onset_around_teae_boundary(aestdtc, astdt, flag, teae):
     r = out["ADAE"].iloc[0]
     assert (None if pd.isna(r["ASTDT"]) else r["ASTDT"].strftime("%Y-%m-%d")) == astdt
     assert r["ASTDTF"] == flag and r["TRTEMFL"] == teae
+
+
+@pytest.mark.parametrize(
+    "aestdtc,aeendtc,astdt,aendt",
+    [
+        # the 1,000-subject bug: onset 2024-12 was imputed to the LD start 2024-12-27, after its own end; it cannot
+        # have started on or after the LD start, so the plain rule (first of the month) applies
+        ("2024-12", "2024-12-11", "2024-12-01", "2024-12-11"),
+        ("2024-12", "2024-12-30", "2024-12-27", "2024-12-30"),  # end after LD start: the LD start bound holds
+        ("2024", "2024-06-30", "2024-01-01", "2024-06-30"),  # end in the year but before LD: first of the year
+        # an end is never imputed before its complete onset
+        ("2025-01-20", "2025-01", "2025-01-20", "2025-01-31"),
+        ("2024-12-28", "2024", "2024-12-28", "2024-12-31"),
+    ],
+)
+def test_ae_imputation_never_crosses_the_other_date(aestdtc, aeendtc, astdt, aendt):
+    out, _ = adam([subject("001", ae=[{"AESTDTC": aestdtc, "AEENDTC": aeendtc}])])
+    r = out["ADAE"].iloc[0]
+    assert (r["ASTDT"].strftime("%Y-%m-%d"), r["AENDT"].strftime("%Y-%m-%d")) == (astdt, aendt)
+    assert r["ASTDT"] <= r["AENDT"]
+
+
+def test_ae_imputation_bounds_are_parameters():
+    # without the end-date bound the onset goes to the LD start again (the old behaviour, now a choice)
+    out, _ = adam(
+        [subject("001", ae=[{"AESTDTC": "2024-12", "AEENDTC": "2024-12-11"}])],
+        ae_start_imputation={"highest_imputation": "M", "date_imputation": "first", "min_dates": ["PRETSDT"]},
+    )
+    assert out["ADAE"]["ASTDT"].iloc[0] == pd.Timestamp("2024-12-27")
 
 
 def test_teae_window_param_changes_answer():

@@ -10,7 +10,8 @@ from sdtm_factory import STUDY_PARAMS, make_sdtm, subject
 
 from cdisckit.adam import derive_adam, load_params
 from cdisckit.adam.adsl import derive_vars_trt
-from cdisckit.adam.util import condition_mask, condition_problem, filter_rows
+from cdisckit.conditions import condition_problem, filter_rows
+from cdisckit.conditions import frame_mask as condition_mask
 from cdisckit.errors import SpecError
 
 ADAM_DIR = Path(__file__).resolve().parents[2] / "adam"

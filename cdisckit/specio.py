@@ -1,4 +1,6 @@
-"""YAML reading that remembers line numbers, so spec errors can say ``file, line N, key K``.
+"""The one spec loader: safe YAML that remembers line numbers, so spec errors can say ``file, line N, key K``.
+
+Mapping specs (``study.yaml``, domain YAMLs, codelist maps) and ADaM parameter files are all read here.
 
 >>> doc = load_yaml_text("a: 1\\nb:\\n  c: x\\n", "demo.yaml")
 >>> doc["b"]["c"], line_of(doc, "b"), line_of(doc["b"], "c")
@@ -30,7 +32,7 @@ class LineList(list):
 class _LineLoader(yaml.SafeLoader):
     """SafeLoader whose mappings/sequences record ``node.start_mark.line`` (anchors and ``<<`` merges work)."""
 
-    filename = None
+    filename: str | None = None
 
     def construct_mapping(self, node, deep=False):  # noqa: D401 - yaml hook
         explicit = sum(1 for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge")
@@ -79,11 +81,45 @@ def load_yaml_text(text: str, filename: str):
         loader.dispose()
 
 
-def load_yaml(path: Path):
+def load_yaml(path: Path, what: str = "mapping file"):
+    """Read one spec file. A missing or unreadable file, bad UTF-8 or bad YAML is a SpecError naming the file
+    (and the line)."""
     path = Path(path)
-    if not path.exists():
-        raise SpecError("mapping file not found", file=str(path))
-    return load_yaml_text(path.read_text(encoding="utf-8"), str(path))
+    if not path.is_file():
+        raise SpecError(f"{what} not found", file=str(path))
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise SpecError(
+            f"not UTF-8 text (byte 0x{path.read_bytes()[exc.start]:02x})", file=str(path), line=line
+        ) from None
+    except OSError as exc:
+        raise SpecError(f"cannot read {what}: {exc.strerror}", file=str(path)) from None
+    return load_yaml_text(text, str(path))
+
+
+def key_lines(doc, prefix: str = "") -> dict[str, int]:
+    """Line of every key path of a loaded document: ``tte``, ``tte[0]``, ``tte[0].events[1].where``, ...
+
+    >>> key_lines(load_yaml_text("a: 1\\nb:\\n  - {c: x}\\n", "demo.yaml"))
+    {'a': 1, 'b': 2, 'b[0]': 3, 'b[0].c': 3}
+    """
+    out: dict[str, int] = {}
+    if isinstance(doc, LineDict):
+        for k, v in doc.items():
+            path = f"{prefix}.{k}" if prefix else str(k)
+            if k in doc.lines:
+                out[path] = doc.lines[k]
+            out.update(key_lines(v, path))
+    elif isinstance(doc, LineList):
+        for i, v in enumerate(doc):
+            path = f"{prefix}[{i}]"
+            line = getattr(v, "line", None) or doc.line
+            if line is not None:
+                out[path] = line
+            out.update(key_lines(v, path))
+    return out
 
 
 def line_of(obj, key=None) -> int | None:

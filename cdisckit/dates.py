@@ -1,0 +1,277 @@
+"""ISO 8601 dates as SDTM and ADaM use them: validation, components, comparison at shared precision, complete
+dates, study days and admiral-style imputation. The one dates module: SDTM mapping, ADaM derivations and the
+checks all import from here. Raw EDC text (``07-Mar-2025``, ``03/07/2025``) becomes ISO 8601 in
+:mod:`cdisckit.sdtm.derive_dates`, which builds on this module.
+
+Work is done once per distinct value (dates repeat a lot) and fully vectorised.
+
+SDTMIG 3.4 section 4.4.4 representations, all accepted: ``2003-12-15T13:14:17``, ``2003-12-15T13:14``,
+``2003-12-15T13``, ``2003-12-15``, ``2003-12``, ``2003``, and with a missing middle component written as a
+hyphen: ``2003---15`` (day known, month not), ``--12-15`` (year unknown), ``2003-12-15T-:15`` (hour unknown).
+
+>>> is_iso8601(pd.Series(["2003---15", "2003-12-15T-:15", "2003-13", "15-DEC-2003", None])).tolist()
+[True, True, False, False, False]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+# A year, month, day, hour, minute, second; each may be "-" (unknown) when a later one is known.
+_YEAR = r"(?:\d{4}|-)"
+_MON = r"(?:0[1-9]|1[0-2]|-)"
+_DAY = r"(?:0[1-9]|[12]\d|3[01]|-)"
+_HOUR = r"(?:[01]\d|2[0-3]|-)"
+_MIN = r"(?:[0-5]\d|-)"
+_SEC = r"(?:[0-5]\d(?:\.\d+)?)"
+#: Anchored regex of an SDTM --DTC value (GX searches rather than matches: keep the anchors).
+#: A value must end in a digit: an unknown component is written only before a known one.
+ISO8601_REGEX = (
+    rf"^(?=.*\d$)(?:{_YEAR}(?:-{_MON}(?:-{_DAY}(?:T{_HOUR}(?::{_MIN}(?::{_SEC})?)?)?)?)?"
+    rf"|-----T{_HOUR}(?::{_MIN}(?::{_SEC})?)?)$"
+)
+_SPLIT = (
+    r"^(?P<year>\d{4}|-)?(?:-(?P<month>\d{2}|-)?)?(?:-(?P<day>\d{2}|-)?)?"
+    r"(?:T(?P<hour>\d{2}|-)?(?::(?P<minute>\d{2}|-)?)?(?::(?P<second>\d{2}(?:\.\d+)?))?)?$"
+)
+COMPONENTS = ("year", "month", "day", "hour", "minute", "second")
+_LEVEL = {"n": 0, "D": 1, "M": 2, "Y": 3}
+
+
+def per_unique(s: pd.Series, func: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """Apply a vectorised ``func`` to the distinct non-missing values of ``s`` only, then spread the results back.
+
+    >>> per_unique(pd.Series(["a", "b", "a", None]), lambda u: u.str.upper()).tolist()
+    ['A', 'B', 'A', nan]
+    """
+    codes, uniq = pd.factorize(s, use_na_sentinel=True)
+    res = func(pd.Series(uniq))
+    missing = pd.Series([np.nan], dtype=res.dtype if res.dtype.kind in "Mb" else "object")
+    if res.dtype.kind == "b":
+        missing = pd.Series([False])
+    out = pd.concat([res.reset_index(drop=True), missing], ignore_index=True)
+    spread = out.take(np.where(codes >= 0, codes, len(uniq))).set_axis(s.index)
+    if res.dtype.kind in "Mfb":
+        return spread.astype(res.dtype)
+    return spread.astype("str")
+
+
+def _text(s) -> pd.Series:
+    s = s if isinstance(s, pd.Series) else pd.Series(s, dtype=object)
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return s.dt.strftime("%Y-%m-%dT%H:%M:%S").str.replace("T00:00:00", "", regex=False).where(s.notna())
+    return s.astype(object).where(s.notna(), None)
+
+
+def is_iso8601(dtc: pd.Series) -> pd.Series:
+    """True where the value is a valid (partial) ISO 8601 date/datetime as SDTM allows; missing is False."""
+    t = _text(dtc)
+    return per_unique(t, lambda u: u.astype("str").str.fullmatch(ISO8601_REGEX).fillna(False).astype(bool))
+
+
+def parse_dtc(dtc: pd.Series) -> pd.DataFrame:
+    """ISO 8601 strings (partial allowed) -> float columns year, month, day, hour, minute, second (NaN unknown).
+
+    >>> parse_dtc(pd.Series(["2025-03-07T10:05", "2025---07", None])).iloc[:, :4].values.tolist()
+    [[2025.0, 3.0, 7.0, 10.0], [2025.0, nan, 7.0, nan], [nan, nan, nan, nan]]
+    """
+    t = _text(dtc)
+    codes, uniq = pd.factorize(t, use_na_sentinel=True)
+    parts = pd.Series(uniq, dtype="str").str.extract(_SPLIT)
+    num = pd.DataFrame({c: pd.to_numeric(parts[c], errors="coerce") for c in COMPONENTS}).astype(float)
+    num = pd.concat([num, pd.DataFrame([[np.nan] * 6], columns=list(COMPONENTS))], ignore_index=True)
+    out = num.take(np.where(codes >= 0, codes, len(uniq)))
+    out.index = t.index
+    return out
+
+
+def precision(dtc: pd.Series) -> pd.Series:
+    """Number of leading known components (0 missing, 1 year ... 6 seconds); ``2025---07`` has 1.
+
+    >>> precision(pd.Series(["2025", "2025-03-07", "2025---07", "2025-03-07T10:05", None])).tolist()
+    [1, 3, 1, 5, 0]
+    """
+    p = parse_dtc(dtc)
+    known = p.notna().to_numpy()
+    leading = np.cumprod(known, axis=1).sum(axis=1)
+    return pd.Series(leading, index=p.index, dtype="int64")
+
+
+def dtc_to_dt(dtc) -> pd.Series:
+    """Complete calendar date (datetime64, midnight) of ISO 8601 strings; NaT when partial, missing or invalid.
+
+    Datetime64 input is returned as its date.
+
+    >>> dtc_to_dt(pd.Series(["2025-03-07T10:00", "2025-03", None, "2025-02-30"])).dt.strftime("%d%b%Y").tolist()
+    ['07Mar2025', nan, nan, nan]
+    """
+    s = dtc if isinstance(dtc, pd.Series) else pd.Series(dtc, dtype=object)
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return s.dt.normalize().astype("datetime64[ns]")
+
+    def conv(u: pd.Series) -> pd.Series:
+        u = u.astype("str")
+        head = u.str.slice(0, 10)
+        head = head.where(head.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False))
+        return pd.to_datetime(head, format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
+
+    return per_unique(s.astype(object).where(s.notna(), None), conv)
+
+
+def dtc_to_dtm(dtc: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Datetime from a complete date: missing time parts imputed 0, flag ``H`` (hours missing), ``M``, ``S``.
+
+    >>> dtm, flag = dtc_to_dtm(pd.Series(["2025-03-07T10:05", "2025-03-07"]))
+    >>> dtm.dt.strftime("%H:%M").tolist(), flag.tolist()
+    (['10:05', '00:00'], ['S', 'H'])
+    """
+    p = parse_dtc(dtc)
+    date = dtc_to_dt(dtc)
+    hh, mm, ss = p["hour"].fillna(0), p["minute"].fillna(0), p["second"].fillna(0)
+    dtm = date + pd.to_timedelta(hh * 3600 + mm * 60 + ss, unit="s")
+    flag = pd.Series(
+        np.select([p["hour"].isna(), p["minute"].isna(), p["second"].isna()], ["H", "M", "S"], None),
+        index=p.index,
+        dtype=object,
+    )
+    return dtm.astype("datetime64[ns]"), flag.where(date.notna(), None)
+
+
+def iso_digits(dtc: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: (valid ISO 8601, leading known components as a YYYYMMDDHHMMSS int64 zero padded, number of
+    significant digits 4/6/8/10/12/14). Feed two of these to :func:`digits_after`."""
+    t = _text(dtc)
+    p = parse_dtc(t)
+    valid = is_iso8601(t).to_numpy(dtype=bool)
+    lead = precision(t).to_numpy()
+    widths = np.array([4, 2, 2, 2, 2, 2])
+    vals = p.fillna(0).to_numpy().astype(np.int64)
+    vals[:, 5] = np.floor(p["second"].fillna(0).to_numpy()).astype(np.int64)
+    full: np.ndarray = np.zeros(len(p), dtype=np.int64)
+    for i, w in enumerate(widths):
+        keep = lead > i
+        full = full * 10**w + np.where(keep, vals[:, i], 0)
+    ndig = np.array([0, 4, 6, 8, 10, 12, 14])[lead]
+    return valid & (lead > 0), full, ndig
+
+
+def partial_after(a: pd.Series, b: pd.Series) -> np.ndarray:
+    """Element-wise ``a > b`` for ISO 8601 strings compared only at the leading precision both share.
+
+    >>> partial_after(pd.Series(["2024-03", "2024-03-05", "2024", "2024---09"]),
+    ...               pd.Series(["2024-02-28", "2024-03-04", None, "2023-12-01"]))
+    array([ True,  True, False,  True])
+    """
+    return digits_after(iso_digits(a), iso_digits(b))
+
+
+def digits_after(pa, pb) -> np.ndarray:
+    """``a > b`` at the precision both share, from :func:`iso_digits` of each side (False when either is invalid)."""
+    va, fa, na = pa
+    vb, fb, nb = pb
+    valid = va & vb
+    scale = np.where(valid, 10 ** (14 - np.minimum(na, nb)), 1)
+    return valid & (fa // scale > fb // scale)
+
+
+def study_day(date, ref) -> pd.Series:
+    """Study day of ``date`` relative to ``ref`` (day 1 = ref, the day before is -1: there is no day 0).
+
+    Takes datetime64 Series or ISO 8601 strings (complete dates only; partial gives NaN). SDTMIG --DY and ADaM
+    ADY use the same arithmetic.
+
+    >>> study_day(pd.Series(["2025-03-10", "2025-03-09", "2025-03-01T08:00", "2025-03"]),
+    ...           pd.Series(["2025-03-10"] * 4)).tolist()
+    [1.0, -1.0, -9.0, nan]
+    """
+    d = dtc_to_dt(date)
+    r = dtc_to_dt(ref if isinstance(ref, pd.Series) else pd.Series(ref, index=d.index))
+    r.index = d.index
+    diff = (d - r).dt.days.astype("float64")
+    return diff.where(diff < 0, diff + 1)
+
+
+def _as_bounds(bounds, index) -> list[pd.Series]:
+    if bounds is None:
+        return []
+    if isinstance(bounds, pd.Series | pd.DatetimeIndex) or not isinstance(bounds, Sequence):
+        bounds = [bounds]
+    out = []
+    for b in bounds:
+        if b is None:
+            continue
+        s = b if isinstance(b, pd.Series) else pd.Series(b, index=index)
+        out.append(dtc_to_dt(s).set_axis(index))
+    return out
+
+
+def _ymd(year: pd.Series, month: pd.Series, day: pd.Series) -> pd.Series:
+    ok = year.notna() & month.notna() & day.notna()
+    frame = pd.DataFrame({"year": year.where(ok, 2000), "month": month.where(ok, 1), "day": day.where(ok, 1)})
+    res = pd.to_datetime(frame.astype(int), errors="coerce")
+    return res.where(ok).astype("datetime64[ns]")
+
+
+def impute_dtc_dt(
+    dtc: pd.Series,
+    highest_imputation: str = "n",
+    date_imputation: str = "first",
+    min_dates=None,
+    max_dates=None,
+) -> tuple[pd.Series, pd.Series]:
+    """Date (datetime64) and imputation flag (``D``/``M``/``Y``) from ISO 8601 strings, as admiral's
+    ``derive_vars_dt`` does it.
+
+    ``highest_imputation``: ``n`` none, ``D`` day, ``M`` month and day (a missing year is never imputed).
+    ``date_imputation``: ``first`` (first day of the missing period) or ``last`` (last day).
+    ``min_dates`` / ``max_dates``: a date Series (or a list of them; datetime64 or ISO 8601, partial ones are
+    ignored). Only bounds inside the range of dates the partial value allows count, and the imputed date never
+    passes one. Bounds on the side of the imputation are the rule's preference, bounds on the other side are
+    facts: for ``first`` the max dates narrow the range before the min dates are applied, for ``last`` the other
+    way round. So an AE onset ``2024-02`` ending on 2024-02-11 is imputed to 2024-02-01 even though treatment
+    started on 2024-02-23 (it cannot have started then), and to 2024-02-23 when it ended on 2024-02-25.
+
+    >>> d, f = impute_dtc_dt(pd.Series(["2024-02", "2024-02", "2023"]), "M", "first",
+    ...                      min_dates=pd.Series(pd.to_datetime(["2024-02-23"] * 3)),
+    ...                      max_dates=[pd.Series(["2024-02-11", "2024-02-25", None])])
+    >>> d.dt.strftime("%Y-%m-%d").tolist(), f.tolist()
+    (['2024-02-01', '2024-02-23', '2023-01-01'], ['D', 'D', 'M'])
+    """
+    if date_imputation not in ("first", "last"):
+        raise ValueError(f"date_imputation must be first or last, not {date_imputation!r}")
+    if highest_imputation not in _LEVEL:
+        raise ValueError(f"highest_imputation must be one of n, D, M, Y, not {highest_imputation!r}")
+    p = parse_dtc(dtc)
+    y, m, d = p["year"], p["month"], p["day"]
+    # a missing month with a known day ("2024---15") imputes the month and the day (the day alone is meaningless)
+    need = pd.Series(np.select([y.isna(), m.isna(), d.isna()], [3, 2, 1], 0), index=p.index)
+    allowed = y.notna() & (need <= _LEVEL[highest_imputation])
+    lo = _ymd(y, m.fillna(1), d.where(m.notna()).fillna(1))
+    first_of_hi = _ymd(y, m.fillna(12), pd.Series(1.0, index=p.index))
+    hi = _ymd(y, m.fillna(12), d.where(m.notna()).fillna(first_of_hi.dt.days_in_month.astype(float)))
+    partial = need > 0
+    mins, maxs = _as_bounds(min_dates, p.index), _as_bounds(max_dates, p.index)
+
+    def narrow(lo: pd.Series, hi: pd.Series, bounds: list[pd.Series], side: str) -> tuple[pd.Series, pd.Series]:
+        for b in bounds:
+            inside = partial & b.notna() & (lo <= b) & (b <= hi)
+            if side == "min":
+                lo = lo.where(~(inside & (b > lo)), b)
+            else:
+                hi = hi.where(~(inside & (b < hi)), b)
+        return lo, hi
+
+    if date_imputation == "first":
+        lo, hi = narrow(lo, hi, maxs, "max")
+        lo, hi = narrow(lo, hi, mins, "min")
+        res = lo
+    else:
+        lo, hi = narrow(lo, hi, mins, "min")
+        lo, hi = narrow(lo, hi, maxs, "max")
+        res = hi
+    res = res.where(allowed)
+    flag = pd.Series(np.select([need == 3, need == 2, need == 1], ["Y", "M", "D"], None), index=p.index, dtype=object)
+    return res.astype("datetime64[ns]"), flag.where(allowed & partial, None)
