@@ -30,7 +30,7 @@ class LineList(list):
 class _LineLoader(yaml.SafeLoader):
     """SafeLoader whose mappings/sequences record ``node.start_mark.line`` (anchors and ``<<`` merges work)."""
 
-    filename = None
+    filename: str | None = None
 
     def construct_mapping(self, node, deep=False):  # noqa: D401 - yaml hook
         explicit = sum(1 for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge")
