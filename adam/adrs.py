@@ -440,7 +440,7 @@ def derive_adrs(
         stable = conf["AVALC"].isin(["SD", "NON-CR/NON-PD"])
         conf["_UCAT"] = conf["AVALC"].where(~stable | _sd_ok(conf, params["min_sd_days"]), "NE")
         cbor = _select_best(conf, "_CAT", subjects, "NE" if miss else "MISSING")
-        derived = [
+        derived: list[tuple] = [  # (PARAMCD, frame) or (PARAMCD, frame, timepoint)
             ("BOR", bor),
             ("CBOR", cbor),
             ("RSP", derive_param_response(bor, conf, ["CR", "PR"], "_UCAT")),

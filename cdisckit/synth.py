@@ -151,8 +151,11 @@ def _pick(rng, pairs, n: int, key: str = "") -> np.ndarray:
     return _obj(values)[_choice(rng, p, n)]
 
 
-def _randint(rng, lo, hi, n: int) -> np.ndarray:
-    """Uniform integers in [lo, hi] (scalars or arrays); where hi < lo the result is lo (caller masks it)."""
+def _randint(rng, *lo_hi_n) -> np.ndarray:
+    """``_randint(rng, lo, hi, n)``: n uniform integers in [lo, hi] (scalars or arrays); where hi < lo the result
+    is lo (caller masks it). Variadic because most calls unpack a design pair, ``_randint(rng, *pair, n)``, and
+    mypy cannot know that the pair has two items (it reports "Too many arguments", python/mypy#14648)."""
+    lo, hi, n = lo_hi_n
     lo = np.asarray(lo, dtype=np.int64)
     span = np.maximum(np.asarray(hi, dtype=np.int64) - lo + 1, 1)
     return lo + np.floor(rng.random(n) * span).astype(np.int64)
@@ -181,7 +184,7 @@ def _minutes(hhmm: str) -> int:
 
 
 def _obj(values) -> np.ndarray:
-    out = np.empty(len(values), dtype=object)
+    out: np.ndarray = np.empty(len(values), dtype=object)
     out[:] = list(values)
     return out
 
@@ -205,7 +208,8 @@ class _Fmt:
 
     def __init__(self, rng, design: _Design, n_subjects: int):
         self.rng = rng
-        self.epoch = np.datetime64(date.fromisoformat(str(design("calendar.first_screening"))), "D").astype(np.int64)
+        first_day = np.datetime64(date.fromisoformat(str(design("calendar.first_screening"))), "D")
+        self.epoch: np.int64 = first_day.astype(np.int64)
         cases, self.case_p = _weights(design.get("format.month_case", [["title", 1]]), "format.month_case")
         spell = {"title": list(_MONTHS), "upper": [m.upper() for m in _MONTHS], "lower": [m.lower() for m in _MONTHS]}
         try:
@@ -216,10 +220,10 @@ class _Fmt:
         self.subject_case = _choice(rng, self.case_p, n_subjects)  # how each subject's dates are typed
 
     def _parts(self, abs_days: np.ndarray, who: np.ndarray):
-        days = abs_days.astype("datetime64[D]")
-        month_start = days.astype("datetime64[M]")
-        y = (days.astype("datetime64[Y]").astype(np.int64) + 1970).astype(str)
-        m = month_start.astype(np.int64) % 12
+        days: np.ndarray = abs_days.astype("datetime64[D]")
+        month_start: np.ndarray = days.astype("datetime64[M]")
+        y: np.ndarray = (days.astype("datetime64[Y]").astype(np.int64) + 1970).astype(str)
+        m: np.ndarray = month_start.astype(np.int64) % 12
         d = np.strings.zfill(((days - month_start).astype(np.int64) + 1).astype(str), 2)
         mon = self.months[self.subject_case[np.asarray(who, dtype=np.int64)], m]
         return y, m, d, mon
@@ -282,7 +286,7 @@ def _mess(rng, text: np.ndarray, spec: dict) -> np.ndarray:
     u = rng.random(n)
     pad = rng.random(n)
     side = rng.random(n)
-    s = text.astype(str)
+    s: np.ndarray = text.astype(str)
     p_up, p_low, p_pad = float(spec.get("upper", 0)), float(spec.get("lower", 0)), float(spec.get("pad", 0))
     s = np.where(u < p_up, np.strings.upper(s), np.where(u < p_up + p_low, np.strings.lower(s), s))
     s = np.where(pad < p_pad, np.where(side < 0.5, np.strings.add(" ", s), np.strings.add(s, " ")), s)
@@ -436,7 +440,7 @@ def generate_raw_export(design: dict, subjects: int, seed: int) -> dict[str, pd.
     coh_stage = np.array([int(c.get("stage", 1)) for c in cohorts])
     coh_w = np.array([float(c.get("weight", 1)) for c in cohorts])
     stage_w = np.array([coh_w[coh_stage == s].sum() for s in stages])
-    cohort = np.full(N, -1, dtype=np.int64)
+    cohort: np.ndarray = np.full(N, -1, dtype=np.int64)
     if nE:
         acc_order = enrolled[np.lexsort((enrolled, offset[enrolled]))]  # enrolment order
         pos = (np.arange(nE) + 0.5) / nE
@@ -454,7 +458,7 @@ def generate_raw_export(design: dict, subjects: int, seed: int) -> dict[str, pd.
     if nE >= int(ni.get("min_enrolled", 20)):
         k_ni = max(k_ni, 1)
     k_ni = min(k_ni, nE)
-    not_inf = np.zeros(N, bool)
+    not_inf: np.ndarray = np.zeros(N, bool)
     if k_ni:
         not_inf[np.sort(rng.choice(enrolled, size=k_ni, replace=False))] = True
     infused = (~sf) & ~not_inf

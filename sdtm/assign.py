@@ -12,6 +12,7 @@ variables already assigned in the same block (or, in ``derived:``, to the domain
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,6 +21,7 @@ import pandas as pd
 from cdisckit import conditions
 from cdisckit.conditions import normalise_text, normalise_value
 from cdisckit.errors import InputError
+from cdisckit.standards import DatasetSpec
 
 from .ct import check_codelist, derive_ct_value, derive_decode, map_lookup
 from .derive_dates import derive_iso8601
@@ -32,8 +34,8 @@ class Context:
     file: str | None = None
     rows: pd.Series | None = None  # RECORDID (or 1-based row) per frame row, for error messages
     maps: dict = field(default_factory=dict)
-    dataset: object = None  # DatasetSpec of the target domain
-    derive: object = None  # callable(name, spec, frame) for derived: section
+    dataset: DatasetSpec | None = None  # DatasetSpec of the target domain
+    derive: Callable[[str, dict, dict], pd.Series] | None = None  # callable(name, spec, frame) for derived: section
     form_frame: pd.DataFrame | None = None  # the whole raw form (dates are converted once per form and column)
     form_rows: pd.Series | None = None
     date_cache: dict = field(default_factory=dict)
@@ -140,10 +142,14 @@ def evaluate(
         s = _template(str(a["template"]), raw, out, index)
     elif "decode" in a:
         codes = resolve(a["decode"], None, out, index)
-        code_list = ctx.dataset.variable(a["decode"]).codelist
-        name_list = ctx.dataset.variable(var).codelist
+        assert ctx.dataset is not None, "decode: needs the target dataset in the context"
+        code_var, name_var = ctx.dataset.variable(a["decode"]), ctx.dataset.variable(var)
+        assert code_var is not None and name_var is not None, "decode: variables of the target dataset"
+        code_list, name_list = code_var.codelist, name_var.codelist
+        assert code_list is not None and name_list is not None, "decode: both variables have a CT codelist"
         s = derive_decode(codes, code_list=code_list, name_list=name_list)
     elif "derive" in a:
+        assert ctx.derive is not None, "derive: is only valid in a derived: section"
         s = ctx.derive(var, a, out)
     else:  # pragma: no cover - validated
         raise ValueError(a)

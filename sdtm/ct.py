@@ -17,7 +17,7 @@ def map_lookup(values: dict) -> dict:
     >>> map_lookup({"M": ["Male", "1=Male"], "F": "Female"})["1=MALE"]
     'M'
     """
-    out = {}
+    out: dict[str, str | None] = {}
     for target, raws in values.items():
         tgt = None if target is None else str(target)
         if tgt is not None:

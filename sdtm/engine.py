@@ -279,7 +279,7 @@ class _Mapper:
         seq = f"{name}SEQ"
         if seq in ds.names and not df.empty:
             df[seq] = derive_seq(df["USUBJID"])
-        quals = {}
+        quals: dict[str, dict] = {}
         for block in spec.get("sources") or []:
             quals.update(block.get("supp") or {})
         supp = derive_supp(df, domain=name, qualifiers=quals) if quals and not df.empty else pd.DataFrame()

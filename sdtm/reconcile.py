@@ -39,7 +39,7 @@ class Reconciler:
         "unmapped": (form, RECORDID, SUBJECT, reason) of every raw row no domain received}``."""
         rows, per_domain, unmapped = [], [], []
         for form, ids in self.forms.items():
-            any_used = np.zeros(len(ids), dtype=bool)
+            any_used: np.ndarray = np.zeros(len(ids), dtype=bool)
             for (f, dom), arr in self.used.items():
                 if f == form:
                     any_used |= arr

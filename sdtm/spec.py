@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import cast
 
 from cdisckit.conditions import normalise_value
 from cdisckit.errors import CdiscKitError, SpecError
@@ -95,7 +96,7 @@ def validate_maps(doc, path) -> dict:
                             target,
                             f"maps.{name}.values.{target}",
                         )
-        seen = {}
+        seen: dict[str, object] = {}
         for target, raws in values.items():
             for raw in raws if isinstance(raws, list) else [raws]:
                 if isinstance(raw, bool) or isinstance(target, bool):
@@ -240,7 +241,7 @@ def validate_domain(doc, study) -> dict:
         raise spec_error(f"unknown SDTM domain {domain!r}", doc, "domain") from None
     names = set(ds.names)
     refs = []  # (form, column, obj, key, path_key)
-    supp_qnams = {}
+    supp_qnams: dict[object, object] = {}
     for bi, block in enumerate(doc.get("sources") or []):
         where = f"sources[{bi}]"
         _check_keys(block, BLOCK_KEYS, "source block", where)
@@ -249,7 +250,7 @@ def validate_domain(doc, study) -> dict:
             raise spec_error(
                 f"unknown form {form!r} (declare it under forms: in study.yaml)", block, "form", f"{where}.form"
             )
-        targets = set()
+        targets: set[object] = set()
 
         def ref(col, obj, key, pk, _form=form, _targets=targets):
             if col in _targets or (isinstance(col, str) and col.startswith("_")) or col in {"STUDYID", "USUBJID"}:
@@ -308,9 +309,9 @@ def validate_domain(doc, study) -> dict:
                 raise spec_error("QLABEL longer than 40 characters", a, "label", f"{pk}.label")
             if supp_qnams.setdefault(qnam, a["label"]) != a["label"]:
                 raise spec_error("same QNAM with a different label in another block", a, "label", f"{pk}.label")
-            core = {k: v for k, v in a.items() if k not in SUPP_KEYS}
-            core = LineDict(core)
-            core.lines, core.line, core.file = a.lines, a.line, a.file
+            core = LineDict({k: v for k, v in a.items() if k not in SUPP_KEYS})
+            src = cast(LineDict, a)  # the YAML loader builds every mapping as a LineDict
+            core.lines, core.line, core.file = src.lines, src.line, src.file
             _validate_assignment(core, block["supp"], qnam, pk, study, ref, None, in_derived=False)
     for var, a in (doc.get("derived") or {}).items():
         pk = f"derived.{var}"

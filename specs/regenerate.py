@@ -85,8 +85,8 @@ def regenerate(source: Path, out: Path = HERE) -> list[tuple[str, str, int]]:
         "| file | source file | rows | sha256 of source |",
         "|---|---|---|---|",
     ]
-    for name, src, n in written:
-        lines.append(f"| {name} | {src} | {n} | {_sha256(source / src)[:16]} |")
+    for name, src_name, n in written:
+        lines.append(f"| {name} | {src_name} | {n} | {_sha256(source / src_name)[:16]} |")
     (out / "PROVENANCE.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return written
 

@@ -57,7 +57,12 @@ def run_suites(datasets: dict[str, pd.DataFrame], suites: dict[str, Suite]) -> d
             expectations=[{"type": e.type, "kwargs": dict(e.kwargs), "meta": dict(e.meta)} for e in suite.expectations],
         )
         result = batch.validate(gx_suite, result_format={"result_format": "COMPLETE"})
-        out[name] = {r.expectation_config.meta["check"]: _outcome(r) for r in result.results}
+        outcomes: dict[str, Outcome] = {}
+        for r in result.results:
+            cfg = r.expectation_config
+            assert cfg is not None  # GX sets it on every result of a suite validation
+            outcomes[cfg.meta["check"]] = _outcome(r)
+        out[name] = outcomes
     return out
 
 

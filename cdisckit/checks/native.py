@@ -10,6 +10,7 @@ Row positions are 0-based positions in the frame.
 from __future__ import annotations
 
 import builtins
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -70,7 +71,9 @@ class FrameCache:
         key = "#codes:" + col
         if key not in self._memo:
             self._memo[key] = (np.asarray(pd.factorize(self.df[col], use_na_sentinel=True)[0]),)
-        return self._memo[key][0]
+        memo = self._memo[key]
+        assert memo is not None  # "#codes:" entries are always a 1-tuple
+        return memo[0]
 
     def notna(self, col: str) -> np.ndarray:
         t = self.text(col)
@@ -226,7 +229,8 @@ def _type_list(df, column, type_list, cache=None, **_):
     return None if _dtype_matches(s.dtype, type_list) else "table-fail"
 
 
-MAP_EVALUATORS = {
+# Each returns failing row positions, None (pass) or "table-fail" (a failure without rows).
+MAP_EVALUATORS: dict[str, Callable[..., np.ndarray | str | None]] = {
     "expect_column_values_to_not_be_null": _not_null,
     "expect_column_values_to_be_in_set": _in_set,
     "expect_column_values_to_match_regex": _regex,

@@ -8,6 +8,7 @@ PARAMCD <-> PARAM). Each check returns :class:`Hit` objects: rule, dataset, vari
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -261,7 +262,7 @@ def check_paramcd_param(name: str, df: pd.DataFrame, ctx: Context) -> list[Hit]:
     return [Hit("PARAMCD-PARAM", name, "PARAMCD", _pos(mask), "; ".join(what), ("PARAM",))]
 
 
-PER_DATASET = [
+PER_DATASET: list[Callable[[str, pd.DataFrame, Context], list[Hit]]] = [
     check_spec_presence,
     check_labels,
     check_study_days,
@@ -342,7 +343,7 @@ def check_exposure_window(ctx: Context) -> list[Hit]:
         if col not in ex.columns or not is_text(ex[col]):
             continue
         value = iso_digits(ex[col])
-        bad = np.zeros(len(ex), dtype=bool)
+        bad: np.ndarray = np.zeros(len(ex), dtype=bool)
         if "RFXSTDTC" in bounds:
             bad |= digits_after(bounds["RFXSTDTC"], value)
         if "RFXENDTC" in bounds:
@@ -362,7 +363,7 @@ def check_exposure_window(ctx: Context) -> list[Hit]:
     return hits
 
 
-ACROSS = [check_subjects, check_links, check_exposure_window]
+ACROSS: list[Callable[[Context], list[Hit]]] = [check_subjects, check_links, check_exposure_window]
 
 
 def run_native_rules(ctx: Context) -> list[Hit]:
@@ -371,6 +372,6 @@ def run_native_rules(ctx: Context) -> list[Hit]:
     for name, df in ctx.datasets.items():
         for check in PER_DATASET:
             hits.extend(check(name, df, ctx))
-    for check in ACROSS:
-        hits.extend(check(ctx))
+    for across_check in ACROSS:
+        hits.extend(across_check(ctx))
     return hits

@@ -12,9 +12,13 @@ from __future__ import annotations
 import base64
 import html
 import io
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 DAYS_PER_MONTH = 30.4375
 BOR_COLOURS = {
@@ -38,7 +42,7 @@ COHORT_COLOURS = [
     "#7f7f7f",
     "#d62728",
 ]
-RC = {
+RC: dict[RcKeyType, Any] = {
     "svg.hashsalt": "cdisckit-report",
     "svg.fonttype": "path",
     "font.family": "DejaVu Sans",
@@ -103,6 +107,7 @@ def _render(draw, alt: str, fmt: str, *args, **kw) -> str:
 
 # ------------------------------------------------------------------------------------------------ waterfall
 def _draw_waterfall(df: pd.DataFrame, title: str):
+    from matplotlib.artist import Artist
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -119,7 +124,9 @@ def _draw_waterfall(df: pd.DataFrame, title: str):
     ax.set_ylabel("Best % change from baseline\nin sum of diameters")
     ax.set_title(title)
     present = [b for b in BOR_COLOURS if b in set(df["BOR"])] + sorted(set(df["BOR"]) - set(BOR_COLOURS))
-    handles = [Patch(facecolor=BOR_COLOURS.get(b, "#4d4d4d"), edgecolor="#333333", label=b) for b in present]
+    handles: list[Artist] = [
+        Patch(facecolor=BOR_COLOURS.get(b, "#4d4d4d"), edgecolor="#333333", label=b) for b in present
+    ]
     handles += [
         Line2D([], [], color="#d73027", linestyle="--", label="+20% (PD)"),
         Line2D([], [], color="#1b7837", linestyle="--", label="-30% (PR)"),

@@ -163,7 +163,8 @@ def _soc_pt_table(df: pd.DataFrame, N: dict, grades: list[tuple[str, str]], coho
         for _g, glab in grades:
             header.append(f"{esc(c)} (N={N[c]})<br>{glab}")
     idx = df.set_index(["AEBODSYS", "AEDECOD", "cohort", "grade"])
-    rows, classes, cell_cls = [], [], {}
+    rows: list[list[str]] = []
+    classes, cell_cls = [], {}
     keys = df[["AEBODSYS", "AEDECOD"]].drop_duplicates().itertuples(index=False)
     anyn = (
         df[(df["grade"] == "Any") & df["cohort"].isin(cohorts)]

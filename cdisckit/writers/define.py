@@ -303,10 +303,10 @@ def _fallback_spec(name: str, df: pd.DataFrame, standard: str) -> DatasetSpec:
             vars_.append(replace(v, order=i))
         label = df.attrs.get("label") or _ADAM_LABELS.get(name, name)
         return DatasetSpec(name, label, cls, structure, ADAMIG, tuple(k for k in keys if k in df.columns), tuple(vars_))
-    vars_ = tuple(
+    sdtm_vars = tuple(
         VariableSpec(c, labels.get(c) or c, "Char", "Perm", i, sponsor=True) for i, c in enumerate(df.columns, 1)
     )
-    return DatasetSpec(name, df.attrs.get("label") or name, "", "", SDTMIG, (), vars_)
+    return DatasetSpec(name, df.attrs.get("label") or name, "", "", SDTMIG, (), sdtm_vars)
 
 
 def _spec_for(name: str, df: pd.DataFrame, standard: str, specs: dict | None) -> tuple[DatasetSpec, bool]:
@@ -331,6 +331,7 @@ def _sdtm_has(domain: str, var: str) -> bool:
 def _default_origin(ds: str, var: str, standard: str, spec_var: VariableSpec | None, label: str) -> _Origin:
     if spec_var is not None and spec_var.origin:
         o = _parse_origin((spec_var.origin, spec_var.method or None), f"specs {ds}.{var}.origin")
+        assert o is not None  # a (type, text) pair always parses to an origin (or raises SpecError)
         if o.type == "Derived" and not o.method:
             o.method = spec_var.method or _no_method(ds, var, label)
         if o.type == "Predecessor" and not o.text:
@@ -552,7 +553,7 @@ def build_define(
         # value-level metadata
         if standard == SDTMIG:
             if name.startswith("SUPP"):
-                rule = (("QNAM",), ("QVAL",))
+                rule: tuple[tuple[str, ...], tuple[str, ...]] | None = (("QNAM",), ("QVAL",))
             else:
                 rule = _VLM_SDTM.get(name)
         else:
@@ -569,7 +570,7 @@ def build_define(
                     parent = by_name[target]
                     refs = []
                     for combo in combos:
-                        mask = np.ones(len(df), dtype=bool)
+                        mask: np.ndarray = np.ones(len(df), dtype=bool)
                         for w, val in zip(where_vars, combo):
                             mask &= (
                                 df[w].astype(object).map(lambda x: None if pd.isna(x) else str(x)) == val
@@ -591,11 +592,12 @@ def build_define(
                             and "QORIG" in df.columns
                             and len(qorig := _values(df.loc[mask, "QORIG"])) == 1
                         ):
-                            o = (
+                            parsed = (
                                 _parse_origin(qorig[0], f"{name}.QORIG")
                                 if qorig[0].lower() in [t.lower() for t in ORIGIN_TYPES] + list(_ORIGIN_ALIASES)
-                                else parent.origin
+                                else None
                             )
+                            o = parsed or parent.origin  # a QORIG string always parses to an origin
                             if o.type == "Derived" and not o.method:
                                 o.method = f"Supplemental qualifier {combo[-1]} derived as described in QEVAL/QLABEL."
                         else:
@@ -777,9 +779,9 @@ def build_define(
             decodes = ct.decodes
             in_ct = ct.values
         else:
-            terms, decodes, in_ct = {}, cl.decodes, set(cl.values)
+            terms, decodes, in_ct = {}, cl.decodes, frozenset(cl.values)
         vals = sorted(cl.values)
-        use_decode = any(decodes.get(v) and decodes.get(v).strip().upper() != v.upper() for v in vals)
+        use_decode = any((dec := decodes.get(v)) and dec.strip().upper() != v.upper() for v in vals)
         for val in vals:
             el = etree.SubElement(ce, _q(ODM, "CodeListItem" if use_decode else "EnumeratedItem"), CodedValue=val)
             if val not in in_ct:

@@ -58,6 +58,7 @@ def prepare_for_xpt(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
         s = df[col]
         if pd.api.types.is_datetime64_any_dtype(s):
             s, fmt = to_sas_numeric(s)
+            assert fmt is not None  # a datetime column always gets a format
             formats[col] = fmt
             out[col] = s
         elif pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
