@@ -46,6 +46,8 @@ class VariableSpec:
     origin: str = ""  # define.xml origin hint (CRF, Derived, Assigned, Predecessor, Protocol)
     method: str = ""  # derivation text for define.xml
     value_list: tuple[str, ...] = ()  # values the IG allows when there is no codelist (e.g. ADSL SAFFL: Y, N)
+    source: str = ""  # wider SDTM view (cdisckit.sdtm_model): "IG" = domain table, "MODEL" = SDTM class variable
+    advice: str = ""  # SDTMIG advice on using the variable here, e.g. "would generally not be used (VS assumption 4)"
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,8 @@ class Codelist:
     extensible: bool
     values: frozenset[str]
     decodes: dict  # submission value -> NCI preferred term
+    package: str = ""  # "SDTM CT", "ADaM CT", "Define-XML CT" ("" for ISO 3166)
+    nci_codes: dict = field(default_factory=dict)  # submission value -> NCI concept code of the term
 
 
 def _read_csv(path: Path):
@@ -263,28 +267,54 @@ def dataset_spec(name: str) -> DatasetSpec:
 
 
 # ---------------------------------------------------------------- CT
+CT_PREFIXES = ("", "ADAM_", "DEFINE_")  # SDTM CT, ADaM CT, Define-XML CT files in specs/ct (first found wins)
+
+
+def _read_rows(path: Path) -> list[dict[str, str]]:
+    """A small CSV as dicts (csv module: one codelist is read without importing pandas)."""
+    import csv
+
+    with path.open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
 @cache
 def codelist(short_name: str) -> Codelist:
-    """A codelist by CT short name (``NY``, ``ONCRSR``, ``DATEFL``; ``COUNTRY`` = ISO 3166-1 alpha-3)."""
+    """A codelist by CT short name (``NY``, ``ONCRSR``, ``DATEFL``; ``COUNTRY`` = ISO 3166-1 alpha-3).
+
+    One file of specs/ct is read on first use: SDTM CT first, then ADaM CT (``ADAM_``), then Define-XML CT
+    (``DEFINE_``).
+
+    >>> vs = codelist("VSTESTCD")
+    >>> vs.name, vs.extensible, {"SYSBP", "DIABP", "PULSE"} <= vs.values, vs.decodes["SYSBP"]
+    ('Vital Signs Test Code', True, True, 'Systolic Blood Pressure')
+    >>> codelist("ORIGINT").package, "Collected" in codelist("ORIGINT").values
+    ('Define-XML CT', True)
+    """
     ct = SPECS_DIR / "ct"
     if short_name == "COUNTRY":
-        t = _read_csv(ct / "ISO3166_COUNTRY.csv")
+        iso = _read_rows(ct / "ISO3166_COUNTRY.csv")
+        a3 = [r["alpha_3"] for r in iso]
         return Codelist(
-            "COUNTRY", "ISO 3166-1 alpha-3", "", False, frozenset(t["alpha_3"]), dict(zip(t["alpha_3"], t["name"]))
+            "COUNTRY", "ISO 3166-1 alpha-3", "", False, frozenset(a3), {r["alpha_3"]: r["name"] for r in iso}
         )
-    path = ct / f"{short_name}.csv"
-    if not path.exists():
-        path = ct / f"ADAM_{short_name}.csv"
-    if not path.exists():
+    for prefix in CT_PREFIXES:
+        path = ct / f"{prefix}{short_name}.csv"
+        if re.fullmatch(r"\w+", short_name) and path.exists():
+            break
+    else:
         raise CdiscKitError(f"codelist {short_name} is not in specs/ct (CT {CT_VERSION})")
-    t = _read_csv(path)
+    t = _read_rows(path)
+    first = t[0]
     return Codelist(
         short_name,
-        t["codelist_name"].iloc[0],
-        t["codelist_code"].iloc[0],
-        t["extensible"].iloc[0] == "Yes",
-        frozenset(t["submission_value"]),
-        dict(zip(t["submission_value"], t["nci_preferred_term"])),
+        first["codelist_name"],
+        first["codelist_code"],
+        first["extensible"] == "Yes",
+        frozenset(r["submission_value"] for r in t),
+        {r["submission_value"]: r["nci_preferred_term"] for r in t},
+        first["ct_package"],
+        {r["submission_value"]: r["nci_code"] for r in t},
     )
 
 
@@ -299,6 +329,19 @@ def available_codelists(names) -> list[Codelist]:
     return found
 
 
+@cache
+def codelist_index() -> tuple[dict[str, str], ...]:
+    """specs/ct/_index.csv: one row per codelist file (file, codelist_code, codelist_short_name, codelist_name,
+    extensible, n_terms, ct_package, ct_date); ISO 3166 is the row with file ``ct/ISO3166_COUNTRY.csv``."""
+    return tuple(_read_rows(SPECS_DIR / "ct" / "_index.csv"))
+
+
 def codelist_names() -> list[str]:
-    names = [p.stem.removeprefix("ADAM_") for p in (SPECS_DIR / "ct").glob("*.csv") if not p.stem.startswith("_")]
-    return sorted(set(n if n != "ISO3166_COUNTRY" else "COUNTRY" for n in names))
+    """Short names ``codelist()`` answers to (all SDTM, ADaM and Define-XML CT codelists, and ``COUNTRY``).
+
+    >>> names = codelist_names()
+    >>> len(names) > 1150, "VSTESTCD" in names, "DATEFL" in names, "COUNTRY" in names
+    (True, True, True, True)
+    """
+    names = {r["codelist_short_name"] for r in codelist_index() if r["ct_package"].endswith(" CT")}
+    return sorted(names | {"COUNTRY"})
