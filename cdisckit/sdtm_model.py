@@ -31,7 +31,8 @@ Rules implemented (SDTMIG 3.4; the per-domain facts are data in ``specs/sdtm_mod
    IG variables always keep their IG order (CO, SE and SV tables mix roles).
 9. §2.6 a-b, e: a custom domain has STUDYID, DOMAIN, USUBJID, --SEQ and its class's topic variable as
    required variables and every other variable of rules 2-5 as permissible; its code is 2 characters, not
-   an SDTMIG 3.4 domain and not AD, AX, AP, SQ or SA.
+   an SDTMIG 3.4 domain and not AD, AX, AP, SQ or SA. (A code of the CT DOMAIN codelist that SDTMIG 3.4 does
+   not define, e.g. a device domain of SDTMIG-MD, is built the same way, labelled from the codelist.)
 
 An added variable has the SDTM label, type and role, core "Perm", and the codelist(s) the SDTMIG tables give
 the same variable in every other domain that has it, when they all agree (VSNRIND gets NRIND, EXSTRF STENRF;
@@ -56,7 +57,16 @@ from functools import cache
 import yaml
 
 from .errors import CdiscKitError
-from .standards import SDTMIG, SPECS_DIR, DatasetSpec, VariableSpec, _codelists_of, _read_rows, sdtm_dataset
+from .standards import (
+    SDTMIG,
+    SPECS_DIR,
+    DatasetSpec,
+    VariableSpec,
+    _codelists_of,
+    _read_rows,
+    available_codelists,
+    sdtm_dataset,
+)
 
 MODEL = "SDTM v2.0"
 GENERAL_CLASSES = ("Interventions", "Events", "Findings", "Findings About")
@@ -397,8 +407,6 @@ def custom_domain(name: str, class_: str, label: str | None = None) -> DatasetSp
 
 
 def _custom_label(code: str, cls: str) -> str:
-    from .standards import available_codelists
-
     for cl in available_codelists(("DOMAIN",)):
         if code in cl.decodes:  # a CDISC domain of another implementation guide (e.g. SDTMIG-MD)
             return cl.decodes[code].removesuffix(" Domain")[:40]
