@@ -31,7 +31,7 @@ def read_dataset(path: Path, *, encoding: str | None = None, warn: Callable[[str
     suffix = path.suffix.lower()
     try:
         if suffix == ".xpt":
-            from .formats.xpt import read_xpt
+            from .formats.xpt_read import read_xpt
 
             df = read_xpt(path, encoding=encoding, warn=warn)
         elif suffix == ".csv":

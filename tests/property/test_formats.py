@@ -26,7 +26,8 @@ from hypothesis import strategies as st
 
 from cdisckit.errors import InputError
 from cdisckit.formats.datasetjson import read_dataset_json, write_dataset_json
-from cdisckit.formats.xpt import read_xpt, verify_xpt, write_xpt
+from cdisckit.formats.xpt import read_xpt, write_xpt
+from cdisckit.formats.xpt_read import verify_xpt
 from cdisckit.standards import DatasetSpec, VariableSpec
 
 # 40 examples per property keeps CI short; CDISCKIT_PROPERTY_EXAMPLES=1000 for a deeper search
