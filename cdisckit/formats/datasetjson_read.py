@@ -124,8 +124,16 @@ def verify_document(doc: dict, path) -> tuple[list[dict], list]:
     return columns, rows
 
 
-def _check_types(values: tuple, column: dict, path) -> None:
+_INFERRED = {str: {"string"}, int: {"integer"}, float: {"floating"}, bool: {"boolean"}}
+
+
+def _check_types(values: np.ndarray, column: dict, path) -> None:
     allowed = _ALLOWED[column["dataType"]]
+    kinds = {"empty"}.union(*(_INFERRED[t] for t in allowed))
+    if int in allowed and float in allowed:
+        kinds.add("mixed-integer-float")
+    if pd.api.types.infer_dtype(values, skipna=True) in kinds:  # one pass in C
+        return
     found = set(map(type, values)) - {type(None)}
     if found - set(allowed):
         wanted = {str: "text", int: "an integer", float: "a number", bool: "true/false"}
@@ -139,7 +147,7 @@ def _check_types(values: tuple, column: dict, path) -> None:
         )
 
 
-def _series(values: tuple, column: dict, path, n: int) -> pd.Series:
+def _series(values: np.ndarray, column: dict, path, n: int) -> pd.Series:
     dtype, target, name = column["dataType"], column.get("targetDataType"), column["name"]
     _check_types(values, column, path)
     if dtype == "integer" and float in set(map(type, values)):
@@ -183,8 +191,11 @@ def read_dataset_json(path, *, encoding: str | None = None, warn: Warn | None = 
     doc = _load(path, encoding, warn)
     columns, rows = verify_document(doc, path)
     n = len(rows)
-    transposed = list(zip(*rows)) if rows and columns else [()] * len(columns)
-    out = {c["name"]: _series(values, c, path, n) for c, values in zip(columns, transposed)}
+    cells = pd.DataFrame(rows, dtype=object) if rows and columns else None  # the rows as one object array, in C
+    out = {}
+    for j, c in enumerate(columns):
+        values = cells[j].to_numpy() if cells is not None else np.empty(0, dtype=object)
+        out[c["name"]] = _series(values, c, path, n)
     df = pd.DataFrame(out, columns=[c["name"] for c in columns], index=pd.RangeIndex(n))
     df.attrs["label"] = doc.get("label", "")
     df.attrs["column_labels"] = {c["name"]: c.get("label", "") for c in columns}
