@@ -38,15 +38,18 @@ def _pyreadstat_frame(path: Path, encoding: str | None = None) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- XPT files written by SAS
-@pytest.mark.parametrize("name", ["ts", "ta", "dm"])
-def test_sas_written_pilot_files_read_as_pyreadstat_reads_them(name):
-    path = PILOT / f"{name}.xpt"
+REPO_XPT = sorted((Path(__file__).parent / "data").rglob("*.xpt"))
+
+
+@pytest.mark.parametrize("path", REPO_XPT, ids=[p.name for p in REPO_XPT])
+def test_every_xpt_in_the_repository_reads_as_pyreadstat_reads_it(path):
     warnings: list[str] = []
     df = read_dataset(path, warn=warnings.append)
-    ref = _pyreadstat_frame(path, encoding="cp1252")
+    ref = _pyreadstat_frame(path, encoding="cp1252")  # the pilot's text is cp1252 (ASCII files read the same)
     pd.testing.assert_frame_equal(df, ref)
     assert df.attrs == ref.attrs
-    assert len(warnings) == (1 if name == "ts" else 0)
+    assert all("text is not UTF-8; read as cp1252" in w for w in warnings)
+    assert len(REPO_XPT) >= 3
 
 
 def test_pilot_cp1252_text_is_read_with_a_warning_naming_file_variable_and_row():
@@ -95,6 +98,47 @@ def test_adam_sdtm_folder_takes_an_encoding(tmp_path):
     )
     assert result.exit_code == 1 and "column TSVAL" in result.output and "0x92" in result.output
     assert not (tmp_path / "o").exists()
+
+
+def _patched(tmp_path: Path, df: pd.DataFrame, offset_from_end: int, new: bytes, name: str = "x.xpt") -> Path:
+    raw = bytearray(write_xpt(df, tmp_path / name, None).read_bytes())
+    at = len(raw) - offset_from_end
+    raw[at : at + len(new)] = new
+    path = tmp_path / f"patched-{name}"
+    path.write_bytes(bytes(raw))
+    return path
+
+
+def test_special_missing_values_read_as_missing(tmp_path):
+    """.A-.Z and ._ (first byte the letter, then zeros) are missing values, as pyreadstat reads them."""
+    df = pd.DataFrame({"X": [1.0, 2.0, 3.0]})  # 24 bytes of data, then 56 blanks: row k starts 80 - 8k from the end
+    path = tmp_path / "x.xpt"
+    raw = bytearray(write_xpt(df, path, None).read_bytes())
+    raw[-80:-72] = b"A" + bytes(7)
+    raw[-72:-64] = b"_" + bytes(7)
+    path.write_bytes(bytes(raw))
+    assert read_xpt(path)["X"].isna().tolist() == [True, True, False]
+    assert _pyreadstat_frame(path)["X"].isna().tolist() == [True, True, False]
+
+
+def test_sas_date_formats_beyond_date9_are_dates(tmp_path):
+    """YYMMDD10. and E8601DT. numerics become datetime64 (pyreadstat's lists); TIME8. stays seconds."""
+    df = pd.DataFrame({"ADT": pd.to_datetime(["2024-03-07"]), "ADTM": pd.to_datetime(["2024-03-07T10:11:12"])})
+    path = tmp_path / "x.xpt"
+    raw = bytearray(write_xpt(df, path, None).read_bytes())
+    namestr = raw.index(b"HEADER RECORD*******NAMESTR") + 80
+    raw[namestr + 56 : namestr + 64] = b"YYMMDD  "  # nform of the first variable
+    raw[namestr + 140 + 56 : namestr + 140 + 64] = b"E8601DT "
+    path.write_bytes(bytes(raw))
+    got = read_xpt(path)
+    assert got["ADT"].tolist() == [pd.Timestamp("2024-03-07")] and got["ADTM"].tolist() == [
+        pd.Timestamp("2024-03-07T10:11:12")
+    ]
+    raw[namestr + 140 + 56 : namestr + 140 + 64] = b"TIME    "
+    path.write_bytes(bytes(raw))
+    assert read_xpt(path)["ADTM"].tolist() == [
+        (pd.Timestamp("2024-03-07T10:11:12") - pd.Timestamp("1960-01-01")).total_seconds()
+    ]
 
 
 # ---------------------------------------------------------------- damaged XPT files

@@ -74,3 +74,15 @@ def test_bundled_run_files_are_the_reference_writers_bytes(bundled_run, bundled_
             assert (out / stage / f"{name.lower()}.json").read_bytes() == js.read_bytes(), name
             checked += 1
     assert checked == len(stages["sdtm"]) + len(stages["adam"]) >= 15
+
+
+def test_bundled_run_files_read_as_pyreadstat_reads_them(bundled_run):
+    from cdisckit.formats.xpt_read import read_xpt
+
+    out, _ = bundled_run
+    paths = sorted(out.glob("*/*.xpt"))
+    assert len(paths) >= 15
+    for path in paths:
+        mine, theirs = read_xpt(path), read_xpt(path, engine="pyreadstat")
+        pd.testing.assert_frame_equal(mine, theirs)
+        assert mine.attrs == theirs.attrs
