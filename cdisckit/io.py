@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .csvfile import read_csv_text
 from .errors import CdiscKitError, InputError
 
 READABLE = (".xpt", ".csv", ".parquet", ".json")
@@ -34,9 +35,9 @@ def read_dataset(path: Path) -> pd.DataFrame:
             df.attrs["label"] = meta.file_label or ""
             df.attrs["column_labels"] = dict(zip(meta.column_names, meta.column_labels))
         elif suffix == ".csv":
-            df = _typed_csv(pd.read_csv(path, dtype=str, keep_default_na=False), path.stem.upper())
+            df = _typed_csv(read_csv_text(path), path.stem.upper(), path)
         elif suffix == ".parquet":
-            df = pd.read_parquet(path)
+            df = _typed_parquet(pd.read_parquet(path), path.stem.upper(), path)
         elif suffix == ".json":
             from .writers.datasetjson import read_dataset_json
 
@@ -50,26 +51,68 @@ def read_dataset(path: Path) -> pd.DataFrame:
     return normalise_missing(df)
 
 
-def _typed_csv(df: pd.DataFrame, name: str) -> pd.DataFrame:
-    """Types for a CSV dataset: the spec's Num variables numeric (``*DT``/``*DTM`` as dates), Char ones text;
-    variables the spec does not know are numeric when every value is a number."""
+def _spec_of(name: str):
     from .standards import dataset_spec
 
     try:
-        spec = dataset_spec(name)
+        return dataset_spec(name)
     except CdiscKitError:
-        spec = None
+        return None
+
+
+def _strict(converted: pd.Series, text: pd.Series, path: Path, col: str, what: str, lines=None) -> pd.Series:
+    """``converted``, or an InputError at the first non-blank ``text`` value it could not convert."""
+    bad = text.notna() & converted.isna()
+    if bad.any():
+        i = int(bad.to_numpy().argmax())
+        raise InputError(
+            f"{text.iloc[i]!r} is not {what}",
+            file=path,
+            line=int(lines[i]) if lines is not None else None,
+            row=i + 1,
+            column=col,
+        )
+    return converted
+
+
+def _typed_csv(df: pd.DataFrame, name: str, path: Path) -> pd.DataFrame:
+    """Types for a CSV dataset: the spec's Num variables numeric (``*DT``/``*DTM`` as dates), Char ones text;
+    variables the spec does not know are numeric when every value is a number. A value the spec's type cannot
+    hold (text in a Num variable, a *DT that is not a date) is an InputError with line, row and column."""
+    spec = _spec_of(name)
+    lines = df.attrs.pop("lines", None)
     for col in df.columns:
         v = spec.variable(col) if spec is not None else None
-        text = df[col].where(df[col] != "")
+        text = df[col].where(df[col].str.strip() != "")
         if v is not None and v.type == "Char" or col.endswith("DTC"):
             continue
         if v is not None and (col.endswith("DT") or col.endswith("DTM")):
-            df[col] = pd.to_datetime(text, errors="coerce").astype("datetime64[ns]")
+            dt = pd.to_datetime(text, errors="coerce", format="ISO8601")
+            df[col] = _strict(dt, text, path, col, "an ISO 8601 date", lines).astype("datetime64[ns]")
             continue
         num = pd.to_numeric(text, errors="coerce")
-        if v is not None or (num.notna().sum() == text.notna().sum() and text.notna().any()):
+        if v is not None:
+            df[col] = _strict(num, text, path, col, f"a number ({col} is numeric)", lines)
+        elif num.notna().sum() == text.notna().sum() and text.notna().any():
             df[col] = num
+    return df
+
+
+def _typed_parquet(df: pd.DataFrame, name: str, path: Path) -> pd.DataFrame:
+    """A Parquet dataset whose Num variable was stored as text: converted, or an InputError at the first value
+    that is not a number."""
+    spec = _spec_of(name)
+    for col in df.columns if spec is not None else []:
+        v = spec.variable(col)
+        s = df[col]
+        if v is None or v.type != "Num" or not (s.dtype == object or pd.api.types.is_string_dtype(s)):
+            continue
+        text = s.astype(object).where(s.notna() & s.astype(str).str.strip().ne(""))
+        if col.endswith("DT") or col.endswith("DTM"):
+            dt = pd.to_datetime(text, errors="coerce", format="ISO8601")
+            df[col] = _strict(dt, text, path, col, "an ISO 8601 date").astype("datetime64[ns]")
+        else:
+            df[col] = _strict(pd.to_numeric(text, errors="coerce"), text, path, col, f"a number ({col} is numeric)")
     return df
 
 
@@ -90,6 +133,10 @@ def read_folder(folder: Path) -> dict[str, pd.DataFrame]:
     found: dict[str, Path] = {}
     for ext in READABLE:
         for p in sorted(folder.glob(f"*{ext}")):
+            if p.name.startswith("."):  # a staging leftover or hidden file is never a dataset
+                continue
+            if p.is_dir():
+                raise InputError(f"is a folder, not a {ext} dataset file", file=p)
             found.setdefault(p.stem.upper(), p)
     if not found:
         raise InputError(f"no datasets ({', '.join(READABLE)}) in folder", file=folder)

@@ -31,7 +31,7 @@ def test_missing_column(tmp_path):
     )
     with pytest.raises(InputError) as e:
         _run(tmp_path, **{"nact.csv": text})
-    assert "nact.csv, row 1, column NACTSTDAT: column 'NACTSTDAT' is missing" in str(e.value)
+    assert "nact.csv, line 1, column NACTSTDAT: column 'NACTSTDAT' is missing" in str(e.value)
 
 
 def test_unparseable_date(tmp_path):
