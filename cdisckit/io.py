@@ -143,6 +143,17 @@ def read_folder(folder: Path) -> dict[str, pd.DataFrame]:
     return {name: read_dataset(p) for name, p in sorted(found.items())}
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def usual_mode(path: Path, *, folder: bool) -> None:
+    """Give a temporary file (0600) or folder (0700) the permissions a plain ``open``/``mkdir`` would have."""
+    os.chmod(path, (0o777 if folder else 0o666) & ~_umask())
+
+
 @contextmanager
 def staged_dir(out: Path, name: str):
     """Yield a temporary folder beside ``out/name``; on success replace ``out/name`` with it.
@@ -157,6 +168,7 @@ def staged_dir(out: Path, name: str):
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=out))
+    usual_mode(tmp, folder=True)
     try:
         yield tmp
     except BaseException:
@@ -179,6 +191,7 @@ def staged_file(path: Path):
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
     os.close(fd)
+    usual_mode(Path(tmp), folder=False)
     try:
         yield Path(tmp)
     except BaseException:

@@ -82,3 +82,20 @@ def test_folder_in_place_of_a_dataset_and_hidden_leftovers(tmp_path):
     (tmp_path / "ae.xpt").mkdir()
     with pytest.raises(InputError, match=r"ae.xpt: is a folder, not a .xpt dataset file"):
         read_folder(tmp_path)
+
+
+def test_staged_outputs_have_the_usual_permissions(tmp_path):
+    """Staging uses private temporary names, but what lands in out/ is readable as a plain write would be."""
+    import os
+    import stat
+
+    from cdisckit.io import staged_file
+
+    with staged_dir(tmp_path, "sdtm") as tmp:
+        (tmp / "dm.xpt").write_text("x")
+    with staged_file(tmp_path / "run.json") as tmp:
+        tmp.write_text("{}")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE((tmp_path / "sdtm").stat().st_mode) == 0o777 & ~mask
+    assert stat.S_IMODE((tmp_path / "run.json").stat().st_mode) == 0o666 & ~mask
