@@ -47,9 +47,14 @@ _STAGE = re.compile(r"^\.(?P<name>.+?)(?P<tag>\.cdisckit-tmp-|\.cdisckit-old-)(?
 _INNER_STAGE = re.compile(r"^\..+\.(tmp|old)-[A-Za-z0-9_]+$")
 
 
-def _alive(pid: int) -> bool:
+def _alive(pid: int, path: Path) -> bool:
+    """Whether the run that made staging folder ``path`` may still be running."""
     if pid == os.getpid():
         return True
+    if os.name == "nt":  # os.kill would terminate the process there: a day-old leftover is stale
+        import time
+
+        return time.time() - path.stat().st_mtime < 86400
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -77,7 +82,7 @@ def remove_stale(parent: Path, name: str) -> list[Path]:
         return found
     for p in parent.iterdir():
         m = _STAGE.match(p.name)
-        if not m or m["name"] != name or _alive(int(m["pid"])):
+        if not m or m["name"] != name or _alive(int(m["pid"]), p):
             continue
         final = parent / name
         if m["tag"] == OLD_TAG and not final.exists():
@@ -126,6 +131,8 @@ class OutputFolder:
 
     def __init__(self, out: Path):
         self.out = Path(out).absolute()
+        if self.out.is_symlink():  # swap the folder the link points to, keep the link
+            self.out = self.out.resolve()
         self.root: Path = self.out  # the staging folder once entered
         self.failed = self.out.parent / (self.out.name + FAILED_SUFFIX)
 
