@@ -280,3 +280,8 @@ def test_empty_domain_yaml(tmp_path):
     (study / "cm.yaml").write_text("# nothing yet\n")
     with pytest.raises(SpecError, match=r"cm.yaml, line 1: the domain mapping file is empty"):
         map_study(study, write_fixture(tmp_path / "raw"))
+
+
+def test_very_long_line_is_the_200_byte_error_not_a_parser_limit(tmp_path):
+    text = _replace("ae.csv", "Fatigue ,Fatigue", f"{'x' * 300_000},Fatigue")  # past csv's default field limit
+    assert "ae.csv, row 1, column AETERM: value is 300000 bytes long" in _error(tmp_path, "ae.csv", text)
