@@ -33,11 +33,23 @@ class _Progress:
         click.secho(f"warning: {msg}", err=True, fg="yellow")
 
 
+def _terminate(signum, frame):  # SIGTERM (kill, CI timeouts) unwinds like Ctrl-C: the transaction rolls back
+    raise KeyboardInterrupt
+
+
 def _run(ctx: click.Context, fn, *args, error_exit: int | None = None, **kwargs):
     """Call ``fn``; turn a CdiscKitError into a one-paragraph message and its exit code (or ``error_exit``)."""
+    import signal
+    import threading
+
     debug = ctx.find_root().params.get("debug", False)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         return fn(*args, **kwargs)
+    except KeyboardInterrupt:
+        click.secho("interrupted: no output was changed", err=True, fg="red")
+        ctx.exit(130)
     except CdiscKitError as exc:
         if debug:
             raise
@@ -48,6 +60,21 @@ def _run(ctx: click.Context, fn, *args, error_exit: int | None = None, **kwargs)
             raise
         click.secho(
             f"internal error: {type(exc).__name__}: {exc}\n(rerun with --debug for the traceback)", err=True, fg="red"
+        )
+        ctx.exit(2)
+
+
+def _need_engine(ctx: click.Context, engine: str) -> None:
+    """``--engine gx`` needs the optional great-expectations install: say so in one line (exit 2)."""
+    if engine != "gx":
+        return
+    import importlib.util
+
+    if importlib.util.find_spec("great_expectations") is None:
+        click.secho(
+            "error: --engine gx needs great-expectations: pip install 'cdisckit[gx]' (or use --engine native)",
+            err=True,
+            fg="red",
         )
         ctx.exit(2)
 
@@ -87,6 +114,7 @@ def run(ctx, study_dir, raw_dir, out_dir, params_file, engine, allow_errors):
     """The whole pipeline; with no arguments, the bundled study into ./out/."""
     from .pipeline import run_study
 
+    _need_engine(ctx, engine)
     progress = ctx.obj
     summary = _run(
         ctx,
@@ -113,18 +141,13 @@ def run(ctx, study_dir, raw_dir, out_dir, params_file, engine, allow_errors):
 @click.pass_context
 def sdtm(ctx, study_dir, raw_dir, out_dir, engine, allow_errors):
     """Raw export -> SDTM only (checked, then out/sdtm/*.xpt)."""
-    from .pipeline import reconciliation_table, run_sdtm, write_run_summary
+    from .pipeline import run_sdtm, sdtm_summary
 
+    _need_engine(ctx, engine)
     result, report = _run(
         ctx, run_sdtm, study_dir, raw_dir, out_dir, engine=engine, allow_errors=allow_errors, progress=ctx.obj
     )
-    summary = {
-        "reconciliation": reconciliation_table(result.reconciliation),
-        "records_written": {k: len(v) for k, v in sorted(result.datasets.items())},
-        "checks": {"sdtm": {"errors": len(report.errors), "warnings": len(report.warnings)}},
-    }
-    write_run_summary(out_dir, summary)
-    click.echo(_format_summary(summary))
+    click.echo(_format_summary(sdtm_summary(result, report)))
 
 
 @main.command()
@@ -142,9 +165,11 @@ def adam(ctx, sdtm_dir, out_dir, params_file, study_dir, engine, allow_errors, e
     from .io import read_folder
     from .pipeline import run_adam
 
+    _need_engine(ctx, engine)
+
     def go():
-        sdtm_ds = read_folder(sdtm_dir, encoding=encoding, warn=ctx.obj.warn)
         params = load_params(params_file, study_dir=study_dir)
+        sdtm_ds = read_folder(sdtm_dir, encoding=encoding, warn=ctx.obj.warn)
         study_id = ""
         if "DM" in sdtm_ds and "STUDYID" in sdtm_ds["DM"] and len(sdtm_ds["DM"]):
             study_id = str(sdtm_ds["DM"]["STUDYID"].iloc[0])
@@ -176,16 +201,21 @@ def check(ctx, folder, standard, junit, json_path, html, engine, encoding):
     """Check a folder of datasets; exit 0 clean, 1 errors found, 2 could not run."""
     from .io import read_folder
     from .pipeline import check_datasets
+    from .transaction import OutputFiles
+
+    _need_engine(ctx, engine)
 
     def go():
         datasets = read_folder(folder, encoding=encoding, warn=ctx.obj.warn)
         ctx.obj(f"read {len(datasets)} datasets from {folder}")
-        return check_datasets(datasets, standard=standard, engine=engine)
+        report = check_datasets(datasets, standard=standard, engine=engine)
+        with OutputFiles() as txn:  # all the requested reports, or none
+            for path, writer in ((junit, report.to_junit), (json_path, report.to_json), (html, report.to_html)):
+                if path:
+                    writer(txn.path(path))
+        return report
 
     report = _run(ctx, go, error_exit=2)  # 1 is kept for "the data has errors"
-    for path, writer in ((junit, report.to_junit), (json_path, report.to_json), (html, report.to_html)):
-        if path:
-            writer(path)
     click.echo(report.console_summary())
     ctx.exit(1 if report.has_errors else 0)
 
@@ -215,8 +245,14 @@ def report(ctx, adam_dir, out_file):
     """Study report (safety, efficacy by RECIST 1.1 and mRECIST, KM, figures) from an ADaM folder."""
     from .io import read_folder
     from .report import build_report
+    from .transaction import OutputFiles
 
-    _run(ctx, lambda: build_report(read_folder(adam_dir), out_file))
+    def go():
+        adam_ds = read_folder(adam_dir)
+        with OutputFiles() as txn:
+            build_report(adam_ds, txn.path(out_file))
+
+    _run(ctx, go)
     click.echo(f"wrote {out_file}")
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .csvfile import read_csv_text
 from .errors import CdiscKitError, InputError
 
 READABLE = (".xpt", ".csv", ".parquet", ".json")
@@ -35,9 +36,9 @@ def read_dataset(path: Path, *, encoding: str | None = None, warn: Callable[[str
 
             df = read_xpt(path, encoding=encoding, warn=warn)
         elif suffix == ".csv":
-            df = _typed_csv(pd.read_csv(path, dtype=str, keep_default_na=False), path.stem.upper())
+            df = _typed_csv(read_csv_text(path), path.stem.upper(), path)
         elif suffix == ".parquet":
-            df = pd.read_parquet(path)
+            df = _typed_parquet(pd.read_parquet(path), path.stem.upper(), path)
         elif suffix == ".json":
             from .formats.datasetjson import read_dataset_json
 
@@ -51,26 +52,68 @@ def read_dataset(path: Path, *, encoding: str | None = None, warn: Callable[[str
     return normalise_missing(df)
 
 
-def _typed_csv(df: pd.DataFrame, name: str) -> pd.DataFrame:
-    """Types for a CSV dataset: the spec's Num variables numeric (``*DT``/``*DTM`` as dates), Char ones text;
-    variables the spec does not know are numeric when every value is a number."""
+def _spec_of(name: str):
     from .standards import dataset_spec
 
     try:
-        spec = dataset_spec(name)
+        return dataset_spec(name)
     except CdiscKitError:
-        spec = None
+        return None
+
+
+def _strict(converted: pd.Series, text: pd.Series, path: Path, col: str, what: str, lines=None) -> pd.Series:
+    """``converted``, or an InputError at the first non-blank ``text`` value it could not convert."""
+    bad = text.notna() & converted.isna()
+    if bad.any():
+        i = int(bad.to_numpy().argmax())
+        raise InputError(
+            f"{text.iloc[i]!r} is not {what}",
+            file=path,
+            line=int(lines[i]) if lines is not None else None,
+            row=i + 1,
+            column=col,
+        )
+    return converted
+
+
+def _typed_csv(df: pd.DataFrame, name: str, path: Path) -> pd.DataFrame:
+    """Types for a CSV dataset: the spec's Num variables numeric (``*DT``/``*DTM`` as dates), Char ones text;
+    variables the spec does not know are numeric when every value is a number. A value the spec's type cannot
+    hold (text in a Num variable, a *DT that is not a date) is an InputError with line, row and column."""
+    spec = _spec_of(name)
+    lines = df.attrs.pop("lines", None)
     for col in df.columns:
         v = spec.variable(col) if spec is not None else None
-        text = df[col].where(df[col] != "")
+        text = df[col].where(df[col].str.strip() != "")
         if v is not None and v.type == "Char" or col.endswith("DTC"):
             continue
         if v is not None and (col.endswith("DT") or col.endswith("DTM")):
-            df[col] = pd.to_datetime(text, errors="coerce").astype("datetime64[ns]")
+            dt = pd.to_datetime(text, errors="coerce", format="ISO8601")
+            df[col] = _strict(dt, text, path, col, "an ISO 8601 date", lines).astype("datetime64[ns]")
             continue
         num = pd.to_numeric(text, errors="coerce")
-        if v is not None or (num.notna().sum() == text.notna().sum() and text.notna().any()):
+        if v is not None:
+            df[col] = _strict(num, text, path, col, f"a number ({col} is numeric)", lines)
+        elif num.notna().sum() == text.notna().sum() and text.notna().any():
             df[col] = num
+    return df
+
+
+def _typed_parquet(df: pd.DataFrame, name: str, path: Path) -> pd.DataFrame:
+    """A Parquet dataset whose Num variable was stored as text: converted, or an InputError at the first value
+    that is not a number."""
+    spec = _spec_of(name)
+    for col in df.columns if spec is not None else []:
+        v = spec.variable(col)
+        s = df[col]
+        if v is None or v.type != "Num" or not (s.dtype == object or pd.api.types.is_string_dtype(s)):
+            continue
+        text = s.astype(object).where(s.notna() & s.astype(str).str.strip().ne(""))
+        if col.endswith("DT") or col.endswith("DTM"):
+            dt = pd.to_datetime(text, errors="coerce", format="ISO8601")
+            df[col] = _strict(dt, text, path, col, "an ISO 8601 date").astype("datetime64[ns]")
+        else:
+            df[col] = _strict(pd.to_numeric(text, errors="coerce"), text, path, col, f"a number ({col} is numeric)")
     return df
 
 
@@ -95,10 +138,25 @@ def read_folder(
     found: dict[str, Path] = {}
     for ext in READABLE:
         for p in sorted(folder.glob(f"*{ext}")):
+            if p.name.startswith("."):  # a staging leftover or hidden file is never a dataset
+                continue
+            if p.is_dir():
+                raise InputError(f"is a folder, not a {ext} dataset file", file=p)
             found.setdefault(p.stem.upper(), p)
     if not found:
         raise InputError(f"no datasets ({', '.join(READABLE)}) in folder", file=folder)
     return {name: read_dataset(p, encoding=encoding, warn=warn) for name, p in sorted(found.items())}
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def usual_mode(path: Path, *, folder: bool) -> None:
+    """Give a temporary file (0600) or folder (0700) the permissions a plain ``open``/``mkdir`` would have."""
+    os.chmod(path, (0o777 if folder else 0o666) & ~_umask())
 
 
 @contextmanager
@@ -115,6 +173,7 @@ def staged_dir(out: Path, name: str):
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=out))
+    usual_mode(tmp, folder=True)
     try:
         yield tmp
     except BaseException:
@@ -137,6 +196,7 @@ def staged_file(path: Path):
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
     os.close(fd)
+    usual_mode(Path(tmp), folder=False)
     try:
         yield Path(tmp)
     except BaseException:

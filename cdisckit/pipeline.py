@@ -15,6 +15,7 @@ import pandas as pd
 
 from .errors import ChecksFailed, InputError
 from .io import staged_dir, staged_file
+from .transaction import OutputFolder
 
 Progress = Callable[[str], None]
 
@@ -26,9 +27,23 @@ def _noop(_msg: str) -> None:
     pass
 
 
-def bundled_study_dir() -> Path:
-    """The study folder that ships with the repository (the only one under mappings/ with a study.yaml)."""
-    root = Path(__file__).resolve().parent.parent / "mappings"
+BUNDLED_STUDY = "c-car031"  # what `cdisckit run` with no STUDY_DIR maps
+
+
+def bundled_mappings_dir() -> Path:
+    """``mappings/`` of the checkout, or ``cdisckit/mappings`` where cdisckit was installed from a wheel."""
+    here = Path(__file__).resolve().parent
+    for root in (here / "mappings", here.parent / "mappings"):
+        if root.is_dir():
+            return root
+    return here / "mappings"
+
+
+def bundled_study_dir(name: str = BUNDLED_STUDY) -> Path:
+    """A study folder that ships with cdisckit (``mappings/<name>/``, its raw export under ``examples/``)."""
+    root = bundled_mappings_dir()
+    if (root / name / "study.yaml").is_file():
+        return root / name
     studies = sorted(p.parent for p in root.glob("*/study.yaml"))
     if not studies:
         raise InputError("no bundled study found; pass STUDY_DIR", file=root)
@@ -56,6 +71,8 @@ def write_check_reports(report, datasets: dict[str, pd.DataFrame], out: Path, st
     folder = Path(out) / "checks"
     folder.mkdir(parents=True, exist_ok=True)
     paths = [folder / f"{stem}.json", folder / f"{stem}.junit.xml", folder / f"{stem}.html"]
+    for p in paths:
+        p.unlink(missing_ok=True)  # never write through a hard link to the previous run's file
     report.to_json(paths[0])
     report.to_junit(paths[1])
     report.to_html(paths[2])
@@ -93,8 +110,11 @@ def write_datasets(
     study: dict | None = None,
     origins: dict | None = None,
     progress: Progress = _noop,
+    shown: Path | None = None,
 ) -> list[Path]:
-    """Write ``out/<name>/*.xpt`` + Dataset-JSON (+ define.xml/html) through a temporary folder."""
+    """Write ``out/<name>/*.xpt`` + Dataset-JSON (+ define.xml/html) through a temporary folder.
+
+    ``shown``: the folder named in the progress message (the final ``out/`` while ``out`` is a staging folder)."""
     with staged_dir(out, name) as tmp:
         _write_all(datasets, tmp, study_id)
         written = [out / name / f"{n.lower()}.{ext}" for n in sorted(datasets) for ext in ("xpt", "json")]
@@ -111,13 +131,13 @@ def write_datasets(
             )
             write_define_html(tmp / "define.xml", tmp / "define.html")
             written += [out / name / "define.xml", out / name / "define.html"]
-        progress(f"wrote {len(datasets)} datasets to {out / name}")
+        progress(f"wrote {len(datasets)} datasets to {(shown or out) / name}")
     return written
 
 
 def gate(
     datasets: dict[str, pd.DataFrame],
-    out: Path,
+    txn: OutputFolder,
     stage: str,
     *,
     standard: str,
@@ -125,17 +145,97 @@ def gate(
     allow_errors: bool,
     progress: Progress = _noop,
 ):
-    """Run the checks, write their reports, and raise :class:`ChecksFailed` when errors block output."""
+    """Run the checks, write their reports, and raise :class:`ChecksFailed` when errors block output.
+
+    A blocked run changes nothing in ``out/``; its check reports are kept in ``<out>-failed/checks/``."""
     report = check_datasets(datasets, standard=standard, engine=engine)
-    write_check_reports(report, datasets, out, stage, standard)
+    write_check_reports(report, datasets, txn.root, stage, standard)
     progress(f"checks {stage}: {len(report.errors)} error(s), {len(report.warnings)} warning(s)")
     if report.has_errors and not allow_errors:
-        raise ChecksFailed(
-            f"{len(report.errors)} conformance error(s) in {stage.upper()}; no .xpt written. "
-            f"See {Path(out) / 'checks' / (stage + '.html')} (or rerun with --allow-errors).\n"
+        exc = ChecksFailed(
+            f"{len(report.errors)} conformance error(s) in {stage.upper()}; nothing written to {txn.shown()}. "
+            f"See {txn.keep_on_failure(Path('checks') / (stage + '.html'))} (or rerun with --allow-errors).\n"
             + report.console_summary()
         )
+        exc.keep = ["checks"]  # type: ignore[attr-defined]
+        raise exc
     return report
+
+
+def validate_study_inputs(study_dir: Path, raw_dir: Path | None):
+    """Everything the SDTM stage reads, checked before any mapping or writing: study specs (SpecError), the raw
+    folder, and every form the mapping reads (present, readable, with the columns it needs). Returns the study."""
+    from .sdtm.forms import check_forms
+    from .sdtm.spec import load_study
+
+    study = load_study(Path(study_dir))
+    check_forms(study, _raw_dir(study, raw_dir))
+    return study
+
+
+def _raw_dir(study: dict, raw_dir: Path | None) -> Path:
+    if raw_dir is not None:
+        return Path(raw_dir)
+    if not study["raw"]:
+        from .errors import SpecError
+
+        raise SpecError("no raw: folder in study.yaml and none given (--raw)", file=study["file"], key="raw")
+    return (Path(study["dir"]) / study["raw"]).resolve()
+
+
+def sdtm_stage(
+    study_dir: Path, raw_dir: Path | None, txn: OutputFolder, *, engine: str, allow_errors: bool, progress: Progress
+):
+    """Raw export -> SDTM inside a transaction: checked, written to ``<staging>/sdtm``."""
+    from .sdtm import map_study
+    from .sdtm.origins import derive_define_origins
+
+    result = map_study(Path(study_dir), Path(raw_dir) if raw_dir else None, progress=progress)
+    report = gate(
+        result.datasets, txn, "sdtm", standard="sdtmig-3.4", engine=engine, allow_errors=allow_errors, progress=progress
+    )
+    study_id = study_id_of(result.study)
+    write_datasets(
+        result.datasets,
+        txn.root,
+        "sdtm",
+        study_id=study_id,
+        define_standard="SDTMIG",
+        study=_define_study(result.study),
+        origins=derive_define_origins(result.study),
+        progress=progress,
+        shown=txn.shown(),
+    )
+    return result, report
+
+
+def adam_stage(
+    sdtm: dict[str, pd.DataFrame],
+    params: dict,
+    txn: OutputFolder,
+    *,
+    study_id: str,
+    engine: str,
+    allow_errors: bool,
+    progress: Progress,
+    warn: Progress,
+):
+    """SDTM datasets -> ADaM inside a transaction: checked, written to ``<staging>/adam``."""
+    from .adam import derive_adam
+
+    adam = derive_adam(sdtm, params, warn=warn)
+    report = gate(adam, txn, "adam", standard="adamig-1.3", engine=engine, allow_errors=allow_errors, progress=progress)
+    write_datasets(
+        adam,
+        txn.root,
+        "adam",
+        study_id=study_id,
+        define_standard="ADaMIG",
+        study={"id": study_id},
+        progress=progress,
+        shown=txn.shown(),
+    )
+    return adam, report
 
 
 def run_sdtm(
@@ -147,26 +247,24 @@ def run_sdtm(
     allow_errors: bool = False,
     progress: Progress = _noop,
 ):
-    """Raw export -> SDTM datasets, checked, written to ``out/sdtm``. Returns (SdtmResult, CheckReport)."""
-    from .sdtm import map_study
-    from .sdtm.origins import derive_define_origins
-
-    result = map_study(Path(study_dir), Path(raw_dir) if raw_dir else None, progress=progress)
-    report = gate(
-        result.datasets, out, "sdtm", standard="sdtmig-3.4", engine=engine, allow_errors=allow_errors, progress=progress
-    )
-    study_id = study_id_of(result.study)
-    write_datasets(
-        result.datasets,
-        out,
-        "sdtm",
-        study_id=study_id,
-        define_standard="SDTMIG",
-        study=_define_study(result.study),
-        origins=derive_define_origins(result.study),
-        progress=progress,
-    )
+    """Raw export -> SDTM datasets, checked, written to ``out/sdtm`` with ``out/checks/sdtm.*`` and
+    ``out/run.json``, all or nothing. Returns (SdtmResult, CheckReport)."""
+    validate_study_inputs(study_dir, raw_dir)
+    with OutputFolder(out) as txn:
+        result, report = sdtm_stage(
+            study_dir, raw_dir, txn, engine=engine, allow_errors=allow_errors, progress=progress
+        )
+        write_run_summary(txn.root, sdtm_summary(result, report))
     return result, report
+
+
+def sdtm_summary(result, report) -> dict:
+    """run.json of an SDTM-only run: reconciliation, records written, check counts."""
+    return {
+        "reconciliation": reconciliation_table(result.reconciliation),
+        "records_written": {k: int(len(v)) for k, v in sorted(result.datasets.items())},
+        "checks": {"sdtm": {"errors": len(report.errors), "warnings": len(report.warnings)}},
+    }
 
 
 def run_adam(
@@ -180,15 +278,19 @@ def run_adam(
     progress: Progress = _noop,
     warn: Progress = _noop,
 ):
-    """SDTM datasets -> ADaM datasets, checked, written to ``out/adam``. Returns (datasets, CheckReport)."""
-    from .adam import derive_adam
-
-    adam = derive_adam(sdtm, params, warn=warn)
-    report = gate(adam, out, "adam", standard="adamig-1.3", engine=engine, allow_errors=allow_errors, progress=progress)
-    write_datasets(
-        adam, out, "adam", study_id=study_id, define_standard="ADaMIG", study={"id": study_id}, progress=progress
-    )
-    return adam, report
+    """SDTM datasets -> ADaM datasets, checked, written to ``out/adam`` (+ ``out/checks/adam.*``), all or
+    nothing. Returns (datasets, CheckReport)."""
+    with OutputFolder(out) as txn:
+        return adam_stage(
+            sdtm,
+            params,
+            txn,
+            study_id=study_id,
+            engine=engine,
+            allow_errors=allow_errors,
+            progress=progress,
+            warn=warn,
+        )
 
 
 def _define_study(study: dict) -> dict:
@@ -216,48 +318,50 @@ def run_study(
     progress: Progress = _noop,
     warn: Progress = _noop,
 ) -> dict:
-    """The whole pipeline for one study; returns the run summary also written to ``out/run.json``."""
+    """The whole pipeline for one study; returns the run summary also written to ``out/run.json``.
+
+    One transaction: every input (study specs, ADaM params, raw forms' presence and headers) is validated first,
+    all of ``out/`` is written to a staging folder beside it and swapped in only when the whole run succeeded.
+    """
     from . import __version__
     from .adam import load_params
 
     study_dir = Path(study_dir).resolve() if study_dir else bundled_study_dir()
-    out = Path(out)
-    sdtm_result, sdtm_report = run_sdtm(
-        study_dir, raw_dir, out, engine=engine, allow_errors=allow_errors, progress=progress
-    )
-    study_id = study_id_of(sdtm_result.study)
+    study = validate_study_inputs(study_dir, raw_dir)
     params = load_params(params_file, study_dir=study_dir)
-    adam, adam_report = run_adam(
-        sdtm_result.datasets,
-        params,
-        out,
-        study_id=study_id,
-        engine=engine,
-        allow_errors=allow_errors,
-        progress=progress,
-        warn=warn,
-    )
-    summary = {
-        "cdisckit": __version__,
-        "study": study_id,
-        "standards": {"SDTMIG": "3.4", "ADaMIG": "1.3", "CT": "2025-03-28"},
-        "inputs": {
-            "study_dir": str(study_dir),
-            "raw_dir": str(Path(raw_dir or study_dir / sdtm_result.study["raw"]).resolve()),
-        },
-        "reconciliation": reconciliation_table(sdtm_result.reconciliation),
-        "records_written": {
-            **{k: int(len(v)) for k, v in sorted(sdtm_result.datasets.items())},
-            **{k: int(len(v)) for k, v in sorted(adam.items())},
-        },
-        "checks": {
-            "sdtm": {"errors": len(sdtm_report.errors), "warnings": len(sdtm_report.warnings)},
-            "adam": {"errors": len(adam_report.errors), "warnings": len(adam_report.warnings)},
-        },
-    }
-    from .report import build_report
+    with OutputFolder(out) as txn:
+        sdtm_result, sdtm_report = sdtm_stage(
+            study_dir, raw_dir, txn, engine=engine, allow_errors=allow_errors, progress=progress
+        )
+        study_id = study_id_of(sdtm_result.study)
+        adam, adam_report = adam_stage(
+            sdtm_result.datasets,
+            params,
+            txn,
+            study_id=study_id,
+            engine=engine,
+            allow_errors=allow_errors,
+            progress=progress,
+            warn=warn,
+        )
+        summary = {
+            "cdisckit": __version__,
+            "study": study_id,
+            "standards": {"SDTMIG": "3.4", "ADaMIG": "1.3", "CT": "2025-03-28"},
+            "inputs": {"study_dir": str(study_dir), "raw_dir": str(_raw_dir(study, raw_dir).resolve())},
+            "reconciliation": reconciliation_table(sdtm_result.reconciliation),
+            "records_written": {
+                **{k: int(len(v)) for k, v in sorted(sdtm_result.datasets.items())},
+                **{k: int(len(v)) for k, v in sorted(adam.items())},
+            },
+            "checks": {
+                "sdtm": {"errors": len(sdtm_report.errors), "warnings": len(sdtm_report.warnings)},
+                "adam": {"errors": len(adam_report.errors), "warnings": len(adam_report.warnings)},
+            },
+        }
+        from .report import build_report
 
-    build_report(adam, out / "report.html", run_summary=summary, title=f"{study_id} study report")
-    progress(f"wrote {out / 'report.html'}")
-    write_run_summary(out, summary)
+        build_report(adam, txn.path("report.html"), run_summary=summary, title=f"{study_id} study report")
+        write_run_summary(txn.root, summary)
+    progress(f"wrote {txn.shown('report.html')} and {txn.shown('run.json')}")
     return summary

@@ -172,6 +172,7 @@ class _Mapper:
         for var, a in (block.get("variables") or {}).items():
             out[var] = evaluate(a, frame, out, ctx, var)
             self.check_ct(out[var], ds.variable(var), a, ctx, var)
+            self.check_numeric(out[var], ds.variable(var), a, ctx, var)
         for qnam, q in (block.get("supp") or {}).items():
             body = {k: v for k, v in q.items() if k not in ("label", "qorig", "qeval")}
             out[SUPP_PREFIX + qnam] = evaluate(body, frame, out, ctx, qnam)
@@ -214,6 +215,16 @@ class _Mapper:
         check_codelist(
             values, codelist_name=vspec.codelist, file=ctx.file, column=column or var, rows=ctx.rows, what=var
         )
+
+    def check_numeric(self, values: pd.Series, vspec, a, ctx: Context, var: str):
+        """A Num target (EXDOSE, TRSTRESN) given text that is not a number: InputError at the raw cell."""
+        if vspec is None or vspec.type != "Num" or values.dtype.kind in "fiub" or values.isna().all():
+            return
+        column = None
+        if isinstance(a, dict):
+            src = a.get("source")
+            column = src[0] if isinstance(src, list) else src
+        not_number(values, file=ctx.file, rows=ctx.rows, column=column or var, var=var)
 
     def map_domain(self, spec: dict) -> pd.DataFrame:
         ds = sdtm_dataset(spec["domain"])
@@ -326,8 +337,34 @@ def derive_lobxfl(df: pd.DataFrame, rfxstdtc: pd.Series | None, *, date: str, by
     return out
 
 
+def not_number(values: pd.Series, *, file, rows, column: str, var: str) -> None:
+    """InputError naming the first non-blank value of ``values`` that is not a number.
+
+    >>> not_number(pd.Series(["5", "n/a"]), file="ex.csv", rows=pd.Series(["7", "8"]), column="LDDOSE", var="EXDOSE")
+    Traceback (most recent call last):
+    ...
+    cdisckit.errors.InputError: ex.csv, row 8, column LDDOSE: 'n/a' is not a number (EXDOSE is numeric)
+    """
+    from cdisckit.errors import InputError
+
+    text = values.astype(object)
+    filled = text.notna() & text.astype(str).str.strip().ne("")
+    bad = filled & pd.to_numeric(text.where(filled), errors="coerce").isna()
+    if bad.any():
+        i = bad.idxmax()
+        raise InputError(
+            f"{text.loc[i]!r} is not a number ({var} is numeric)",
+            file=file,
+            row=rows.loc[i] if rows is not None else None,
+            column=column,
+        )
+
+
 def standardise(df: pd.DataFrame, ds) -> pd.DataFrame:
-    """Columns in SDTMIG order (Req/Exp always, others only when populated); Num float64, Char object/None."""
+    """Columns in SDTMIG order (Req/Exp always, others only when populated); Num float64, Char object/None.
+
+    A Num variable holding text that is not a number is an InputError naming the raw file and record
+    (``_FILE``/``_RECORDID``, while the frame still has them), never a silent NaN."""
     cols = []
     for v in ds.variables:
         present = v.name in df.columns and df[v.name].notna().any()
@@ -339,6 +376,9 @@ def standardise(df: pd.DataFrame, ds) -> pd.DataFrame:
             continue
         s = df[v.name] if v.name in df.columns else pd.Series(np.nan, index=df.index)
         if v.type == "Num":
+            if s.dtype.kind not in "fiub" and "_FILE" in df.columns:
+                for file, part in s.groupby(df["_FILE"], sort=False):
+                    not_number(part, file=file, rows=df["_RECORDID"], column=v.name, var=v.name)
             out[v.name] = pd.to_numeric(s, errors="coerce").astype("float64")
         else:
             s = s.astype(object)

@@ -34,7 +34,7 @@ STUDY_KEYS = {
     "study_day_reference",
 }
 COLUMN_KEYS = {"subject", "site", "record", "folder"}
-FORM_KEYS = {"file", "columns", "description"}
+FORM_KEYS = {"file", "columns", "description", "encoding"}
 VISIT_KEYS = {"forms", "schedule", "unscheduled"}
 SCHEDULE_KEYS = {"folder", "visit", "visitnum", "visitdy"}
 UNSCHED_KEYS = {"folder", "visit", "step"}
@@ -119,6 +119,34 @@ def validate_maps(doc, path) -> dict:
 
 
 # ------------------------------------------------------------------ study.yaml
+def _load_mapping(path: Path, what: str, *, allow_empty: bool = False) -> LineDict:
+    """A spec file whose document must be a mapping of keys: an empty file or a list is a SpecError naming it
+    (``allow_empty``: an empty file is an empty mapping)."""
+    doc = load_yaml(path, what)
+    if doc is None and allow_empty:
+        doc = LineDict()
+        doc.lines, doc.file, doc.line = {}, str(path), 1
+    if doc is None:
+        raise SpecError(f"the {what} is empty: expected a YAML mapping of keys", file=str(path), line=1)
+    if not isinstance(doc, LineDict):
+        kind = "a list" if isinstance(doc, list) else f"a single value ({type(doc).__name__})"
+        raise SpecError(
+            f"the {what} holds {kind}; expected a YAML mapping of keys", file=str(path), line=line_of(doc) or 1
+        )
+    return doc
+
+
+def _check_encoding(form: dict, pk: str) -> None:
+    import codecs
+
+    try:
+        codecs.lookup(str(form["encoding"]))
+    except LookupError:
+        raise spec_error(
+            f"unknown encoding {form['encoding']!r} (e.g. utf-8, cp1252, latin-1)", form, "encoding", pk
+        ) from None
+
+
 def load_study(study_dir: Path) -> dict:
     """Read and validate ``study.yaml``, the domain YAMLs it lists and the codelist maps.
 
@@ -127,7 +155,7 @@ def load_study(study_dir: Path) -> dict:
     """
     study_dir = Path(study_dir)
     path = study_dir / "study.yaml"
-    doc = load_yaml(path)
+    doc = _load_mapping(path, "study file")
     _check_keys(doc, STUDY_KEYS, "study.yaml")
     for req in ("study", "forms", "domains"):
         if req not in doc:
@@ -140,15 +168,18 @@ def load_study(study_dir: Path) -> dict:
     for name, f in doc["forms"].items():
         f = {"file": f} if isinstance(f, str) else f
         _check_keys(f, FORM_KEYS, f"form {name}", f"forms.{name}")
+        if f.get("encoding") is not None:
+            _check_encoding(f, f"forms.{name}.encoding")
         forms[name] = {
             "file": f.get("file", f"{name}.csv"),
             "columns": list(f["columns"]) if f.get("columns") else None,
+            "encoding": f.get("encoding"),
         }
     maps = {}
     if doc.get("ct_maps"):
         for mfile in doc["ct_maps"] if isinstance(doc["ct_maps"], list) else [doc["ct_maps"]]:
             mpath = study_dir / mfile
-            for k, v in validate_maps(load_yaml(mpath), mpath).items():
+            for k, v in validate_maps(_load_mapping(mpath, "codelist map file", allow_empty=True), mpath).items():
                 maps[k] = v
     visits = _validate_visits(doc.get("visits"), forms, columns["folder"])
     epochs = _validate_epochs(doc.get("epochs"))
@@ -176,7 +207,7 @@ def load_study(study_dir: Path) -> dict:
                 line=line_of(doc["domains"]),
                 key=f"domains[{i}]",
             )
-        spec = validate_domain(load_yaml(dpath), study)
+        spec = validate_domain(_load_mapping(dpath, "domain mapping file"), study)
         study["domains"][spec["domain"]] = spec
     return study
 

@@ -276,3 +276,26 @@ def test_adam_from_csv_or_parquet_sdtm(bundled_run, tmp_path, fmt):
         a = read_dataset(out / "adam" / f"{name}.xpt")
         b = read_dataset(tmp_path / "o" / "adam" / f"{name}.xpt")
         pd.testing.assert_frame_equal(a, b, check_dtype=False)
+
+
+def test_engine_gx_without_great_expectations_is_a_one_line_error(monkeypatch, tmp_path):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "great_expectations" else real(name, *a)
+    )
+    result = CliRunner().invoke(main, ["-q", "check", str(tmp_path), "--engine", "gx"])
+    assert result.exit_code == 2
+    assert result.output == (
+        "error: --engine gx needs great-expectations: pip install 'cdisckit[gx]' (or use --engine native)\n"
+    )
+
+
+def test_cli_help_does_not_import_great_expectations_or_pandas():
+    import subprocess
+    import sys
+
+    code = "import sys; from cdisckit.cli import main; print(sorted(m for m in ('great_expectations', 'pandas', 'matplotlib') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -207,7 +207,7 @@ def check_xpt_values(name: str, df: pd.DataFrame, ctx: Context) -> list[Hit]:
         if not nn.any():
             continue
         codes = codes[nn]
-        ascii_u = u.str.isascii().to_numpy(dtype=bool)
+        ascii_u = u.str.fullmatch(r"[\x00-\x7f]*").to_numpy(dtype=bool)  # str.isascii needs pandas 3
         nbytes = np.array(u.str.len().to_numpy(dtype=np.int64))
         cand = (nbytes > MAX_BYTES // 4) & ~ascii_u
         if cand.any():
