@@ -32,8 +32,7 @@ def read_form(study: dict, form: str, raw_dir: Path, *, columns_used: set[str] |
         except (UnicodeDecodeError, pd.errors.ParserError) as exc:
             raise InputError(f"cannot read CSV: {exc}", file=str(path)) from None
     df.columns = [c.strip() for c in df.columns]
-    cols = study["columns"]
-    required = [cols["subject"], cols["record"]] + (info["columns"] or [])
+    required = [info["subject"]] + ([info["record"]] if info["record"] else []) + (info["columns"] or [])
     for c in required:
         if c not in df.columns:
             raise InputError(
@@ -43,8 +42,36 @@ def read_form(study: dict, form: str, raw_dir: Path, *, columns_used: set[str] |
                 column=c,
             )
     check_columns_against_header(study, form, list(df.columns))
-    check_value_bytes(df, file=str(path), record=cols["record"], columns=columns_used)
+    check_value_bytes(df, file=str(path), record=info["record"], columns=columns_used)
     return df
+
+
+def read_header(path: Path) -> list[str]:
+    """The column names of a raw form, without reading its rows (CSV: the first line; SAS: the metadata).
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "dm.csv"; _ = p.write_text("STUDY,PATNUM,IT.AGE\\n1,2,3\\n")
+    >>> read_header(p)
+    ['STUDY', 'PATNUM', 'IT.AGE']
+    """
+    import csv
+
+    path = Path(path)
+    if path.suffix.lower() in (".sas7bdat", ".xpt"):
+        import pyreadstat
+
+        reader = pyreadstat.read_sas7bdat if path.suffix.lower() == ".sas7bdat" else pyreadstat.read_xport
+        try:
+            _, meta = reader(str(path), metadataonly=True)
+        except Exception as exc:
+            raise InputError(f"cannot read SAS dataset: {exc}", file=str(path)) from None
+        return [str(c).strip() for c in meta.column_names]
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            first = next(csv.reader(fh), [])
+    except UnicodeDecodeError as exc:
+        raise InputError(f"cannot read CSV header: {exc}", file=str(path)) from None
+    return [c.strip() for c in first]
 
 
 def read_sas_form(path: Path) -> pd.DataFrame:
@@ -95,6 +122,6 @@ def check_value_bytes(df: pd.DataFrame, *, file, record: str, columns=None, limi
             raise InputError(
                 f"value is {int(over.iloc[0])} bytes long; SDTM character values hold at most {limit}",
                 file=file,
-                row=df.at[i, record] or i + 1,
+                row=(df.at[i, record] if record else "") or i + 1,
                 column=c,
             )
