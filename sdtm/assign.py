@@ -53,6 +53,7 @@ class Context:
     _lookups: dict = field(default_factory=dict)
     formats: dict = field(default_factory=dict)  # raw column -> (date format, pivot) declared for the form
     codelists: dict = field(default_factory=dict)  # study codelists (name -> Codelist)
+    src: pd.Series | None = None  # raw row (form_frame index) of each record, when records are not raw rows (long)
 
     def iso(self, date_col: str, time_col: str | None, raw, out, index, fmt=None, pivot=None) -> pd.Series:
         """ISO 8601 of a raw date (+ time) column in its declared format, cached per form and columns."""
@@ -82,6 +83,8 @@ class Context:
                 fmt=fmt,
                 pivot=pivot,
             )
+        if self.src is not None:
+            return self.date_cache[key].reindex(self.src.loc[index].to_numpy()).set_axis(index)
         return self.date_cache[key].reindex(index)
 
     def lookup(self, name_or_inline) -> tuple[dict, str, str | None]:
@@ -105,6 +108,7 @@ class Context:
             self._lookups,
             self.formats,
             self.codelists,
+            self.src,
         )
 
 

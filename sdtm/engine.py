@@ -163,7 +163,6 @@ class _Mapper:
             frame = frame.loc[np.sort(order.index[first.to_numpy()])]
         src = frame.index.to_numpy()
         rows = self.rows(form, frame)
-        form_frame: pd.DataFrame | None = raw
         if block.get("long"):
             lg = block["long"]
             rows_raw = rows
@@ -174,7 +173,6 @@ class _Mapper:
             if len(empty):
                 self.rec.dropped(form, empty, f"no result in any of {', '.join(lg['columns'].values())} (long)")
             rows = pd.Series(rows_raw.loc[src].to_numpy(), index=frame.index)
-            form_frame = None  # records are not raw rows: dates are parsed per record, not cached per form row
         if frame.empty:
             return None
         self.rec.mapped(form, domain, pd.Index(np.unique(src)))
@@ -183,11 +181,12 @@ class _Mapper:
             rows=rows,
             maps=self.study["maps"],
             dataset=ds,
-            form_frame=form_frame,
+            form_frame=raw,
             form_rows=self.rows(form, raw),
             date_cache=self.date_cache,
-            formats=self.study["forms"][form]["dates"],
+            formats=self.formats(form, block),
             codelists=self.study.get("codelists") or {},
+            src=pd.Series(src, index=frame.index) if block.get("long") else None,
         )
         out: dict[str, pd.Series] = {
             "STUDYID": pd.Series(self.study["study"], index=frame.index, dtype="str"),
@@ -199,7 +198,8 @@ class _Mapper:
                 out[c] = frame[c]
         if block.get("visit"):
             cal = self.calendar[form].reindex(src).set_axis(frame.index)
-            for c in ("VISITNUM", "VISIT", "VISITDY"):
+            wanted = block["visit"] if isinstance(block["visit"], list) else ("VISITNUM", "VISIT", "VISITDY")
+            for c in wanted:
                 if c in ds.names:
                     out[c] = cal[c]
         for var, a in (block.get("variables") or {}).items():
@@ -214,12 +214,27 @@ class _Mapper:
         res["_ORDER"] = bi * 10_000_000_000 + src * 100 + np.arange(len(src)) % 100
         return res
 
+    def formats(self, form: str, block: dict) -> dict:
+        """Declared date formats of the block's columns: its form's, and joined forms' for joined columns."""
+        out = dict(self.study["forms"][form]["dates"])
+        for j in block.get("join") or []:
+            cols = j.get("columns") or []
+            dates = self.study["forms"][j["form"]]["dates"]
+            for new, c in cols.items() if isinstance(cols, dict) else ((c, c) for c in cols):
+                if c in dates:
+                    out.setdefault(new, dates[c])
+        return out
+
     def join(self, frame: pd.DataFrame, j: dict, domain: str, subj: str) -> pd.DataFrame:
         """One row per subject of another form (first/last by ``order``), its ``columns`` joined on the subject."""
         other = self.form(j["form"])
         osubj = self.subj(j["form"])
-        cols = [c for c in j.get("columns") or [] if c not in frame.columns and c not in (subj, osubj)]
-        sub = other[[osubj] + cols]
+        if j.get("where"):
+            other = other[condition_mask(j["where"], other, {}, other.index)]
+        spec_cols = j.get("columns") or []
+        named = spec_cols if isinstance(spec_cols, dict) else {c: c for c in spec_cols}
+        named = {new: c for new, c in named.items() if new not in frame.columns and new not in (subj, osubj)}
+        sub = pd.DataFrame({osubj: other[osubj], **{new: other[c] for new, c in named.items()}}, index=other.index)
         if j.get("order"):
             key = dtc_to_dt(self.iso(j["form"], other, j["order"]))
             sub = sub.assign(_O=key).sort_values("_O", kind="stable", na_position="last").drop(columns="_O")

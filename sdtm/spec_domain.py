@@ -25,7 +25,7 @@ from .transforms import calc_names, number, parse_calc
 
 DOMAIN_KEYS = {"domain", "class", "label", "description", "sources", "derived", "timing", "sort", "seq", "units"}
 BLOCK_KEYS = {"form", "description", "join", "where", "drop", "first_per", "visit", "long", "variables", "supp"}
-JOIN_KEYS = {"form", "columns", "pick", "order"}
+JOIN_KEYS = {"form", "columns", "pick", "order", "where"}
 DROP_KEYS = {"when", "reason"}
 FIRST_PER_KEYS = {"keys", "order"}
 LONG_KEYS = {"key", "value", "columns", "blank"}
@@ -160,11 +160,22 @@ def validate_domain(doc, study) -> dict:
             if j.get("form") not in study["forms"]:
                 raise spec_error(f"unknown form {j.get('form')!r}", j, "form", f"{where}.join[{ji}].form")
             refs.append((j["form"], study["forms"][j["form"]]["subject"], j, "form", f"{where}.join[{ji}].form"))
-            for c in j.get("columns") or []:
-                refs.append((j["form"], c, j["columns"], None, f"{where}.join[{ji}].columns"))
-                joined.add(c)
+            cols = j.get("columns") or []
+            if not isinstance(cols, (list, dict)):
+                raise spec_error("columns lists raw columns, or maps new names to them", j, "columns", where)
+            for new, c in (cols.items() if isinstance(cols, dict) else ((c, c) for c in cols)):
+                refs.append((j["form"], c, j["columns"], new if isinstance(cols, dict) else None,
+                             f"{where}.join[{ji}].columns"))
+                joined.add(new)
             if j.get("order"):
                 refs.append((j["form"], j["order"], j, "order", f"{where}.join[{ji}].order"))
+            if "where" in j:
+                jform = j["form"]
+
+                def jref(col, obj, key, pk, _f=jform):
+                    refs.append((_f, col, obj, key, pk))
+
+                _validate_cond(j["where"], f"{where}.join[{ji}].where", jref, j, "where")
         targets |= joined
         if "long" in block:
             targets |= _validate_long(block["long"], f"{where}.long", ref, names, domain)
@@ -191,6 +202,18 @@ def validate_domain(doc, study) -> dict:
                     f"{where}.visit",
                 )
             vis = [v for v in VISIT_VARS if v in names]
+            if isinstance(block["visit"], list):
+                for v in block["visit"]:
+                    if v not in VISIT_VARS or v not in names:
+                        raise spec_error(
+                            f"visit: lists {', '.join(vis) or 'nothing'} ({v!r} is not one {domain} may take)",
+                            block,
+                            "visit",
+                            f"{where}.visit",
+                        )
+                vis = list(block["visit"])
+            elif block["visit"] is not True:
+                raise spec_error("visit: true, or a list of VISITNUM, VISIT, VISITDY", block, "visit", f"{where}.visit")
             if not vis:
                 raise spec_error(f"the SDTM model allows no VISITNUM/VISIT in {domain}", block, "visit", where)
             targets |= set(vis)
