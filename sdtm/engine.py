@@ -21,7 +21,7 @@ from cdisckit.specio import spec_error
 from cdisckit.errors import CdiscKitError
 from cdisckit.standards import sdtm_dataset
 
-from .assign import Context, _template, condition_mask, evaluate
+from .assign import Context, _template, blank_to_missing, condition_mask, evaluate
 from .derive_dates import derive_iso8601
 from .derive_dm import run_derivation
 from .derive_long import derive_long_records
@@ -195,7 +195,7 @@ class _Mapper:
         out["USUBJID"] = self.usubjid(frame)
         if block.get("long"):
             for c in (block["long"]["key"], block["long"]["value"]):
-                out[c] = frame[c]
+                out[c] = blank_to_missing(frame[c].astype(object))
         if block.get("visit"):
             cal = self.calendar[form].reindex(src).set_axis(frame.index)
             wanted = block["visit"] if isinstance(block["visit"], list) else ("VISITNUM", "VISIT", "VISITDY")
