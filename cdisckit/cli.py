@@ -229,7 +229,9 @@ def _keys_option(values: tuple[str, ...]) -> dict[str, list[str]]:
 @click.argument("ours", type=EXISTING_DIR)
 @click.argument("reference", type=EXISTING_DIR)
 @click.option("--keys", "keys", multiple=True, metavar="DS=VAR,..", help="Match records of DS by these variables.")
-@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), help="Write every difference (CSV).")
+@click.option(
+    "--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), help="Write every difference (CSV)."
+)
 @click.pass_context
 def compare(ctx, ours, reference, keys, out_file):
     """Compare two folders of datasets record by record and variable by variable (as PROC COMPARE).
@@ -240,9 +242,7 @@ def compare(ctx, ours, reference, keys, out_file):
     from .compare import compare_datasets, read_datasets
 
     key_map = _keys_option(keys)
-    result = _run(
-        ctx, lambda: compare_datasets(read_datasets(ours), read_datasets(reference), key_map), error_exit=2
-    )
+    result = _run(ctx, lambda: compare_datasets(read_datasets(ours), read_datasets(reference), key_map), error_exit=2)
     click.echo(result.table())
     if out_file:
         result.differences.to_csv(out_file, index=False)

@@ -171,7 +171,10 @@ def compare_datasets(
                 u.insert(0, "side", side)
                 u.insert(0, "dataset", name)
                 unmatched.append(u)
-        for side, cols in (("ours", [c for c in a.columns if c not in b.columns]), ("ref", [c for c in b.columns if c not in a.columns])):
+        for side, cols in (
+            ("ours", [c for c in a.columns if c not in b.columns]),
+            ("ref", [c for c in b.columns if c not in a.columns]),
+        ):
             only_in += [{"dataset": name, "variable": c, "side": side} for c in cols if not c.startswith("_P_")]
         ia, ib = both["_IA"].astype(int).to_numpy(), both["_IB"].astype(int).to_numpy()
         keyvals = a.loc[ia, k].reset_index(drop=True)
@@ -199,7 +202,8 @@ def compare_datasets(
     cols_diff = ["dataset", "variable", "ours", "ref"]
     return Comparison(
         datasets=pd.DataFrame(
-            ds_rows, columns=["dataset", "ref_records", "our_records", "matched", "only_ours", "only_ref", "pct_matched"]
+            ds_rows,
+            columns=["dataset", "ref_records", "our_records", "matched", "only_ours", "only_ref", "pct_matched"],
         ),
         variables=pd.DataFrame(var_rows, columns=["dataset", "variable", "compared", "equal", "pct_equal"]),
         differences=pd.concat(diffs, ignore_index=True) if diffs else pd.DataFrame(columns=cols_diff),

@@ -8,7 +8,7 @@ import pandas as pd
 
 from cdisckit.conditions import normalise_text, normalise_value
 from cdisckit.errors import InputError
-from cdisckit.standards import SPECS_DIR, codelist
+from cdisckit.standards import SPECS_DIR
 
 
 def map_lookup(values: dict) -> dict:

@@ -150,7 +150,9 @@ def parse_date_text(uniq: pd.Series, fmt: str = "auto", pivot: int | None = None
         yy = pd.to_numeric(g["yy"].where(~_unknown(g["yy"])), errors="coerce")
         base = int(pivot or 1950)
         full = np.where(yy >= base % 100, base - base % 100 + yy, base - base % 100 + 100 + yy)
-        year = year.fillna(pd.Series(full, index=g.index).where(yy.notna()).map(lambda v: f"{int(v):04d}", na_action="ignore"))
+        year = year.fillna(
+            pd.Series(full, index=g.index).where(yy.notna()).map(lambda v: f"{int(v):04d}", na_action="ignore")
+        )
     mon_name = g["mon"].where(~_unknown(g["mon"]))
     month = mon_name.map(MONTHS).where(mon_name.notna(), g["m"].where(~_unknown(g["m"])))
     bad = ~matched | (mon_name.notna() & month.isna())

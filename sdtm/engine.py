@@ -16,9 +16,8 @@ import numpy as np
 import pandas as pd
 
 from cdisckit.dates import dtc_to_dt
-from cdisckit.errors import SpecError
+from cdisckit.errors import CdiscKitError, SpecError
 from cdisckit.specio import spec_error
-from cdisckit.errors import CdiscKitError
 from cdisckit.standards import sdtm_dataset
 
 from .assign import Context, _template, blank_to_missing, condition_mask, evaluate

@@ -156,7 +156,7 @@ def _validate_form(name, f, parent, columns) -> dict:
             raise spec_error(f"{role} names one raw column (or null)", f, role, f"forms.{name}.{role}")
     if out["subject"] is None:
         raise spec_error("every form needs a subject column", f, "subject", f"forms.{name}.subject")
-    for c in (out["dates"] or {}):
+    for c in out["dates"] or {}:
         _declared(out, c, f["dates"], c, f"forms.{name}.dates.{c}", name)
     return out
 
@@ -243,7 +243,7 @@ def form_references(study: dict, form: str) -> list[tuple]:
 
 def check_columns_against_header(study: dict, form: str, header: list[str]):
     """SpecError for spec references to columns the header of ``form`` lacks (file, line and key of the YAML)."""
-    for f, col, obj, key, pk in form_references(study, form):
+    for _form, col, obj, key, pk in form_references(study, form):
         if col not in header:
             raise spec_error(
                 f"unknown raw column {col!r}: not in the header of {study['forms'][form]['file']} "
@@ -271,7 +271,9 @@ def check_raw_headers(study: dict, raw_dir: Path, read_header) -> None:
         for c in [info["subject"]] + ([info["record"]] if info["record"] else []) + (info["columns"] or []):
             if c not in header:  # the export lacks a column the study says it has: a data problem
                 raise InputError(
-                    f"column {c!r} is missing from the form (header: {', '.join(header)})", file=str(path), row=1, column=c
+                    f"column {c!r} is missing from the form (header: {', '.join(header)})",
+                    file=str(path),
+                    row=1,
+                    column=c,
                 )
         check_columns_against_header(study, form, header)
-

@@ -163,9 +163,10 @@ def validate_domain(doc, study) -> dict:
             cols = j.get("columns") or []
             if not isinstance(cols, (list, dict)):
                 raise spec_error("columns lists raw columns, or maps new names to them", j, "columns", where)
-            for new, c in (cols.items() if isinstance(cols, dict) else ((c, c) for c in cols)):
-                refs.append((j["form"], c, j["columns"], new if isinstance(cols, dict) else None,
-                             f"{where}.join[{ji}].columns"))
+            for new, c in cols.items() if isinstance(cols, dict) else ((c, c) for c in cols):
+                refs.append(
+                    (j["form"], c, j["columns"], new if isinstance(cols, dict) else None, f"{where}.join[{ji}].columns")
+                )
                 joined.add(new)
             if j.get("order"):
                 refs.append((j["form"], j["order"], j, "order", f"{where}.join[{ji}].order"))
@@ -282,11 +283,15 @@ def _validate_long(lg, pk, ref, names, domain) -> set:
     _check_keys(lg, LONG_KEYS, "long", pk)
     for req in ("key", "value", "columns"):
         if req not in lg:
-            raise spec_error(f"long needs {req!r} (key: --TESTCD, value: --ORRES, columns: {{code: column}})", lg, None, pk)
+            raise spec_error(
+                f"long needs {req!r} (key: --TESTCD, value: --ORRES, columns: {{code: column}})", lg, None, pk
+            )
     for role in ("key", "value"):
         v = lg[role]
         if not isinstance(v, str) or (not v.startswith("_") and v not in names):
-            raise spec_error(f"long {role} {v!r} is not a variable of {domain} (or a _helper)", lg, role, f"{pk}.{role}")
+            raise spec_error(
+                f"long {role} {v!r} is not a variable of {domain} (or a _helper)", lg, role, f"{pk}.{role}"
+            )
     cols = lg["columns"]
     if not isinstance(cols, dict) or not cols:
         raise spec_error("columns maps each test code to the raw column holding its result", lg, "columns", pk)
@@ -343,7 +348,9 @@ def _validate_timing(t, domain, names, produced) -> set:
         out.add(dy)
     if t.get("epoch"):
         if t["epoch"] not in names or t["epoch"] not in produced:
-            raise spec_error(f"epoch date {t['epoch']!r} is not a date the {domain} mapping fills", t, "epoch", "timing.epoch")
+            raise spec_error(
+                f"epoch date {t['epoch']!r} is not a date the {domain} mapping fills", t, "epoch", "timing.epoch"
+            )
         out.add("EPOCH")
     for flag, how in (t.get("last_before_exposure") or {}).items():
         pk = f"timing.last_before_exposure.{flag}"
@@ -367,7 +374,9 @@ def _validate_timing(t, domain, names, produced) -> set:
                 raise spec_error(problem[1], how, "where", problem[0])
             for c in condition_columns(how["where"]):
                 if c not in produced:
-                    raise spec_error(f"condition names {c!r}, which {domain} does not fill", how, "where", f"{pk}.where")
+                    raise spec_error(
+                        f"condition names {c!r}, which {domain} does not fill", how, "where", f"{pk}.where"
+                    )
         out.add(flag)
     return out
 
@@ -553,8 +562,13 @@ def check_cross_references(study: dict) -> None:
             _dm_date(study, e["start"], e, "start", f"epochs[{i}].start")
     for spec in doms.values():
         for flag, how in ((spec.get("timing") or {}).get("last_before_exposure") or {}).items():
-            _dm_date(study, how.get("reference", "RFXSTDTC"), how, "reference" if "reference" in how else "date",
-                     f"timing.last_before_exposure.{flag}")
+            _dm_date(
+                study,
+                how.get("reference", "RFXSTDTC"),
+                how,
+                "reference" if "reference" in how else "date",
+                f"timing.last_before_exposure.{flag}",
+            )
     # the USUBJID template and each form's structural columns, for every form a mapping reads
     fields = [f for f in template_names(study["usubjid"], cfg, "usubjid", "usubjid") if f != "STUDYID"]
     used = {r[0] for s in doms.values() for r in s["_refs"]} | set((study.get("visits") or {}).get("forms") or {})

@@ -69,9 +69,7 @@ def validate_codelists(doc, path) -> dict[str, Codelist]:
             raise spec_error("terms: {submission value: decode} (or a list of values) is required", c, "terms", pk)
         for t in terms:
             if isinstance(t, bool) or t is None:
-                raise spec_error(
-                    'YAML read Yes/No/null as a non-text term: quote it ("No")', terms, t, f"{pk}.terms"
-                )
+                raise spec_error('YAML read Yes/No/null as a non-text term: quote it ("No")', terms, t, f"{pk}.terms")
         values = {str(t): (str(d) if d is not None else str(t)) for t, d in terms.items()}
         base = c.get("extends")
         if base is not None:

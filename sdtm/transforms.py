@@ -112,14 +112,15 @@ def parse_calc(expr: str) -> tuple:
     >>> parse_calc("(IT.TEMP - 32) * 5 / 9")
     ('/', ('*', ('-', ('name', 'IT.TEMP'), ('num', 32.0)), ('num', 5.0)), ('num', 9.0))
     """
-    tokens, pos, text = [], 0, str(expr)
+    tokens: list[tuple[str, str]] = []
+    pos, text = 0, str(expr)
     while pos < len(text):
         if text[pos:].strip() == "":
             break
         m = _TOKEN.match(text, pos)
         if not m:
             raise SpecError(f"calc: cannot read {text[pos:]!r} in {text!r} (numbers, names, + - * / and parentheses)")
-        kind = m.lastgroup
+        kind = m.lastgroup or ""
         tokens.append((kind, m.group(kind)))
         pos = m.end()
     i = 0
@@ -239,7 +240,9 @@ def derive_standard_results(
     """
     text = _blank(_text(orres).str.strip())
     num = pd.to_numeric(text, errors="coerce").astype("float64")
-    unit = orresu.astype(object).where(orresu.notna(), None) if orresu is not None else pd.Series(None, index=orres.index)
+    unit = (
+        orresu.astype(object).where(orresu.notna(), None) if orresu is not None else pd.Series(None, index=orres.index)
+    )
     stresn = num.copy()
     stresu = unit.copy()
     key = unit.astype("str").str.strip().str.upper()

@@ -172,7 +172,12 @@ def demo(tmp_path_factory):
 def test_dm_cuts_and_concat(demo):
     dm = demo.datasets["DM"].set_index("USUBJID")
     assert dm.loc["DEMO01-701-15", ["SITEID", "SUBJID", "AGE", "SEX", "ARMCD", "ARM"]].tolist() == [
-        "701", "00015", 63.0, "F", "A", "A / F"
+        "701",
+        "00015",
+        63.0,
+        "F",
+        "A",
+        "A / F",
     ]
     assert dm.loc["DEMO01-702-7", "SUBJID"] == "00007"
     assert dm.loc["DEMO01-701-15", "DMDTC"] == "2013-12-26"
@@ -186,10 +191,16 @@ def test_declared_date_formats_partial_dates_and_pivot(demo):
     ae = demo.datasets["AE"]
     # DD/MM/YY, pivot 1950: 03/01/14 -> 2014-01-03; UN/UN/13 -> 2013; 20/UN/14 -> 2014---20 (day known, month not)
     assert dict(zip(ae["AETERM"], ae["AESTDTC"])) == {
-        "COUGH": "2013", "FEVER": "2014---20", "RASH": "2014-01-03", "HEADACHE": "2014-02-05"
+        "COUGH": "2013",
+        "FEVER": "2014---20",
+        "RASH": "2014-01-03",
+        "HEADACHE": "2014-02-05",
     }
     assert dict(zip(ae["AETERM"], ae["AEENDTC"])) == {
-        "COUGH": None, "FEVER": "2014-01-01", "RASH": "2014-01", "HEADACHE": "2014-01-01"
+        "COUGH": None,
+        "FEVER": "2014-01-01",
+        "RASH": "2014-01",
+        "HEADACHE": "2014-01-01",
     }
     from cdisckit.dates import is_iso8601
 
@@ -221,8 +232,11 @@ def test_conditions_compare_two_columns_and_two_dates(demo):
 def test_arithmetic_and_raw_visits_in_ex(demo):
     ex = demo.datasets["EX"]
     assert ex["EXDOSE"].tolist() == [28.0, 41.5, 1.0]  # DOSE_MG / 2 + 1
-    assert ex[["VISITNUM", "VISIT", "VISITDY"]].values.tolist() == [[2.0, "DAY 1", 1.0], [3.0, "WEEK 2", 15.0],
-                                                                    [2.0, "DAY 1", 1.0]]
+    assert ex[["VISITNUM", "VISIT", "VISITDY"]].values.tolist() == [
+        [2.0, "DAY 1", 1.0],
+        [3.0, "WEEK 2", 15.0],
+        [2.0, "DAY 1", 1.0],
+    ]
 
 
 def test_wide_to_long_units_and_not_done(demo):

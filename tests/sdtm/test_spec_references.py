@@ -55,24 +55,36 @@ def test_usubjid_template_naming_no_column(demo_dir):
 # ----------------------------------------------------------------- derivations across domains
 def test_misspelt_domain_in_derivation(demo_dir):
     # today's bug: RFSTDTC silently blank and every --DY gone
-    path, line = _break(demo_dir, "dm.yaml", "  RFSTDTC: {derive: first_date, of: [EX.EXSTDTC]}",
-                        "  RFSTDTC: {derive: first_date, of: [XE.EXSTDTC]}")
+    path, line = _break(
+        demo_dir,
+        "dm.yaml",
+        "  RFSTDTC: {derive: first_date, of: [EX.EXSTDTC]}",
+        "  RFSTDTC: {derive: first_date, of: [XE.EXSTDTC]}",
+    )
     err = _fails(demo_dir)
     _assert_where(err, path, line, "derived.RFSTDTC.of")
     assert "maps no XE domain" in str(err)
 
 
 def test_derivation_of_a_variable_the_domain_does_not_fill(demo_dir):
-    path, line = _break(demo_dir, "dm.yaml", "  RFXSTDTC: {derive: first_date, of: [EX.EXSTDTC]}",
-                        "  RFXSTDTC: {derive: first_date, of: [EX.EXENDTC, EX.EXDTC]}")
+    path, line = _break(
+        demo_dir,
+        "dm.yaml",
+        "  RFXSTDTC: {derive: first_date, of: [EX.EXSTDTC]}",
+        "  RFXSTDTC: {derive: first_date, of: [EX.EXENDTC, EX.EXDTC]}",
+    )
     err = _fails(demo_dir)
     _assert_where(err, path, line, "derived.RFXSTDTC.of")
     assert "does not fill EXDTC" in str(err)
 
 
 def test_derivation_where_naming_no_variable(demo_dir):
-    path, line = _break(demo_dir, "dm.yaml", "  RFXSTDTC: {derive: first_date, of: [EX.EXSTDTC]}",
-                        "  RFXSTDTC: {derive: first_date, of: [EX.EXSTDTC], where: {EXCAT: X}}")
+    path, line = _break(
+        demo_dir,
+        "dm.yaml",
+        "  RFXSTDTC: {derive: first_date, of: [EX.EXSTDTC]}",
+        "  RFXSTDTC: {derive: first_date, of: [EX.EXSTDTC], where: {EXCAT: X}}",
+    )
     err = _fails(demo_dir)
     _assert_where(err, path, line, "where")
     assert "'EXCAT'" in str(err)
@@ -87,7 +99,9 @@ def test_bad_study_day_reference(demo_dir):
 
 
 def test_study_day_of_a_date_the_domain_does_not_fill(demo_dir):
-    path, line = _break(demo_dir, "ex.yaml", "  study_day: {EXSTDY: EXSTDTC}", "  study_day: {EXSTDY: EXSTDTC, EXENDY: EXDTC}")
+    path, line = _break(
+        demo_dir, "ex.yaml", "  study_day: {EXSTDY: EXSTDTC}", "  study_day: {EXSTDY: EXSTDTC, EXENDY: EXDTC}"
+    )
     err = _fails(demo_dir)
     _assert_where(err, path, line, "timing.study_day")
     assert "EXDTC" in str(err)
@@ -111,14 +125,18 @@ def test_raw_columns_are_checked_before_any_row_is_mapped(demo_dir):
 
 
 def test_join_condition_column_checked_in_the_joined_form(demo_dir):
-    path, line = _break(demo_dir, "ae.yaml", "order: STDAT, pick: first}", "order: STDAT, pick: first, where: {VISIT: Day 1}}")
+    path, line = _break(
+        demo_dir, "ae.yaml", "order: STDAT, pick: first}", "order: STDAT, pick: first, where: {VISIT: Day 1}}"
+    )
     err = _fails(demo_dir, load=False)
     _assert_where(err, path, line, "where")
     assert "header of dose.csv" in str(err)
 
 
 def test_per_form_subject_column_must_exist(demo_dir):
-    path, line = _break(demo_dir, "study.yaml", "scale: {file: scale.csv, subject: SUBJ}", "scale: {file: scale.csv, subject: SUBJX}")
+    path, line = _break(
+        demo_dir, "study.yaml", "scale: {file: scale.csv, subject: SUBJ}", "scale: {file: scale.csv, subject: SUBJX}"
+    )
     with pytest.raises(Exception) as e:
         map_study(demo_dir)
     assert "SUBJX" in str(e.value) and "scale.csv" in str(e.value)
@@ -139,8 +157,12 @@ def test_custom_domain_needs_its_class(demo_dir):
 
 
 def test_units_and_an_explicit_standard_result(demo_dir):
-    path, line = _break(demo_dir, "vs.yaml", "      VSDTC: {date: VSDAT, time: VSTIM}",
-                        "      VSDTC: {date: VSDAT, time: VSTIM}\n      VSSTRESN: {source: VSORRES}")
+    path, line = _break(
+        demo_dir,
+        "vs.yaml",
+        "      VSDTC: {date: VSDAT, time: VSTIM}",
+        "      VSDTC: {date: VSDAT, time: VSTIM}\n      VSSTRESN: {source: VSORRES}",
+    )
     err = _fails(demo_dir)
     _assert_where(err, path, line + 1, "VSSTRESN")
     assert "units" in str(err)
@@ -176,13 +198,26 @@ def test_unknown_date_format(demo_dir):
 @pytest.mark.parametrize(
     "old,new,message",
     [
-        ("  VSRESU: {extends: VSRESU, terms: {IN: Inch}}", "  SEX: {extends: SEX, terms: {X: Other}}", "not extensible"),
-        ("  VSRESU: {extends: VSRESU, terms: {IN: Inch}}", "  VSRESU: {extends: VSRESU, terms: {kg: Kilogram}}",
-         "already in CDISC codelist VSRESU"),
-        ("  ARMCD: {name: Arm Code, terms: {A: Arm A, B: Arm B}}", "  NY: {name: Yes, terms: {J: Ja}}",
-         "is a CDISC codelist"),
-        ("  VSRESU: {extends: VSRESU, terms: {IN: Inch}}", "  VSRESU: {extends: VSRESUX, terms: {IN: Inch}}",
-         "not a CDISC codelist"),
+        (
+            "  VSRESU: {extends: VSRESU, terms: {IN: Inch}}",
+            "  SEX: {extends: SEX, terms: {X: Other}}",
+            "not extensible",
+        ),
+        (
+            "  VSRESU: {extends: VSRESU, terms: {IN: Inch}}",
+            "  VSRESU: {extends: VSRESU, terms: {kg: Kilogram}}",
+            "already in CDISC codelist VSRESU",
+        ),
+        (
+            "  ARMCD: {name: Arm Code, terms: {A: Arm A, B: Arm B}}",
+            "  NY: {name: Yes, terms: {J: Ja}}",
+            "is a CDISC codelist",
+        ),
+        (
+            "  VSRESU: {extends: VSRESU, terms: {IN: Inch}}",
+            "  VSRESU: {extends: VSRESUX, terms: {IN: Inch}}",
+            "not a CDISC codelist",
+        ),
     ],
 )
 def test_study_codelist_mistakes(demo_dir, old, new, message):
@@ -204,8 +239,11 @@ def test_value_outside_a_sponsor_codelist(demo_dir):
     with pytest.raises(SpecError, match="not in non-extensible codelist ARMCD"):
         load_study(demo_dir)
     _break(demo_dir, "maps.yaml", "values: {A: Arm A, B: Arm B, C: Arm C}", "values: {A: Arm A, B: Arm B}")
-    (demo_dir / "dm.yaml").write_text((demo_dir / "dm.yaml").read_text().replace(
-        "ARMCD: {source: ARM, map: arm}", "ARMCD: {source: ARM, extract: '(\\w)$', codelist: ARMCD}"))
+    (demo_dir / "dm.yaml").write_text(
+        (demo_dir / "dm.yaml")
+        .read_text()
+        .replace("ARMCD: {source: ARM, map: arm}", "ARMCD: {source: ARM, extract: '(\\w)$', codelist: ARMCD}")
+    )
     (demo_dir / "raw" / "demo.csv").write_text((demo_dir / "raw" / "demo.csv").read_text().replace("Arm B", "Arm Z"))
     with pytest.raises(InputError, match=r"demo.csv, row 2, column ARM: value 'Z' of ARMCD is not in codelist ARMCD"):
         map_study(demo_dir)
