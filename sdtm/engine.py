@@ -204,6 +204,9 @@ class _Mapper:
         for var, a in (block.get("variables") or {}).items():
             out[var] = evaluate(a, frame, out, ctx, var)
             self.check_ct(out[var], ds.variable(var), a, ctx, var)
+        site = self.study["forms"][form]["site"]
+        if domain == "DM" and "SITEID" not in out and site and site in frame.columns:  # the form's site column
+            out["SITEID"] = blank_to_missing(frame[site].astype(object))
         for qnam, q in (block.get("supp") or {}).items():
             body = {k: v for k, v in q.items() if k not in ("label", "qorig", "qeval")}
             out[SUPP_PREFIX + qnam] = evaluate(body, frame, out, ctx, qnam)

@@ -578,7 +578,8 @@ def check_cross_references(study: dict) -> None:
         info = study["forms"][form]
         study_refs += [(form, f, cfg, "usubjid", "usubjid") for f in fields]
         yaml = info.get("_yaml") or cfg
-        for role, needed in (("record", True), ("visit", form in vforms)):
+        explicit_site = isinstance(yaml, dict) and "site" in yaml
+        for role, needed in (("record", True), ("visit", form in vforms), ("site", explicit_site)):
             if info.get(role) and needed:
                 explicit = isinstance(yaml, dict) and role in yaml
                 where = (yaml, role, f"forms.{form}.{role}") if explicit else (cfg, "columns", f"columns.{role}")

@@ -271,6 +271,15 @@ def test_rows_without_record_id_are_numbered_in_reconciliation(demo):
     assert demo.reconciliation["unmapped"].empty
 
 
+def test_dm_siteid_from_the_forms_site_column(tmp_path):
+    study = write_study(
+        tmp_path,
+        **{"study.yaml": STUDY.replace("demo: {file: demo.csv,", "demo: {file: demo.csv, site: STUDY,")},
+        **{"dm.yaml": FILES["dm.yaml"].replace('      SITEID: {source: PATNUM, split: {sep: "-", part: 1}}\n', "")},
+    )
+    assert map_study(study).datasets["DM"]["SITEID"].tolist() == ["D", "D"]
+
+
 def test_custom_domain_from_its_class(demo):
     zs = demo.datasets["ZS"]
     assert zs.columns[:4].tolist() == ["STUDYID", "DOMAIN", "USUBJID", "ZSSEQ"]
