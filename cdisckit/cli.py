@@ -256,6 +256,42 @@ def report(ctx, adam_dir, out_file):
     click.echo(f"wrote {out_file}")
 
 
+def _keys_option(values: tuple[str, ...]) -> dict[str, list[str]]:
+    out = {}
+    for v in values:
+        name, sep, cols = v.partition("=")
+        if not sep or not cols.strip():
+            raise click.BadParameter(f"{v!r}: expected DATASET=VAR1,VAR2 (e.g. AE=USUBJID,AETERM,AEDTC)")
+        out[name.strip().upper()] = [c.strip().upper() for c in cols.split(",") if c.strip()]
+    return out
+
+
+@main.command()
+@click.argument("ours", type=EXISTING_DIR)
+@click.argument("reference", type=EXISTING_DIR)
+@click.option("--keys", "keys", multiple=True, metavar="DS=VAR,..", help="Match records of DS by these variables.")
+@click.option(
+    "--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), help="Write every difference (CSV)."
+)
+@click.pass_context
+def compare(ctx, ours, reference, keys, out_file):
+    """Compare two folders of datasets record by record and variable by variable (as PROC COMPARE).
+
+    Prints per dataset the records matched and per variable the values equal; exit 0 when everything
+    matches, 1 when something differs, 2 when the folders cannot be read.
+    """
+    from .compare import compare_datasets, read_datasets
+
+    key_map = _keys_option(keys)
+    result = _run(ctx, lambda: compare_datasets(read_datasets(ours), read_datasets(reference), key_map), error_exit=2)
+    click.echo(result.table())
+    if out_file:
+        result.differences.to_csv(out_file, index=False)
+        click.echo(f"wrote {len(result.differences)} differing values to {out_file}")
+    same = result.differences.empty and result.unmatched.empty and result.only_in.empty
+    ctx.exit(0 if same else 1)
+
+
 def _table(records: list[dict]) -> list[str]:
     cols = list(records[0].keys())
     widths = [max(len(str(c)), *(len(str(r.get(c, ""))) for r in records)) for c in cols]

@@ -1,4 +1,4 @@
-"""Raw EDC export -> SDTM (DM EX AE DS CM TU TR RS + SUPPxx) through a study's YAML mapping specs.
+"""Raw EDC export -> SDTM (any SDTMIG domain or custom domain + SUPPxx) through a study's YAML mapping specs.
 
 >>> from cdisckit.sdtm import map_study, load_study   # doctest: +SKIP
 >>> result = map_study(Path("mappings/c-car031"))       # doctest: +SKIP
@@ -7,5 +7,6 @@
 
 from .engine import SdtmResult, map_study
 from .spec import load_study
+from .study_codelists import study_codelists
 
-__all__ = ["map_study", "load_study", "SdtmResult"]
+__all__ = ["map_study", "load_study", "SdtmResult", "study_codelists"]

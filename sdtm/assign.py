@@ -1,4 +1,5 @@
-"""Evaluate one YAML assignment (``source``, ``const``, ``date``, ``template``, ``cases``, ``decode`` + modifiers).
+"""Evaluate one YAML assignment (``source``, ``const``, ``date``, ``template``, ``concat``, ``calc``, ``cases``,
+``decode`` + modifiers).
 
 An assignment is evaluated column-wise over a whole frame; names resolve to raw columns first, then to
 variables already assigned in the same block (or, in ``derived:``, to the domain's variables).
@@ -26,7 +27,17 @@ from cdisckit.standards import DatasetSpec
 from .ct import check_codelist, derive_ct_value, derive_decode, map_lookup
 from .derive_dates import derive_iso8601
 from .derive_timing import format_visitnum
-from .spec import PLACEHOLDER
+from .spec_domain import PLACEHOLDER
+from .transforms import (
+    derive_calc,
+    derive_concat,
+    derive_extract,
+    derive_pad,
+    derive_split,
+    derive_substring,
+    parse_calc,
+    round_half_up,
+)
 
 
 @dataclass
@@ -40,9 +51,13 @@ class Context:
     form_rows: pd.Series | None = None
     date_cache: dict = field(default_factory=dict)
     _lookups: dict = field(default_factory=dict)
+    formats: dict = field(default_factory=dict)  # raw column -> (date format, pivot) declared for the form
+    codelists: dict = field(default_factory=dict)  # study codelists (name -> Codelist)
+    src: pd.Series | None = None  # raw row (form_frame index) of each record, when records are not raw rows (long)
 
-    def iso(self, date_col: str, time_col: str | None, raw, out, index) -> pd.Series:
-        """ISO 8601 of a raw date (+ time) column, cached per form and columns."""
+    def iso(self, date_col: str, time_col: str | None, raw, out, index, fmt=None, pivot=None) -> pd.Series:
+        """ISO 8601 of a raw date (+ time) column in its declared format, cached per form and columns."""
+        fmt, pivot = (fmt, pivot) if fmt else self.formats.get(date_col, ("auto", None))
         ff = self.form_frame
         if ff is None or date_col not in ff.columns or (time_col and time_col not in ff.columns):
             time = resolve(time_col, raw, out, index) if time_col else None
@@ -53,8 +68,10 @@ class Context:
                 column=date_col,
                 rows=self.rows,
                 time_column=time_col,
+                fmt=fmt,
+                pivot=pivot,
             )
-        key = (self.file, date_col, time_col)
+        key = (self.file, date_col, time_col, fmt, pivot)
         if key not in self.date_cache:
             self.date_cache[key] = derive_iso8601(
                 ff[date_col],
@@ -63,7 +80,11 @@ class Context:
                 column=date_col,
                 rows=self.form_rows,
                 time_column=time_col,
+                fmt=fmt,
+                pivot=pivot,
             )
+        if self.src is not None:
+            return self.date_cache[key].reindex(self.src.loc[index].to_numpy()).set_axis(index)
         return self.date_cache[key].reindex(index)
 
     def lookup(self, name_or_inline) -> tuple[dict, str, str | None]:
@@ -85,6 +106,9 @@ class Context:
             self.form_rows,
             self.date_cache,
             self._lookups,
+            self.formats,
+            self.codelists,
+            self.src,
         )
 
 
@@ -137,9 +161,13 @@ def evaluate(
         s = _const(a["const"], index)
     elif "date" in a:
         col = a["date"]
-        s = ctx.iso(a["date"], a.get("time"), raw, out, index)
+        s = ctx.iso(a["date"], a.get("time"), raw, out, index, a.get("format"), a.get("pivot"))
     elif "template" in a:
         s = _template(str(a["template"]), raw, out, index)
+    elif "concat" in a:
+        s = derive_concat([resolve(c, raw, out, index) for c in a["concat"]], sep=str(a.get("sep", "")))
+    elif "calc" in a:
+        s = derive_calc(parse_calc(a["calc"]), lambda n: _numeric(resolve(n, raw, out, index), ctx, n, var), index)
     elif "decode" in a:
         codes = resolve(a["decode"], None, out, index)
         assert ctx.dataset is not None, "decode: needs the target dataset in the context"
@@ -252,10 +280,46 @@ def derive_ascii_text(s: pd.Series) -> pd.Series:
     return out.where(s.notna())
 
 
+def _numeric(s: pd.Series, ctx: Context, column: str, var: str) -> pd.Series:
+    """Numbers of a column used in arithmetic; non-blank text that is not a number is an InputError."""
+    if s.dtype.kind in "fi":
+        return s
+    s = blank_to_missing(s)
+    num = pd.to_numeric(s, errors="coerce")
+    bad = s.notna() & num.isna()
+    if bad.any():
+        i = bad[bad].index[0]
+        raise InputError(
+            f"{s.loc[i]!r} is not a number (needed to compute {var})",
+            file=ctx.file,
+            row=ctx.rows.loc[i] if ctx.rows is not None else i + 1,
+            column=column,
+        )
+    return num.astype("float64")
+
+
+def _text_ops(s: pd.Series, a: dict) -> pd.Series:
+    """extract -> split -> substr -> pad (each missing-safe), in that order."""
+    if s.dtype.kind in "fi":
+        s = s.map(lambda v: f"{v:.12g}", na_action="ignore").astype(object)
+    if "extract" in a:
+        s = derive_extract(s, str(a["extract"]))
+    if "split" in a:
+        s = derive_split(s, sep=a["split"]["sep"], part=int(a["split"]["part"]))
+    if "substr" in a:
+        s = derive_substring(s, start=int(a["substr"]["start"]), length=a["substr"].get("length"))
+    if "pad" in a:
+        p = a["pad"]
+        s = derive_pad(s, width=int(p["width"]), fill=str(p.get("fill", "0")), side=p.get("side", "left"))
+    return s
+
+
 def _modify(s: pd.Series, a: dict, ctx: Context, var: str, col: str | None) -> pd.Series:
     column = col or var
     if "clean" in a and s.dtype.kind not in "fi":
         s = _clean(s, a["clean"])
+    if {"extract", "split", "substr", "pad"} & set(a):
+        s = _text_ops(s, a)
     if "recode" in a:
         table = {normalise_value(k): (None if v is None else str(v)) for k, v in a["recode"].items()}
         keys = normalise_text(s)
@@ -276,6 +340,16 @@ def _modify(s: pd.Series, a: dict, ctx: Context, var: str, col: str | None) -> p
                 column=column,
             )
         s = num.astype("float64")
+    if "round" in a:
+        s = round_half_up(s, int(a["round"]))
     if "codelist" in a:
-        check_codelist(s, codelist_name=a["codelist"], file=ctx.file, column=column, rows=ctx.rows, what=var)
+        check_codelist(
+            s,
+            codelist_name=a["codelist"],
+            file=ctx.file,
+            column=column,
+            rows=ctx.rows,
+            what=var,
+            study_codelists=ctx.codelists,
+        )
     return s

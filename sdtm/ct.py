@@ -8,7 +8,7 @@ import pandas as pd
 
 from cdisckit.conditions import normalise_text, normalise_value
 from cdisckit.errors import InputError
-from cdisckit.standards import SPECS_DIR, codelist
+from cdisckit.standards import SPECS_DIR
 
 
 def map_lookup(values: dict) -> dict:
@@ -57,21 +57,26 @@ def derive_ct_value(values: pd.Series, *, lookup: dict, file=None, column=None, 
 _MISSING = "\x00missing"
 
 
-def check_codelist(values: pd.Series, *, codelist_name: str, file=None, column=None, rows=None, what=""):
-    """InputError when a value is outside a non-extensible codelist (extensible lists accept extensions).
+def check_codelist(
+    values: pd.Series, *, codelist_name: str, file=None, column=None, rows=None, what="", study_codelists=None
+):
+    """InputError when a value is outside a non-extensible codelist (extensible lists accept extensions); a study
+    codelist of that name (sponsor codelist or extension) is used before CDISC CT.
 
     >>> check_codelist(pd.Series(["Y", None]), codelist_name="NY")
     """
-    cl = codelist(codelist_name)
+    from .study_codelists import resolve_codelist
+
+    cl = resolve_codelist(codelist_name, study_codelists)
     if cl.extensible:
         return
     present = values.dropna()
     bad = present[~present.isin(cl.values)]
+    hint = "a study codelist: add the term to it" if cl.package == "Sponsor" else "map it in the study's ct-maps YAML"
     if not bad.empty:
         i = bad.index[0]
         raise InputError(
-            f"value {bad.loc[i]!r} of {what or column} is not in codelist {codelist_name} "
-            "(map it in the study's ct-maps YAML)",
+            f"value {bad.loc[i]!r} of {what or column} is not in codelist {codelist_name} ({hint})",
             file=file,
             row=rows.loc[i] if rows is not None else i + 1,
             column=column,

@@ -1,10 +1,32 @@
-"""ISO 8601 dates from EDC text (``07-Mar-2025``, ``UN-MAR-2025``, ``UN-UNK-2025``, ``2025-03``) — never imputed.
+"""ISO 8601 ``--DTC`` values from raw EDC date and time text, parsed by a declared format — never imputed.
+
+The raw-text side of :mod:`cdisckit.dates`: a study declares per column how its dates are written (study.yaml
+``forms: {ae: {dates: {IT.AESTDAT: MM/DD/YYYY}}}`` or ``{date: COL, format: ...}`` in an assignment) and every
+value becomes valid ISO 8601 with SDTMIG 3.4 section 4.4.4's rules for missing components: trailing unknown
+components are left off (``UN/UNK/2019`` -> ``2019``), an unknown component before a known one is a hyphen
+(``20/UNK/2019`` read as ``DD/MMM/YYYY`` -> ``2019---20``). Nothing is imputed.
+
+Format tokens: ``YYYY`` (4-digit year), ``YY`` (2-digit year, needs a ``pivot``), ``MMM`` (month name ``Jan``),
+``MM`` (month number), ``DD`` (day), and for a date and time in one column ``HH`` (hour), ``MI`` (minute),
+``SS`` (second). Other characters are separators; a separator in the format matches any one of ``- / . space``.
+Unknown parts are written ``UN``, ``UK``, ``UNK``, ``NK``, ``XX`` or hyphens. A value that is only a 4-digit year
+is accepted under any format (EDC systems export a year-only partial date so). ``auto`` (no declaration) reads
+``DD-MMM-YYYY`` and ISO 8601 (``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD``).
 
 Work is done once per distinct value (dates repeat a lot), fully vectorised.
+
+>>> derive_iso8601(pd.Series(["01/16/2014", "UN/UN/2019", "2013", ""]), fmt="MM/DD/YYYY").tolist()
+['2014-01-16', '2019', '2013', nan]
+>>> derive_iso8601(pd.Series(["20 UNK 2019", "UN JAN 2019"]), fmt="DD-MMM-YYYY").tolist()
+['2019---20', '2019-01']
 """
 
 from __future__ import annotations
 
+import re
+from functools import cache
+
+import numpy as np
 import pandas as pd
 
 from cdisckit.errors import InputError
@@ -13,9 +35,146 @@ MONTHS = {
     m: f"{i:02d}"
     for i, m in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], start=1)
 }
-_EDC = r"^(?P<d>\d{1,2}|UN|UK)-(?P<m>[A-Z]{3})-(?P<y>\d{4})$"
+_UNK2 = r"UN|UK|NK|XX|--|UNK"
+_UNK_MON = r"UNK|UNN|UKN|UN|UK|NK|XXX|XX|---|--"
+_UNK_YEAR = r"UNKN|UNK|NK|XXXX|----"
+_TOKENS = {
+    "YYYY": rf"(?P<y>\d{{4}}|{_UNK_YEAR})",
+    "YY": rf"(?P<yy>\d{{2}}|{_UNK2})",
+    "MMM": rf"(?P<mon>[A-Z]{{3}}|{_UNK_MON})",
+    "MM": rf"(?P<m>\d{{1,2}}|{_UNK2})",
+    "DD": rf"(?P<d>\d{{1,2}}|{_UNK2})",
+    "HH": rf"(?P<H>\d{{1,2}}|{_UNK2})",
+    "MI": rf"(?P<M>\d{{2}}|{_UNK2})",
+    "SS": r"(?P<S>\d{2}(?:\.\d+)?)",
+}
+_TOKEN_RE = re.compile(r"YYYY|YY|MMM|MM|DD|HH|MI|SS")
+_SEP = r"[-/. ]"
 _ISO = r"^(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2}))?)?$"
-_TIME = r"^(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2}))?$"
+_TIME = rf"^(?P<H>\d{{1,2}}|{_UNK2})(?::(?P<M>\d{{2}}|{_UNK2})(?::(?P<S>\d{{2}}))?)?$"
+#: Formats a study may declare (docs/mapping-spec.md); any combination of the tokens works, these are examples.
+KNOWN_FORMATS = ("auto", "ISO", "MM/DD/YYYY", "MM-DD-YYYY", "DD-MMM-YYYY", "DDMMMYYYY", "DD/MM/YYYY", "MM/DD/YY")
+
+
+def format_problem(fmt, pivot=None) -> str | None:
+    """Why a declared date format cannot be used (None when it can).
+
+    >>> format_problem("MM/DD/YYYY"), format_problem("MM/DD/YY"), format_problem("DD.MON.YYYY") is not None
+    (None, 'a two-digit year (YY) needs a pivot year: {format: MM/DD/YY, pivot: 1950}', True)
+    """
+    if not isinstance(fmt, str) or not fmt.strip():
+        return "a date format is text such as MM/DD/YYYY, DD-MMM-YYYY, ISO or auto"
+    if fmt in ("auto", "ISO"):
+        return None
+    tokens = _TOKEN_RE.findall(fmt)
+    rest = _TOKEN_RE.sub("", fmt)
+    if re.search(r"[A-Za-z0-9]", rest):
+        return f"format {fmt!r} has letters that are not YYYY, YY, MMM, MM, DD, HH, MI, SS"
+    if len(set(tokens)) != len(tokens) or not ({"YYYY", "YY"} & set(tokens)):
+        return f"format {fmt!r} needs one year (YYYY or YY) and each part at most once"
+    if "MMM" in tokens and "MM" in tokens:
+        return f"format {fmt!r} has both a month name (MMM) and a month number (MM)"
+    if "YY" in tokens and pivot is None:
+        return f"a two-digit year (YY) needs a pivot year: {{format: {fmt}, pivot: 1950}}"
+    if pivot is not None and (not isinstance(pivot, int) or isinstance(pivot, bool) or not 1000 <= pivot <= 9999):
+        return "pivot is the first year of the 100-year window of two-digit years, e.g. 1950 (50 -> 1950, 49 -> 2049)"
+    return None
+
+
+@cache
+def _pattern(fmt: str) -> str:
+    out, pos = "^", 0
+    for m in _TOKEN_RE.finditer(fmt):
+        out += _seps(fmt[pos : m.start()])
+        out += _TOKENS[m.group()]
+        pos = m.end()
+    return out + _seps(fmt[pos:]) + "$"
+
+
+def _seps(text: str) -> str:
+    return "".join(_SEP if c in "-/. " else re.escape(c) for c in text)
+
+
+def _zfill2(s: pd.Series) -> pd.Series:
+    return s.astype(object).map(lambda v: str(v).zfill(2), na_action="ignore")
+
+
+_UNKNOWN = {"UN", "UK", "NK", "XX", "UNK", "UNN", "UKN", "XXX", "UNKN", "XXXX", "-", "--", "---", "----"}
+
+
+def _unknown(s: pd.Series) -> pd.Series:
+    """Unknown-part markers (``UN``, ``UNK``, ``NK``, ``XX``, hyphens)."""
+    return s.isin(_UNKNOWN)
+
+
+def _assemble(parts: list[pd.Series]) -> pd.Series:
+    """ISO 8601 from year, month, day, hour, minute, second (text or NaN = unknown): trailing unknowns left off,
+    an unknown component before a known one written as a hyphen (SDTMIG 3.4 section 4.4.4)."""
+    seps = ["", "-", "-", "T", ":", ":"]
+    known = [p.notna() for p in parts]
+    last = pd.Series(-1, index=parts[0].index)
+    for i, k in enumerate(known):
+        last = last.where(~k, i)
+    out = pd.Series("", index=parts[0].index, dtype=object)
+    for i, p in enumerate(parts):
+        piece = seps[i] + p.astype(object).where(known[i], "-")
+        out = out.where(last < i, out + piece)
+    return out.where(last >= 0)
+
+
+def parse_date_text(uniq: pd.Series, fmt: str = "auto", pivot: int | None = None) -> tuple[pd.Series, pd.Series]:
+    """Distinct raw date strings -> (ISO 8601 string or NaN, bad-value mask). Helper of :func:`derive_iso8601`.
+
+    >>> iso, bad = parse_date_text(pd.Series(["07-Mar-2025", "UN-MAR-2025", "UN-UNK-2025", "2025-03", "31-FEB-2025"]))
+    >>> iso.tolist()[:4], bad.tolist()
+    (['2025-03-07', '2025-03', '2025', '2025-03'], [False, False, False, False, True])
+    >>> parse_date_text(pd.Series(["03/07/25", "12/31/49", "01/01/50"]), "MM/DD/YY", pivot=1950)[0].tolist()
+    ['2025-03-07', '2049-12-31', '1950-01-01']
+    """
+    up = uniq.astype("str").str.strip().str.upper().reset_index(drop=True)
+    if fmt == "auto":
+        a, bad_a = parse_date_text(up, "DD-MMM-YYYY")
+        b, bad_b = parse_date_text(up, "ISO")
+        return a.where(~bad_a, b).set_axis(uniq.index), (bad_a & bad_b).set_axis(uniq.index)
+    cols = ["y", "yy", "mon", "m", "d", "H", "M", "S"]
+    if fmt == "ISO":
+        g = up.str.extract(_ISO)
+    else:
+        g = up.str.extract(_pattern(fmt))
+        year_only = g.isna().all(axis=1) & up.str.fullmatch(r"\d{4}")
+        g.loc[year_only, "y"] = up[year_only]
+    g = g.reindex(columns=cols).astype(object)
+    matched = g.notna().any(axis=1)
+    year = g["y"].where(~_unknown(g["y"]))
+    if g["yy"].notna().any():
+        yy = pd.to_numeric(g["yy"].where(~_unknown(g["yy"])), errors="coerce")
+        base = int(pivot or 1950)
+        full = np.where(yy >= base % 100, base - base % 100 + yy, base - base % 100 + 100 + yy)
+        year = year.fillna(
+            pd.Series(full, index=g.index).where(yy.notna()).map(lambda v: f"{int(v):04d}", na_action="ignore")
+        )
+    mon_name = g["mon"].where(~_unknown(g["mon"]))
+    month = mon_name.map(MONTHS).where(mon_name.notna(), g["m"].where(~_unknown(g["m"])))
+    bad = ~matched | (mon_name.notna() & month.isna())
+    month = _zfill2(month)
+    day = _zfill2(g["d"].where(~_unknown(g["d"])))
+    hour = _zfill2(g["H"].where(~_unknown(g["H"])))
+    minute = g["M"].where(~_unknown(g["M"]))
+    second = g["S"]
+    year, month, day, hour, minute, second = (p.astype(object) for p in (year, month, day, hour, minute, second))
+    mnum = pd.to_numeric(month, errors="coerce")
+    bad |= month.notna() & ~mnum.between(1, 12)
+    bad |= day.notna() & ~pd.to_numeric(day, errors="coerce").between(1, 31)
+    bad |= hour.notna() & ~pd.to_numeric(hour, errors="coerce").between(0, 23)
+    bad |= minute.notna() & ~pd.to_numeric(minute, errors="coerce").between(0, 59)
+    bad |= second.notna() & ~(pd.to_numeric(second, errors="coerce") < 60)
+    complete = year.notna() & month.notna() & day.notna()
+    parsed = pd.to_datetime((year + "-" + month + "-" + day).where(complete & ~bad), format="%Y-%m-%d", errors="coerce")
+    bad |= complete & ~bad & parsed.isna()
+    # a time is kept on a complete date only (a time without its date says nothing about the day)
+    hour, minute, second = (p.where(complete) for p in (hour, minute, second))
+    out = _assemble([year, month, day, hour, minute, second])
+    return out.where(~bad).set_axis(uniq.index), bad.set_axis(uniq.index)
 
 
 def _blank_to_none(s: pd.Series) -> pd.Series:
@@ -23,84 +182,70 @@ def _blank_to_none(s: pd.Series) -> pd.Series:
     return s.where(s.ne("") & s.ne("nan") & s.notna())
 
 
-def _fail(values: pd.Series, bad: pd.Series, *, file, column, rows, what):
+def _fail(values: pd.Series, bad: pd.Series, *, file, column, rows, what, expected):
     first = bad[bad].index[0]
     row = rows.loc[first] if rows is not None else first + 1
     raise InputError(
-        f"{what} {values.loc[first]!r} is not a date/time the mapping understands "
-        "(DD-MMM-YYYY with UN/UNK for unknown parts, YYYY-MM, YYYY; times HH:MM)",
+        f"{what} {values.loc[first]!r} is not a {what} written as {expected}",
         file=file,
         row=row,
         column=column,
     )
 
 
-def parse_date_text(uniq: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Distinct raw date strings -> (ISO 8601 string or NaN, bad-value mask). Helper of :func:`derive_iso8601`.
-
-    >>> iso, bad = parse_date_text(pd.Series(["07-Mar-2025", "UN-MAR-2025", "UN-UNK-2025", "2025-03", "31-FEB-2025"]))
-    >>> iso.tolist()[:4], bad.tolist()
-    (['2025-03-07', '2025-03', '2025', '2025-03'], [False, False, False, False, True])
-    """
-    up = uniq.astype("str").str.strip().str.upper()
-    edc = up.str.extract(_EDC)
-    iso = up.str.extract(_ISO)
-    is_edc = edc["y"].notna()
-    is_iso = iso["y"].notna() & ~is_edc
-    year = edc["y"].where(is_edc, iso["y"])
-    mon_edc = edc["m"].map(MONTHS)
-    month_unknown = edc["m"].isin(["UNK", "UNN", "UKN"])
-    month = mon_edc.where(is_edc, iso["m"])
-    day_raw = edc["d"].where(is_edc, iso["d"])
-    day_unknown = day_raw.isin(["UN", "UK"])
-    day = day_raw.where(~day_unknown).str.zfill(2)
-    bad = ~(is_edc | is_iso) | (is_edc & mon_edc.isna() & ~month_unknown)
-    month_ok = month.notna()
-    day_ok = day.notna()
-    # day known but month unknown -> ISO 8601 "YYYY---DD"
-    out = year.copy()
-    out = out.where(~month_ok, year + "-" + month)
-    out = out.where(~(month_ok & day_ok), year + "-" + month + "-" + day)
-    out = out.where(~(~month_ok & day_ok), year + "---" + day)
-    complete = month_ok & day_ok
-    parsed = pd.to_datetime(out.where(complete), format="%Y-%m-%d", errors="coerce")
-    bad |= complete & parsed.isna()
-    bad |= month_ok & ~month.fillna("01").astype(int).between(1, 12)
-    return out.where(~bad), bad
+def _expected(fmt: str) -> str:
+    if fmt == "auto":
+        return "DD-MMM-YYYY (UN/UNK for unknown parts), YYYY-MM-DD, YYYY-MM or YYYY (declare the column's format)"
+    return f"{fmt} (UN/UNK for unknown parts), as study.yaml declares"
 
 
 def derive_iso8601(
-    date: pd.Series, time: pd.Series | None = None, *, file=None, column=None, rows=None, time_column=None
+    date: pd.Series,
+    time: pd.Series | None = None,
+    *,
+    file=None,
+    column=None,
+    rows=None,
+    time_column=None,
+    fmt: str | None = "auto",
+    pivot: int | None = None,
 ) -> pd.Series:
-    """ISO 8601 ``--DTC`` from a raw date column and an optional ``HH:MM`` time column.
+    """ISO 8601 ``--DTC`` from a raw date column (format ``fmt``) and an optional ``HH:MM[:SS]`` time column.
 
-    Partial dates stay partial (``UN-MAR-2025`` -> ``2025-03``, ``UN-UNK-2025`` -> ``2025``); a time is
-    only appended to a complete date. Unparseable values raise InputError (file, row = RECORDID, column).
+    Partial dates stay partial (``UN-MAR-2025`` -> ``2025-03``, ``UN-UNK-2025`` -> ``2025``); a time is only
+    appended to a complete date. Unparseable values raise InputError (file, row = RECORDID, column).
 
     >>> derive_iso8601(pd.Series(["07-Mar-2025", "UN-UNK-2025", ""]), pd.Series(["9:05", "10:00", ""])).tolist()
     ['2025-03-07T09:05', '2025', nan]
+    >>> derive_iso8601(pd.Series(["07-02-2014"]), pd.Series(["11:45"]), fmt="MM-DD-YYYY").tolist()
+    ['2014-07-02T11:45']
     """
+    fmt = fmt or "auto"
     d = _blank_to_none(date)
     uniq = pd.Series(d.dropna().unique())
-    iso_u, bad_u = parse_date_text(uniq)
+    iso_u, bad_u = parse_date_text(uniq, fmt, pivot)
     if bad_u.any():
         bad_vals = set(uniq[bad_u])
-        _fail(d, d.isin(bad_vals), file=file, column=column, rows=rows, what="date")
+        _fail(d, d.isin(bad_vals), file=file, column=column, rows=rows, what="date", expected=_expected(fmt))
     lookup = pd.Series(iso_u.values, index=uniq.values)
     out = d.map(lookup) if len(uniq) else d
     if time is not None:
         t = _blank_to_none(time)
-        tu = pd.Series(t.dropna().unique())
-        parts = tu.str.extract(_TIME)
-        ok = parts["h"].notna()
-        h = pd.to_numeric(parts["h"], errors="coerce")
-        mi = pd.to_numeric(parts["mi"], errors="coerce")
-        ok &= h.between(0, 23) & mi.between(0, 59)
+        tu = pd.Series(t.dropna().unique(), dtype=object)
+        parts = tu.astype("str").str.upper().str.extract(_TIME)
+        h = pd.to_numeric(parts["H"], errors="coerce")
+        mi = pd.to_numeric(parts["M"], errors="coerce")
+        ok = parts["H"].notna() & (h.between(0, 23) | _unknown(parts["H"]))
+        ok &= parts["M"].isna() | mi.between(0, 59) | _unknown(parts["M"])
+        ok &= parts["S"].isna() | (pd.to_numeric(parts["S"], errors="coerce") < 60)
         if (~ok).any():
-            _fail(t, t.isin(set(tu[~ok])), file=file, column=time_column, rows=rows, what="time")
-        norm = parts["h"].str.zfill(2) + ":" + parts["mi"]
-        norm = norm.where(parts["s"].isna(), norm + ":" + parts["s"])
+            _fail(t, t.isin(set(tu[~ok])), file=file, column=time_column, rows=rows, what="time", expected="HH:MM")
+        hh = _zfill2(parts["H"].where(~_unknown(parts["H"])))
+        mm = parts["M"].where(~_unknown(parts["M"]))
+        blank = pd.Series(np.nan, index=parts.index, dtype=object)
+        norm = _assemble([blank.fillna("0000"), blank.fillna("01"), blank.fillna("01"), hh, mm, parts["S"]])
+        norm = norm.str.slice(11)  # the part after "0000-01-01T"
         tnorm = t.map(pd.Series(norm.values, index=tu.values)) if len(tu) else t
-        full = out.str.len().eq(10) & tnorm.notna()
+        full = out.str.len().eq(10) & tnorm.notna() & tnorm.ne("")
         out = out.where(~full, out + "T" + tnorm)
     return out

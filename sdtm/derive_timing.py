@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -55,7 +57,7 @@ def format_visitnum(num: pd.Series) -> pd.Series:
 def derive_visitnum(
     calendar: pd.DataFrame, *, schedule: list[dict], unscheduled: dict | None, file_of: dict | None = None
 ) -> pd.DataFrame:
-    """VISITNUM/VISIT/VISITDY per (subject, folder, date) of visit-based raw rows.
+    r"""VISITNUM/VISIT/VISITDY per (subject, folder, date) of visit-based raw rows.
 
     Scheduled folders take the study.yaml schedule; an unscheduled folder gets the previous scheduled
     VISITNUM of the subject (by date) + ``step`` x k, k = 1, 2, ... in date order (``step`` default 0.01).
@@ -66,6 +68,10 @@ def derive_visitnum(
     >>> sch = [{"folder": "SCREENING", "visitnum": 1}, {"folder": "WEEK 6", "visitnum": 2, "visitdy": 43}]
     >>> derive_visitnum(cal, schedule=sch, unscheduled={"folder": "UNSCHEDULED"})["VISITNUM"].tolist()
     [1.0, 2.0, 2.01, 2.02]
+    >>> raw = cal.assign(FOLDER=["Screening", "Week 6", "Unscheduled 2.1", "UNSCHEDULED 2.2"])
+    >>> got = derive_visitnum(raw, schedule=sch, unscheduled={"match": r"^Unscheduled (\d+(?:\.\d+)?)$"})
+    >>> got["VISITNUM"].tolist(), got["VISIT"].tolist()[2:]
+    ([1.0, 2.0, 2.1, 2.2], ['UNSCHEDULED 2.1', 'UNSCHEDULED 2.2'])
     """
     unscheduled = unscheduled or {}
     sched = pd.DataFrame(
@@ -82,19 +88,30 @@ def derive_visitnum(
     cal = calendar.copy()
     cal["FOLDER_KEY"] = cal["FOLDER"].astype("str").str.strip().str.upper()
     cal = cal.merge(sched, on="FOLDER_KEY", how="left")
-    uns_key = str(unscheduled.get("folder", "UNSCHEDULED")).upper()
-    is_uns = cal["FOLDER_KEY"].eq(uns_key)
+    match = unscheduled.get("match")
+    if match:  # VISITNUM supplied by the raw visit name ("Unscheduled 3.1" -> 3.1)
+        got = cal["FOLDER"].astype("str").str.strip().str.extract(re.compile(str(match), re.IGNORECASE))[0]
+        is_uns = cal["VISITNUM"].isna() & got.notna()
+        cal.loc[is_uns, "VISITNUM"] = pd.to_numeric(got[is_uns], errors="coerce").round(4)
+        template = unscheduled.get("visit", "UNSCHEDULED {VISITNUM}")
+        head, _, tail = template.partition("{VISITNUM}")
+        label = head + format_visitnum(cal["VISITNUM"]) + tail if "{VISITNUM}" in template else template
+        cal["VISIT"] = cal["VISIT"].where(~is_uns, label)
+        expected = f"matching {match!r}"
+    else:
+        uns_key = str(unscheduled.get("folder", "UNSCHEDULED")).upper()
+        is_uns = cal["FOLDER_KEY"].eq(uns_key)
+        expected = repr(unscheduled.get("folder", "UNSCHEDULED"))
     unknown = cal["VISITNUM"].isna() & ~is_uns
     if unknown.any():
         r = cal[unknown].iloc[0]
         raise InputError(
-            f"visit folder {r['FOLDER']!r} is neither in the study.yaml visit schedule nor "
-            f"{unscheduled.get('folder', 'UNSCHEDULED')!r}",
+            f"visit folder {r['FOLDER']!r} is neither in the study.yaml visit schedule nor an unscheduled visit ({expected})",
             file=(file_of or {}).get(r.get("FORM"), r.get("FORM")),
             row=r.get("RECORDID"),
-            column="FOLDER",
+            column=r.get("COLUMN", "FOLDER"),
         )
-    if is_uns.any():
+    if is_uns.any() and not match:
         step = float(unscheduled.get("step", 0.01))
         dd = dtc_to_dt(cal["DATE"])
         un = cal.loc[is_uns, ["USUBJID", "DATE"]].assign(_D=dd[is_uns]).drop_duplicates(["USUBJID", "DATE"])

@@ -16,19 +16,22 @@ import numpy as np
 import pandas as pd
 
 from cdisckit.dates import dtc_to_dt
-from cdisckit.errors import SpecError
+from cdisckit.errors import CdiscKitError, SpecError
 from cdisckit.specio import spec_error
-from cdisckit.standards import codelist, sdtm_dataset
+from cdisckit.standards import sdtm_dataset
 
-from .assign import Context, _template, condition_mask, evaluate
+from .assign import Context, _template, blank_to_missing, condition_mask, evaluate
 from .derive_dates import derive_iso8601
 from .derive_dm import run_derivation
+from .derive_long import derive_long_records
 from .derive_seq import derive_seq, sort_by_keys
 from .derive_timing import derive_epoch, derive_study_day, derive_visitnum
-from .forms import read_form
+from .forms import check_forms, read_form
 from .reconcile import Reconciler
 from .spec import load_study
+from .study_codelists import resolve_codelist
 from .supp import SUPP_PREFIX, derive_supp
+from .transforms import derive_standard_results
 
 DM_REFS = ["RFSTDTC", "RFENDTC", "RFXSTDTC", "RFXENDTC", "RFICDTC", "RFPENDTC", "DTHDTC"]
 
@@ -52,6 +55,7 @@ def map_study(
             raise SpecError("no raw: folder in study.yaml and none given", file=study["file"], key="raw")
         raw_dir = (study_dir / study["raw"]).resolve()
     raw_dir = Path(raw_dir)
+    check_forms(study, raw_dir)  # every form present and readable, every raw column a spec names, before any row
     mapper = _Mapper(study, raw_dir, say)
     return mapper.run()
 
@@ -72,15 +76,27 @@ class _Mapper:
             used = {c for spec in self.study["domains"].values() for f, c, *_ in spec["_refs"] if f == name}
             df = read_form(self.study, name, self.raw_dir, columns_used=used)
             self.raw[name] = df
-            self.rec.register(name, df, self.cols["record"], self.cols["subject"])
+            self.rec.register(name, self.rows(name, df), df[self.subj(name)])
         return self.raw[name]
 
     def file(self, form: str) -> str:
         return str(self.raw_dir / self.study["forms"][form]["file"])
 
+    def subj(self, form: str) -> str:
+        return self.study["forms"][form]["subject"]
+
     def rows(self, form: str, df: pd.DataFrame) -> pd.Series:
-        rec = df[self.cols["record"]]
-        return rec.where(rec.ne(""), pd.Series(df.index + 1, index=df.index).astype("str"))
+        """Record id of each row: the form's record column, else (no column, or blank) the 1-based row number."""
+        number = pd.Series(df.index + 1, index=df.index).astype("str")
+        col = self.study["forms"][form]["record"]
+        if col is None or col not in df.columns:
+            return number
+        rec = df[col]
+        return rec.where(rec.ne(""), number)
+
+    def iso(self, form: str, df: pd.DataFrame, col: str) -> pd.Series:
+        fmt, pivot = self.study["forms"][form]["dates"].get(col, ("auto", None))
+        return derive_iso8601(df[col], file=self.file(form), column=col, rows=self.rows(form, df), fmt=fmt, pivot=pivot)
 
     def usubjid(self, df: pd.DataFrame) -> pd.Series:
         out = {"STUDYID": pd.Series(self.study["study"], index=df.index, dtype="str")}
@@ -100,10 +116,11 @@ class _Mapper:
                         "IDX": df.index,
                         "RECORDID": self.rows(form, df).to_numpy(),
                         "USUBJID": self.usubjid(df).to_numpy(),
-                        "FOLDER": df[self.cols["folder"]].to_numpy(),
-                        "DATE": derive_iso8601(
-                            df[datecol], file=self.file(form), column=datecol, rows=self.rows(form, df)
-                        ).to_numpy(),
+                        "FOLDER": df[self.study["forms"][form]["visit"]].to_numpy(),
+                        "DATE": (self.iso(form, df, datecol) if datecol else pd.Series(np.nan, index=df.index))
+                        .astype(object)
+                        .to_numpy(),
+                        "COLUMN": self.study["forms"][form]["visit"],
                     }
                 )
             )
@@ -129,81 +146,114 @@ class _Mapper:
             if m.any():
                 self.rec.dropped(form, frame.index[m], str(d["reason"]))
                 frame = frame[~m]
-        subj = self.cols["subject"]
+        subj = self.subj(form)
         for j in block.get("join") or []:
-            frame = self.join(frame, j, domain)
+            frame = self.join(frame, j, domain, subj)
         if block.get("first_per"):
             fp = block["first_per"]
             keys = [subj] + [k for k in fp.get("keys") or [] if k != subj]
             order = frame[keys].copy()
             if fp.get("order"):
-                order["_O"] = dtc_to_dt(
-                    derive_iso8601(
-                        frame[fp["order"]], file=self.file(form), column=fp["order"], rows=self.rows(form, frame)
-                    )
-                )
+                order["_O"] = dtc_to_dt(self.iso(form, frame, fp["order"]))
             order = order.sort_values(keys + (["_O"] if fp.get("order") else []), kind="stable", na_position="last")
             first = ~order.duplicated(keys)
             later = order.index[~first.to_numpy()]
             self.rec.dropped(form, later, f"not the first row per {', '.join(keys)} (first_per)")
             frame = frame.loc[np.sort(order.index[first.to_numpy()])]
+        src = frame.index.to_numpy()
+        rows = self.rows(form, frame)
+        if block.get("long"):
+            lg = block["long"]
+            rows_raw = rows
+            frame, src = derive_long_records(
+                frame, key=lg["key"], value=lg["value"], columns=lg["columns"], blank=lg.get("blank", "drop")
+            )
+            empty = rows_raw.index.difference(pd.Index(np.unique(src)))
+            if len(empty):
+                self.rec.dropped(form, empty, f"no result in any of {', '.join(lg['columns'].values())} (long)")
+            rows = pd.Series(rows_raw.loc[src].to_numpy(), index=frame.index)
         if frame.empty:
             return None
-        self.rec.mapped(form, domain, frame.index)
+        self.rec.mapped(form, domain, pd.Index(np.unique(src)))
         ctx = Context(
             file=self.file(form),
-            rows=self.rows(form, frame),
+            rows=rows,
             maps=self.study["maps"],
             dataset=ds,
             form_frame=raw,
             form_rows=self.rows(form, raw),
             date_cache=self.date_cache,
+            formats=self.formats(form, block),
+            codelists=self.study.get("codelists") or {},
+            src=pd.Series(src, index=frame.index) if block.get("long") else None,
         )
         out: dict[str, pd.Series] = {
             "STUDYID": pd.Series(self.study["study"], index=frame.index, dtype="str"),
             "DOMAIN": pd.Series(domain, index=frame.index, dtype="str"),
         }
         out["USUBJID"] = self.usubjid(frame)
+        if block.get("long"):
+            for c in (block["long"]["key"], block["long"]["value"]):
+                out[c] = blank_to_missing(frame[c].astype(object))
         if block.get("visit"):
-            cal = self.calendar[form].reindex(frame.index)
-            for c in ("VISITNUM", "VISIT", "VISITDY"):
+            cal = self.calendar[form].reindex(src).set_axis(frame.index)
+            wanted = block["visit"] if isinstance(block["visit"], list) else ("VISITNUM", "VISIT", "VISITDY")
+            for c in wanted:
                 if c in ds.names:
                     out[c] = cal[c]
         for var, a in (block.get("variables") or {}).items():
             out[var] = evaluate(a, frame, out, ctx, var)
             self.check_ct(out[var], ds.variable(var), a, ctx, var)
             self.check_numeric(out[var], ds.variable(var), a, ctx, var)
+        site = self.study["forms"][form]["site"]
+        if domain == "DM" and "SITEID" not in out and site and site in frame.columns:  # the form's site column
+            out["SITEID"] = blank_to_missing(frame[site].astype(object))
         for qnam, q in (block.get("supp") or {}).items():
             body = {k: v for k, v in q.items() if k not in ("label", "qorig", "qeval")}
             out[SUPP_PREFIX + qnam] = evaluate(body, frame, out, ctx, qnam)
         res = pd.DataFrame(out)
         res["_FILE"] = ctx.file
         res["_RECORDID"] = ctx.rows
-        res["_ORDER"] = bi * 10_000_000_000 + frame.index.to_numpy()
+        res["_ORDER"] = bi * 10_000_000_000 + src * 100 + np.arange(len(src)) % 100
         return res
 
-    def join(self, frame: pd.DataFrame, j: dict, domain: str) -> pd.DataFrame:
-        subj = self.cols["subject"]
+    def formats(self, form: str, block: dict) -> dict:
+        """Declared date formats of the block's columns: its form's, and joined forms' for joined columns."""
+        out = dict(self.study["forms"][form]["dates"])
+        for j in block.get("join") or []:
+            cols = j.get("columns") or []
+            dates = self.study["forms"][j["form"]]["dates"]
+            for new, c in cols.items() if isinstance(cols, dict) else ((c, c) for c in cols):
+                if c in dates:
+                    out.setdefault(new, dates[c])
+        return out
+
+    def join(self, frame: pd.DataFrame, j: dict, domain: str, subj: str) -> pd.DataFrame:
+        """One row per subject of another form (first/last by ``order``), its ``columns`` joined on the subject."""
         other = self.form(j["form"])
-        cols = [c for c in j.get("columns") or [] if c not in frame.columns or c == subj]
-        sub = other[[subj] + [c for c in cols if c != subj]]
+        osubj = self.subj(j["form"])
+        if j.get("where"):
+            other = other[condition_mask(j["where"], other, {}, other.index)]
+        spec_cols = j.get("columns") or []
+        named = spec_cols if isinstance(spec_cols, dict) else {c: c for c in spec_cols}
+        named = {new: c for new, c in named.items() if new not in frame.columns and new not in (subj, osubj)}
+        sub = pd.DataFrame({osubj: other[osubj], **{new: other[c] for new, c in named.items()}}, index=other.index)
         if j.get("order"):
-            key = dtc_to_dt(
-                derive_iso8601(
-                    other[j["order"]], file=self.file(j["form"]), column=j["order"], rows=self.rows(j["form"], other)
-                )
-            )
+            key = dtc_to_dt(self.iso(j["form"], other, j["order"]))
             sub = sub.assign(_O=key).sort_values("_O", kind="stable", na_position="last").drop(columns="_O")
         keep = "last" if j.get("pick") == "last" else "first"
-        picked = sub[~sub[subj].duplicated(keep=keep)]
-        picked = picked[picked[subj].isin(frame[subj])]
+        picked = sub[~sub[osubj].duplicated(keep=keep)]
+        picked = picked[picked[osubj].isin(frame[subj])]
         self.rec.mapped(j["form"], domain, picked.index)
-        return frame.join(picked.set_index(subj), on=subj)
+        return frame.join(picked.set_index(osubj), on=subj)
 
     def check_ct(self, values: pd.Series, vspec, a, ctx: Context, var: str):
         if vspec is None or not vspec.codelist or values.dtype.kind in "fi":
             return
-        cl = codelist(vspec.codelist)
+        try:
+            cl = resolve_codelist(vspec.codelist, ctx.codelists)
+        except CdiscKitError:  # the standard names a codelist CT does not publish (MedDRA): nothing to check
+            return
         if cl.extensible:
             return
         from .ct import check_codelist
@@ -213,7 +263,13 @@ class _Mapper:
             src = a.get("source") or a.get("date")
             column = src[0] if isinstance(src, list) else src
         check_codelist(
-            values, codelist_name=vspec.codelist, file=ctx.file, column=column or var, rows=ctx.rows, what=var
+            values,
+            codelist_name=vspec.codelist,
+            file=ctx.file,
+            column=column or var,
+            rows=ctx.rows,
+            what=var,
+            study_codelists=ctx.codelists,
         )
 
     def check_numeric(self, values: pd.Series, vspec, a, ctx: Context, var: str):
@@ -227,7 +283,7 @@ class _Mapper:
         not_number(values, file=ctx.file, rows=ctx.rows, column=column or var, var=var)
 
     def map_domain(self, spec: dict) -> pd.DataFrame:
-        ds = sdtm_dataset(spec["domain"])
+        ds = spec["_dataset"]
         self.say(f"mapping {spec['domain']}")
         frames = [
             f for bi, b in enumerate(spec.get("sources") or []) if (f := self.map_block(spec, bi, b, ds)) is not None
@@ -235,6 +291,15 @@ class _Mapper:
         if not frames:
             return pd.DataFrame(columns=["STUDYID", "DOMAIN", "USUBJID"])
         df = pd.concat(frames, ignore_index=True)
+        if spec.get("_units"):
+            d = spec["domain"]
+            std = derive_standard_results(
+                df[f"{d}ORRES"] if f"{d}ORRES" in df else pd.Series(np.nan, index=df.index, dtype=object),
+                df[f"{d}ORRESU"] if f"{d}ORRESU" in df else None,
+                conversions=spec["_units"]["conversions"],
+            )
+            for c in std.columns:
+                df[d + c] = std[c]
         if spec["domain"] == "DM":
             dup = df["USUBJID"].duplicated()
             if dup.any():
@@ -253,9 +318,11 @@ class _Mapper:
     def derive_section(self, name: str, spec: dict, domains: dict):
         if not spec.get("derived"):
             return
-        ds = sdtm_dataset(name)
+        ds = spec["_dataset"]
         df = domains[name]
-        ctx = Context(file=spec["_file"], rows=None, maps=self.study["maps"], dataset=ds)
+        ctx = Context(
+            file=spec["_file"], rows=None, maps=self.study["maps"], dataset=ds, codelists=self.study["codelists"]
+        )
         ctx.derive = lambda var, a, out: run_derivation(var, a, out, domains)
         for var, a in spec["derived"].items():
             out = {c: df[c] for c in df.columns}
@@ -280,12 +347,23 @@ class _Mapper:
         if t.get("epoch") and self.study.get("epochs") and t["epoch"] in df.columns:
             df["EPOCH"] = derive_epoch(df[t["epoch"]], per_row, epochs=self.study["epochs"])
         for flag, how in (t.get("last_before_exposure") or {}).items():
-            df[flag] = derive_lobxfl(df, per_row.get("RFXSTDTC"), date=how["date"], by=how.get("by") or [])
+            where = condition_mask(how["where"], df, {}, df.index) if how.get("where") else None
+            df[flag] = derive_lobxfl(
+                df,
+                per_row.get(how.get("reference", "RFXSTDTC")),
+                date=how["date"],
+                by=how.get("by") or [],
+                value=how.get("value"),
+                where=where,
+            )
         return df
 
     def finalize(self, name: str, spec: dict, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-        ds = sdtm_dataset(name)
-        keys = list(ds.keys) + list(spec.get("sort") or []) + ["_ORDER"]
+        ds = spec["_dataset"]
+        if spec.get("seq"):  # the study's --SEQ order, within subject
+            keys = [k for k in ("STUDYID", "USUBJID") if k not in spec["seq"]] + list(spec["seq"]) + ["_ORDER"]
+        else:
+            keys = list(ds.keys) + list(spec.get("sort") or []) + ["_ORDER"]
         df = sort_by_keys(df, keys) if not df.empty else df
         seq = f"{name}SEQ"
         if seq in ds.names and not df.empty:
@@ -315,18 +393,36 @@ class _Mapper:
         return SdtmResult(datasets=datasets, reconciliation=self.rec.result(), study=self.study)
 
 
-def derive_lobxfl(df: pd.DataFrame, rfxstdtc: pd.Series | None, *, date: str, by: list[str]) -> pd.Series:
-    """--LOBXFL: ``Y`` on the last record on or before first exposure per subject (and ``by`` variables).
+def derive_lobxfl(
+    df: pd.DataFrame,
+    rfxstdtc: pd.Series | None,
+    *,
+    date: str,
+    by: list[str],
+    value: str | None = None,
+    where: pd.Series | None = None,
+) -> pd.Series:
+    """--LOBXFL / --BLFL: ``Y`` on the last record on or before the reference date (first exposure) per subject
+    and ``by`` variables; with ``value``, only records whose result is not missing count; ``where`` (a mask)
+    limits the candidates.
 
-    >>> df = pd.DataFrame({"USUBJID": ["A"] * 3, "TRDTC": ["2025-01-01", "2025-01-05", "2025-03-01"]})
+    >>> df = pd.DataFrame({"USUBJID": ["A"] * 3, "TRDTC": ["2025-01-01", "2025-01-05", "2025-03-01"],
+    ...                    "TRORRES": ["5", None, "7"]})
     >>> derive_lobxfl(df, pd.Series(["2025-01-10"] * 3), date="TRDTC", by=[]).tolist()
     [nan, 'Y', nan]
+    >>> derive_lobxfl(df, pd.Series(["2025-01-10"] * 3), date="TRDTC", by=[], value="TRORRES").tolist()
+    ['Y', nan, nan]
     """
     out = pd.Series(np.nan, index=df.index, dtype="str")
     if rfxstdtc is None or date not in df.columns:
         return out
     d, ref = dtc_to_dt(df[date]), dtc_to_dt(rfxstdtc)
     elig = d.notna() & ref.notna() & (d <= ref)
+    if value is not None:
+        v = df[value] if value in df.columns else pd.Series(np.nan, index=df.index)
+        elig &= v.notna() & v.astype("str").str.strip().ne("")
+    if where is not None:
+        elig &= where.to_numpy()
     if not elig.any():
         return out
     keys = ["USUBJID"] + [b for b in by if b in df.columns]

@@ -40,28 +40,28 @@ def read_form(study: dict, form: str, raw_dir: Path, *, columns_used: set[str] |
     """
     info = study["forms"][form]
     path = form_path(study, form, raw_dir)
-    cols = study["columns"]
+    subject, record = info["subject"], info["record"]  # record None: the rows are numbered
     if path.suffix.lower() in (".sas7bdat", ".xpt"):
         df = read_sas_form(path)
         df.columns = [str(c).strip() for c in df.columns]
         lines = None
     else:
-        df = read_csv_text(path, encoding=info.get("encoding"), record=cols["record"])
+        df = read_csv_text(path, encoding=info.get("encoding"), record=record)
         lines = df.attrs.get("lines")
     check_form_header(study, form, list(df.columns), path)
-    if lines is None:
-        check_unique_records(df, cols["record"], path)
-    blank = df[cols["subject"]].str.strip().eq("").to_numpy()
+    if lines is None and record:
+        check_unique_records(df, record, path)
+    blank = df[subject].str.strip().eq("").to_numpy()
     if blank.any():
         i = int(np.flatnonzero(blank)[0])
         raise InputError(
             "the subject is blank: every raw record must name its subject",
             file=str(path),
             line=int(lines[i]) if lines is not None else None,
-            row=df[cols["record"]].iloc[i].strip() or i + 1,
-            column=cols["subject"],
+            row=(df[record].iloc[i].strip() if record else "") or i + 1,
+            column=subject,
         )
-    check_value_bytes(df, file=str(path), record=cols["record"], columns=columns_used)
+    check_value_bytes(df, file=str(path), record=record, columns=columns_used)
     df.attrs.pop("lines", None)
     return df
 
@@ -70,8 +70,7 @@ def check_form_header(study: dict, form: str, header: list[str], path: Path) -> 
     """The structural columns and the columns declared for ``form`` are in ``header`` (InputError), and every
     column a mapping uses is (SpecError)."""
     info = study["forms"][form]
-    cols = study["columns"]
-    for c in [cols["subject"], cols["record"]] + (info["columns"] or []):
+    for c in [info["subject"]] + ([info["record"]] if info["record"] else []) + (info["columns"] or []):
         if c not in header:
             raise InputError(
                 f"column {c!r} is missing from the form (header: {', '.join(header)})",
@@ -89,6 +88,7 @@ def forms_read(study: dict) -> list[str]:
         for block in spec.get("sources") or []:
             names.add(block["form"])
             names.update(j["form"] for j in block.get("join") or [])
+        names.update(r[0] for r in spec.get("_refs") or [])
     return [f for f in study["forms"] if f in names]
 
 
@@ -163,6 +163,6 @@ def check_value_bytes(df: pd.DataFrame, *, file, record: str, columns=None, limi
             raise InputError(
                 f"value is {int(over.iloc[0])} bytes long; SDTM character values hold at most {limit}",
                 file=file,
-                row=df.at[i, record] or i + 1,
+                row=(df.at[i, record] if record else "") or i + 1,
                 column=c,
             )

@@ -10,7 +10,7 @@ class Reconciler:
     """Collects, per raw form, which rows went to which domain and why others were dropped.
 
     >>> r = Reconciler()
-    >>> r.register("ae", pd.DataFrame({"RECORDID": ["1", "2"], "SUBJECT": ["A", "A"]}), "RECORDID", "SUBJECT")
+    >>> r.register("ae", pd.Series(["1", "2"]), pd.Series(["A", "A"]))
     >>> r.mapped("ae", "AE", pd.Index([0])); r.dropped("ae", pd.Index([1]), "AETERM blank")
     >>> r.result()["unmapped"][["form", "RECORDID", "reason"]].values.tolist()
     [['ae', '2', 'AETERM blank']]
@@ -21,9 +21,10 @@ class Reconciler:
         self.used: dict[tuple[str, str], np.ndarray] = {}
         self.reasons: dict[str, pd.Series] = {}
 
-    def register(self, form: str, df: pd.DataFrame, record: str, subject: str):
-        self.forms[form] = pd.DataFrame({"RECORDID": df[record].to_numpy(), "SUBJECT": df[subject].to_numpy()})
-        self.reasons[form] = pd.Series(np.nan, index=df.index, dtype="str")
+    def register(self, form: str, records: pd.Series, subjects: pd.Series):
+        """A form read: its record ids (the record column, or row numbers) and subjects, one per raw row."""
+        self.forms[form] = pd.DataFrame({"RECORDID": records.to_numpy(), "SUBJECT": subjects.to_numpy()})
+        self.reasons[form] = pd.Series(np.nan, index=records.index, dtype="str")
 
     def mapped(self, form: str, domain: str, index: pd.Index):
         arr = self.used.setdefault((form, domain), np.zeros(len(self.forms[form]), dtype=bool))

@@ -139,14 +139,26 @@ def resolve_spec(name: str, standard: str | None = None, specs: dict | None = No
         return specs[name]
     try:
         if standard is None:
-            return dataset_spec(name)
+            spec = dataset_spec(name)
+            return _sdtm_spec(name) if spec.standard == SDTMIG else spec
         if standard not in STANDARDS:
             raise CdiscKitError(f"unknown standard {standard!r}; expected one of {', '.join(STANDARDS)} or None")
-        return sdtm_dataset(name) if STANDARDS[standard] == SDTMIG else adam_dataset(name)
+        return _sdtm_spec(name) if STANDARDS[standard] == SDTMIG else adam_dataset(name)
     except CdiscKitError as exc:
         if "unknown standard" in str(exc):
             raise
         return None
+
+
+def _sdtm_spec(name: str) -> DatasetSpec:
+    """What SDTMIG 3.4 permits in an SDTM dataset: the domain table plus the SDTM model variables SDTMIG lets the
+    domain add (VISITNUM in EX, ...; :func:`cdisckit.sdtm_model.allowed_variables`); SUPPxx as SUPPQUAL."""
+    if name.upper().startswith("SUPP"):
+        return sdtm_dataset(name)
+    from cdisckit.sdtm_model import allowed_variables
+
+    sdtm_dataset(name)  # CdiscKitError for a dataset SDTMIG does not define
+    return allowed_variables(name)
 
 
 def dataset_standard(name: str, spec: DatasetSpec | None, standard: str | None) -> str:

@@ -24,3 +24,15 @@ def study_copy(tmp_path) -> Path:
     dst = tmp_path / "study"
     shutil.copytree(STUDY_DIR, dst)
     return dst
+
+
+PILOT_DIR = Path(__file__).resolve().parents[2] / "mappings" / "cdiscpilot01"
+PILOT_REFERENCE = Path(__file__).resolve().parents[1] / "data" / "cdiscpilot01" / "reference-sdtm"
+
+
+@pytest.fixture(scope="session")
+def pilot_sdtm():
+    """CDISCPILOT01 mapped once per test session from the bundled raw export (examples/cdiscpilot01/raw)."""
+    from cdisckit.sdtm import map_study
+
+    return map_study(PILOT_DIR)

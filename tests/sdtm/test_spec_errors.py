@@ -124,7 +124,7 @@ def test_unquoted_yes_no_is_reported(study_copy):
     path, _ = _break(
         study_copy, "ae.yaml", '{when: {AEONGO: "Yes"}, const: ONGOING}', "{when: {AEONGO: Yes}, const: ONGOING}"
     )
-    with pytest.raises(SpecError, match="quote it"):
+    with pytest.raises(SpecError, match="quote the value"):
         load_study(study_copy)
 
 

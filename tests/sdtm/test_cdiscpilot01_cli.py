@@ -1,0 +1,30 @@
+"""`cdisckit sdtm mappings/cdiscpilot01` from the repository alone: SDTM checked and written, read back."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+from conftest import PILOT_DIR
+
+from cdisckit.cli import main
+from cdisckit.io import read_dataset
+
+
+def test_sdtm_command_maps_the_public_export(tmp_path):
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["-q", "sdtm", str(PILOT_DIR), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "sdtm: 0 error(s)" in res.output
+    written = sorted(p.name for p in (out / "sdtm").glob("*.xpt"))
+    assert written == ["ae.xpt", "dm.xpt", "ds.xpt", "ex.xpt", "suppae.xpt", "suppdm.xpt", "vs.xpt"]
+    ex = read_dataset(out / "sdtm" / "ex.xpt")
+    assert ex.loc[0, ["USUBJID", "VISITNUM", "VISIT", "EXDOSE", "EXDOSU"]].tolist() == [
+        "01-701-1015",
+        3.0,
+        "BASELINE",
+        0.0,
+        "mg",
+    ]
+    vs = read_dataset(out / "sdtm" / "vs.xpt")
+    temp = vs[(vs.USUBJID == "01-701-1015") & (vs.VSTESTCD == "TEMP")].iloc[0]
+    # 96.9 F at screening 1 -> (96.9 - 32) x 5/9 = 36.0556 -> 36.06 C
+    assert (temp["VSORRES"], temp["VSORRESU"], temp["VSSTRESN"], temp["VSSTRESU"]) == ("96.9", "F", 36.06, "C")
