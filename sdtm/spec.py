@@ -20,6 +20,8 @@ from cdisckit.errors import CdiscKitError, SpecError
 from cdisckit.specio import LineDict, line_of, load_yaml, spec_error
 from cdisckit.standards import codelist, codelist_names, sdtm_dataset
 
+from .same_facts import validate_same_facts
+
 STUDY_KEYS = {
     "study",
     "description",
@@ -32,6 +34,10 @@ STUDY_KEYS = {
     "visits",
     "epochs",
     "study_day_reference",
+    "design",
+    "data_cutoff",
+    "same_facts",
+    "reviewers_guide",
 }
 COLUMN_KEYS = {"subject", "site", "record", "folder"}
 FORM_KEYS = {"file", "columns", "description"}
@@ -48,7 +54,12 @@ PRODUCERS = ("source", "const", "date", "template", "cases", "decode", "derive")
 MODIFIERS = {"time", "clean", "recode", "map", "numeric", "codelist", "when"}
 SUPP_KEYS = {"label", "qorig", "qeval"}
 CLEAN_OPS = {"strip", "upper", "lower", "title", "collapse", "ascii"}
-DERIVATIONS = {"first_date": {"of", "where"}, "last_date": {"of", "where"}, "age": {"birth", "reference", "unit"}}
+DERIVATIONS = {
+    "first_date": {"of", "where"},
+    "last_date": {"of", "where"},
+    "most_complete_date": {"of", "where"},
+    "age": {"birth", "reference", "unit"},
+}
 TIMING_KEYS = {"study_day", "epoch", "last_before_exposure"}
 MAP_KEYS = {"codelist", "values", "description"}
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -152,6 +163,8 @@ def load_study(study_dir: Path) -> dict:
                 maps[k] = v
     visits = _validate_visits(doc.get("visits"), forms, columns["folder"])
     epochs = _validate_epochs(doc.get("epochs"))
+    design = _load_design_file(doc, study_dir, epochs)
+    same_facts = validate_same_facts(doc.get("same_facts"), forms)
     study = {
         "dir": study_dir,
         "file": str(path),
@@ -164,6 +177,10 @@ def load_study(study_dir: Path) -> dict:
         "epochs": epochs,
         "maps": maps,
         "study_day_reference": doc.get("study_day_reference", "RFSTDTC"),
+        "design": design,
+        "data_cutoff": _data_cutoff(doc),
+        "same_facts": same_facts,
+        "reviewers_guide": _guide_file(doc, study_dir),
         "config": doc,
         "domains": {},
     }
@@ -179,6 +196,44 @@ def load_study(study_dir: Path) -> dict:
         spec = validate_domain(load_yaml(dpath), study)
         study["domains"][spec["domain"]] = spec
     return study
+
+
+def _load_design_file(doc, study_dir: Path, epochs):
+    """The trial design file named by ``design:`` (validated by :mod:`cdisckit.sdtm.design`), or None."""
+    if not doc.get("design"):
+        return None
+    if epochs:
+        raise spec_error(
+            "give either epochs: or design: (with a design, EPOCH comes from the subject elements)",
+            doc,
+            "epochs",
+            "epochs",
+        )
+    path = study_dir / str(doc["design"])
+    if not path.is_file():
+        raise spec_error(f"trial design file {doc['design']} not found", doc, "design", "design")
+    from .design import load_design
+
+    return load_design(path)
+
+
+def _data_cutoff(doc) -> str | None:
+    value = doc.get("data_cutoff")
+    if value is None:
+        return None
+    text = str(value)
+    if not re.fullmatch(r"\d{4}-\d\d-\d\d", text):
+        raise spec_error(f"data_cutoff must be an ISO 8601 date (YYYY-MM-DD), got {text!r}", doc, "data_cutoff")
+    return text
+
+
+def _guide_file(doc, study_dir: Path) -> Path | None:
+    if not doc.get("reviewers_guide"):
+        return None
+    path = study_dir / str(doc["reviewers_guide"])
+    if not path.is_file():
+        raise spec_error(f"reviewer's guide file {doc['reviewers_guide']} not found", doc, "reviewers_guide")
+    return path
 
 
 def _validate_visits(v, forms, folder_col="FOLDER"):

@@ -13,6 +13,7 @@ Every output row keeps its provenance in specs/PROVENANCE.md.
 from __future__ import annotations
 
 import csv
+import gzip
 import hashlib
 import shutil
 import sys
@@ -24,6 +25,33 @@ HERE = Path(__file__).resolve().parent
 # recognise any SDTMIG 3.4 dataset someone else produced.
 SDTM_FILES = ["sdtmig_variables.csv", "sdtmig_datasets.csv"]
 ADAM_FILES = ["adamig_variables.csv", "adamig_structures.csv"]
+# Codelists taken from the complete SDTM CT package (ct/full/SDTM_CT_<date>.tsv.gz) in addition to the selected
+# ct/*.csv files: the trial design datasets (TS parameter values, TI categories, dictionary names).
+FULL_PACKAGE_CODELISTS = [
+    "STYPE",
+    "TTYPE",
+    "TBLIND",
+    "TCNTRL",
+    "INTMODEL",
+    "INTTYPE",
+    "SEXPOP",
+    "TINDTP",
+    "DICTNAM",
+    "IECAT",
+]
+CT_COLUMNS = [
+    "codelist_code",
+    "codelist_short_name",
+    "codelist_name",
+    "extensible",
+    "submission_value",
+    "nci_code",
+    "nci_preferred_term",
+    "cdisc_synonyms",
+    "cdisc_definition",
+    "ct_package",
+    "ct_date",
+]
 
 
 def _sha256(path: Path) -> str:
@@ -39,6 +67,59 @@ def _copy_csv(src: Path, dst: Path) -> int:
         w = csv.writer(f, lineterminator="\n")
         w.writerows(rows)
     return len(rows) - 1
+
+
+def _extract_codelists(package: Path, ct_out: Path, names: list[str]) -> list[tuple[str, int]]:
+    """Write ``ct_out/<SHORT>.csv`` for the codelists ``names`` of a complete NCI EVS SDTM CT package (tab-delimited,
+    gzip), in the layout of the other ct/*.csv files, and add them to ``ct_out/_index.csv``."""
+    ct_date = package.name.removeprefix("SDTM_CT_").removesuffix(".tsv.gz")
+    with gzip.open(package, "rt", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    heads = {r["CDISC Submission Value"]: r for r in rows if not r["Codelist Code"]}
+    index_path = ct_out / "_index.csv"
+    with index_path.open(newline="", encoding="utf-8") as f:
+        index = list(csv.reader(f))
+    done = []
+    for short in names:
+        head = heads[short]
+        code = head["Code"]
+        terms = sorted((r for r in rows if r["Codelist Code"] == code), key=lambda r: r["CDISC Submission Value"])
+        with (ct_out / f"{short}.csv").open("w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f, lineterminator="\n")
+            w.writerow(CT_COLUMNS)
+            for t in terms:
+                w.writerow(
+                    [
+                        code,
+                        short,
+                        head["Codelist Name"],
+                        head["Codelist Extensible (Yes/No)"],
+                        t["CDISC Submission Value"],
+                        t["Code"],
+                        t["NCI Preferred Term"],
+                        t["CDISC Synonym(s)"],
+                        t["CDISC Definition"],
+                        "SDTM CT",
+                        ct_date,
+                    ]
+                )
+        index = [r for r in index if r[:1] != [f"ct/{short}.csv"]]
+        index.append(
+            [
+                f"ct/{short}.csv",
+                code,
+                short,
+                head["Codelist Name"],
+                head["Codelist Extensible (Yes/No)"],
+                str(len(terms)),
+                "SDTM CT",
+                ct_date,
+            ]
+        )
+        done.append((short, len(terms)))
+    with index_path.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f, lineterminator="\n").writerows(index)
+    return done
 
 
 def regenerate(source: Path, out: Path = HERE) -> list[tuple[str, str, int]]:
@@ -57,6 +138,9 @@ def regenerate(source: Path, out: Path = HERE) -> list[tuple[str, str, int]]:
     for src in sorted((source / "ct").glob("*.csv")):
         n = _copy_csv(src, ct_out / src.name)
         written.append((f"ct/{src.name}", f"ct/{src.name}", n))
+    for src in sorted((source / "ct" / "full").glob("SDTM_CT_*.tsv.gz")):
+        for short, n in _extract_codelists(src, ct_out, FULL_PACKAGE_CODELISTS):
+            written.append((f"ct/{short}.csv", f"ct/full/{src.name}", n))
     shutil.copyfile(source / "xpt_v5_rules.md", out / "xpt_v5_rules.md")
     written.append(("xpt_v5_rules.md", "xpt_v5_rules.md", 0))
 
@@ -74,7 +158,8 @@ def regenerate(source: Path, out: Path = HERE) -> list[tuple[str, str, int]]:
         "  @ 222938d890fb78f83d21ca50930fbee4051a8cca (`crates/tss-standards/data/...`).",
         "- ADaM OCCDS 1.1 rows: transcribed from CDISC wiki pages (see the `provenance` column).",
         "- SDTM CT 2025-03-28: NCI EVS `SDTM Terminology.txt` via `patterninstitute/sdtm.terminology`",
-        "  @ e4fdc5f0f86997df89e15b39a33fbef10070915b.",
+        "  @ e4fdc5f0f86997df89e15b39a33fbef10070915b. The trial design codelists " + ", ".join(FULL_PACKAGE_CODELISTS),
+        "  are extracted from the complete package `ct/full/SDTM_CT_2025-03-28.tsv.gz` by this script.",
         "- ADaM CT 2025-03-28: Trial-Submission-Studio @ 222938d8 (`terminology/2025-03-28/`).",
         "- ISO 3166-1: PyPI pycountry 26.2.16 `databases/iso3166-1.json`.",
         "",
