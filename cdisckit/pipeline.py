@@ -18,8 +18,24 @@ from .io import staged_dir, staged_file
 
 Progress = Callable[[str], None]
 
-# Data files carry no wall-clock time: Dataset-JSON gets this fixed creation stamp so reruns are byte-identical.
+# Data files carry no wall-clock time: their creation stamp comes from the data (the data cut-off date, TS DCUTDTC),
+# and only a study without one falls back to this fixed stamp, so reruns are byte-identical.
 FIXED_DATETIME = "2000-01-01T00:00:00"
+
+
+def creation_datetime(datasets: dict[str, pd.DataFrame]) -> str:
+    """Creation stamp of define.xml and Dataset-JSON: the data cut-off date of TS (DCUTDTC), else FIXED_DATETIME.
+
+    >>> ts = pd.DataFrame({"TSPARMCD": ["TITLE", "DCUTDTC"], "TSVAL": ["A study", "2026-12-31"]})
+    >>> creation_datetime({"TS": ts}), creation_datetime({})
+    ('2026-12-31T00:00:00', '2000-01-01T00:00:00')
+    """
+    ts = datasets.get("TS")
+    if ts is not None and {"TSPARMCD", "TSVAL"} <= set(ts.columns):
+        cut = ts.loc[ts["TSPARMCD"] == "DCUTDTC", "TSVAL"].dropna()
+        if len(cut) and len(str(cut.iloc[0])) == 10:
+            return f"{cut.iloc[0]}T00:00:00"
+    return FIXED_DATETIME
 
 
 def _noop(_msg: str) -> None:
@@ -76,7 +92,7 @@ PARALLEL_MIN_ROWS = 200_000
 _TO_WRITE: dict[str, pd.DataFrame] = {}
 
 
-def _write_one(ds_name: str, folder: Path, study_id: str) -> list[Path]:
+def _write_one(ds_name: str, folder: Path, study_id: str, created: str = FIXED_DATETIME) -> list[Path]:
     """XPT v5 and Dataset-JSON of one dataset (of ``_TO_WRITE``) into ``folder``."""
     from .standards import dataset_spec
     from .writers.datasetjson import write_dataset_json
@@ -85,11 +101,11 @@ def _write_one(ds_name: str, folder: Path, study_id: str) -> list[Path]:
     df, spec = _TO_WRITE[ds_name], dataset_spec(ds_name)
     xpt, js = folder / f"{ds_name.lower()}.xpt", folder / f"{ds_name.lower()}.json"
     write_xpt(df, xpt, spec, name=ds_name)
-    write_dataset_json(df, spec, js, study_oid=study_id, created=FIXED_DATETIME)
+    write_dataset_json(df, spec, js, study_oid=study_id, created=created)
     return [xpt, js]
 
 
-def _write_all(datasets: dict[str, pd.DataFrame], folder: Path, study_id: str) -> None:
+def _write_all(datasets: dict[str, pd.DataFrame], folder: Path, study_id: str, created: str = FIXED_DATETIME) -> None:
     """Write every dataset, in parallel processes when the study is large and the platform can fork."""
     import multiprocessing
     import os
@@ -106,11 +122,11 @@ def _write_all(datasets: dict[str, pd.DataFrame], folder: Path, study_id: str) -
             and "fork" in multiprocessing.get_all_start_methods()
         ):
             with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                for future in [pool.submit(_write_one, n, folder, study_id) for n in names]:
+                for future in [pool.submit(_write_one, n, folder, study_id, created) for n in names]:
                     future.result()  # re-raises a writer's error (e.g. a value over 200 bytes)
         else:
             for n in names:
-                _write_one(n, folder, study_id)
+                _write_one(n, folder, study_id, created)
     finally:
         _TO_WRITE.clear()
 
@@ -125,10 +141,16 @@ def write_datasets(
     study: dict | None = None,
     origins: dict | None = None,
     progress: Progress = _noop,
+    comments: dict | None = None,
+    dictionaries: dict | None = None,
+    extra: dict[str, str] | None = None,
+    created: str | None = None,
 ) -> list[Path]:
-    """Write ``out/<name>/*.xpt`` + Dataset-JSON (+ define.xml/html) through a temporary folder."""
+    """Write ``out/<name>/*.xpt`` + Dataset-JSON (+ define.xml/html, + ``extra`` text files such as the reviewer's
+    guide) through a temporary folder. Creation stamps come from the data (:func:`creation_datetime`)."""
+    created = created or creation_datetime(datasets)
     with staged_dir(out, name) as tmp:
-        _write_all(datasets, tmp, study_id)
+        _write_all(datasets, tmp, study_id, created)
         written = [out / name / f"{n.lower()}.{ext}" for n in sorted(datasets) for ext in ("xpt", "json")]
         if define_standard:
             from .writers.define import write_define, write_define_html
@@ -139,10 +161,15 @@ def write_datasets(
                 standard=define_standard,
                 study=study or {"id": study_id},
                 origins=origins,
-                created=FIXED_DATETIME,
+                created=created,
+                comments=comments,
+                dictionaries=dictionaries,
             )
             write_define_html(tmp / "define.xml", tmp / "define.html")
             written += [out / name / "define.xml", out / name / "define.html"]
+        for fname, text in (extra or {}).items():
+            (tmp / fname).write_text(text, encoding="utf-8")
+            written.append(out / name / fname)
         progress(f"wrote {len(datasets)} datasets to {out / name}")
     return written
 
@@ -178,16 +205,33 @@ def run_sdtm(
     engine: str = "native",
     allow_errors: bool = False,
     progress: Progress = _noop,
+    warn: Progress = _noop,
 ):
-    """Raw export -> SDTM datasets, checked, written to ``out/sdtm``. Returns (SdtmResult, CheckReport)."""
+    """Raw export -> SDTM datasets, checked, written to ``out/sdtm`` with define.xml and the cSDRG (csdrg.html).
+    Returns (SdtmResult, CheckReport)."""
     from .sdtm import map_study
-    from .sdtm.origins import derive_define_origins
+    from .sdtm.origins import derive_define_comments, derive_define_origins
+    from .writers.guide import build_csdrg, load_guide, study_spec_files
 
     result = map_study(Path(study_dir), Path(raw_dir) if raw_dir else None, progress=progress)
+    for w in result.warnings:
+        warn(w["message"])
+    guide = load_guide(result.study.get("reviewers_guide"))
     report = gate(
         result.datasets, out, "sdtm", standard="sdtmig-3.4", engine=engine, allow_errors=allow_errors, progress=progress
     )
     study_id = study_id_of(result.study)
+    raw = Path(raw_dir) if raw_dir else Path(result.study["dir"]) / str(result.study.get("raw") or ".")
+    csdrg = build_csdrg(
+        result.datasets,
+        study=result.study,
+        guide=guide,
+        report=report.to_dict(),
+        reconciliation=result.reconciliation,
+        warnings=result.warnings,
+        spec_files=study_spec_files(result.study),
+        raw_files=sorted(p for p in raw.glob("*") if p.is_file()),
+    )
     write_datasets(
         result.datasets,
         out,
@@ -197,6 +241,9 @@ def run_sdtm(
         study=_define_study(result.study),
         origins=derive_define_origins(result.study),
         progress=progress,
+        comments=derive_define_comments(result.study, result.datasets, guide),
+        dictionaries=(result.study.get("design") or {}).get("dictionaries"),
+        extra={"csdrg.html": csdrg},
     )
     return result, report
 
@@ -211,14 +258,37 @@ def run_adam(
     allow_errors: bool = False,
     progress: Progress = _noop,
     warn: Progress = _noop,
+    guide: dict | None = None,
+    spec_files: list[Path] | None = None,
+    dictionaries: dict | None = None,
 ):
-    """SDTM datasets -> ADaM datasets, checked, written to ``out/adam``. Returns (datasets, CheckReport)."""
+    """SDTM datasets -> ADaM datasets, checked, written to ``out/adam`` with define.xml and the ADRG (adrg.html).
+    Returns (datasets, CheckReport)."""
     from .adam import derive_adam
+    from .writers.guide import build_adrg
 
     adam = derive_adam(sdtm, params, warn=warn)
     report = gate(adam, out, "adam", standard="adamig-1.3", engine=engine, allow_errors=allow_errors, progress=progress)
+    adrg = build_adrg(
+        adam,
+        sdtm=sdtm,
+        guide=guide or {},
+        report=report.to_dict(),
+        dictionaries=dictionaries,
+        spec_files=spec_files,
+        study_id=study_id,
+    )
+    created = creation_datetime(sdtm)  # ADaM carries no TS: its stamp is the SDTM data cut-off as well
     write_datasets(
-        adam, out, "adam", study_id=study_id, define_standard="ADaMIG", study={"id": study_id}, progress=progress
+        adam,
+        out,
+        "adam",
+        study_id=study_id,
+        define_standard="ADaMIG",
+        study={"id": study_id},
+        progress=progress,
+        extra={"adrg.html": adrg},
+        created=created,
     )
     return adam, report
 
@@ -251,11 +321,12 @@ def run_study(
     """The whole pipeline for one study; returns the run summary also written to ``out/run.json``."""
     from . import __version__
     from .adam import load_params
+    from .writers.guide import load_guide
 
     study_dir = Path(study_dir).resolve() if study_dir else bundled_study_dir()
     out = Path(out)
     sdtm_result, sdtm_report = run_sdtm(
-        study_dir, raw_dir, out, engine=engine, allow_errors=allow_errors, progress=progress
+        study_dir, raw_dir, out, engine=engine, allow_errors=allow_errors, progress=progress, warn=warn
     )
     study_id = study_id_of(sdtm_result.study)
     params = load_params(params_file, study_dir=study_dir)
@@ -268,6 +339,9 @@ def run_study(
         allow_errors=allow_errors,
         progress=progress,
         warn=warn,
+        guide=load_guide(sdtm_result.study.get("reviewers_guide")),
+        spec_files=[Path(params_file) if params_file else study_dir / "adam.yaml"],
+        dictionaries=(sdtm_result.study.get("design") or {}).get("dictionaries"),
     )
     summary = {
         "cdisckit": __version__,
@@ -282,6 +356,7 @@ def run_study(
             **{k: int(len(v)) for k, v in sorted(sdtm_result.datasets.items())},
             **{k: int(len(v)) for k, v in sorted(adam.items())},
         },
+        "sdtm_warnings": sdtm_result.warnings,
         "checks": {
             "sdtm": {"errors": len(sdtm_report.errors), "warnings": len(sdtm_report.warnings)},
             "adam": {"errors": len(adam_report.errors), "warnings": len(adam_report.warnings)},

@@ -276,6 +276,8 @@ def _check_ts_value(parmcd: str, value, spec: dict, obj, key, path: str):
         raise spec_error(f"{parmcd} must be an ISO 8601 duration such as P18Y, got {text!r}", obj, key, path)
     if fmt == "integer" and not re.fullmatch(r"\d+", text):
         raise spec_error(f"{parmcd} must be a whole number, got {text!r}", obj, key, path)
+    if fmt == "number" and not re.fullmatch(r"\d+(\.\d+)?", text):
+        raise spec_error(f"{parmcd} must be a number, got {text!r}", obj, key, path)
     if spec.get("codelist"):
         cl = codelist(spec["codelist"])
         if text not in cl.values:
