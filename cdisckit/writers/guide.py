@@ -266,7 +266,9 @@ def _conformance(report_dict: dict | None, guide: dict, validator: str) -> str:
                         ", ".join(e.get("datasets") or []),
                         e.get("message", ""),
                         e.get("count", ""),
-                        e.get("explanation") or explanations.get(e["rule"]) or "NO EXPLANATION GIVEN",
+                        e.get("explanation")
+                        or next((explanations[i] for i in [e["rule"], *(e.get("ids") or [])] if i in explanations), None)
+                        or "NO EXPLANATION GIVEN",
                     ]
                     for e in ext
                 ],
