@@ -19,8 +19,24 @@ from .transaction import OutputFolder
 
 Progress = Callable[[str], None]
 
-# Data files carry no wall-clock time: Dataset-JSON gets this fixed creation stamp so reruns are byte-identical.
+# Data files carry no wall-clock time: their creation stamp comes from the data (the data cut-off date, TS DCUTDTC),
+# and only a study without one falls back to this fixed stamp, so reruns are byte-identical.
 FIXED_DATETIME = "2000-01-01T00:00:00"
+
+
+def creation_datetime(datasets: dict[str, pd.DataFrame]) -> str:
+    """Creation stamp of define.xml and Dataset-JSON: the data cut-off date of TS (DCUTDTC), else FIXED_DATETIME.
+
+    >>> ts = pd.DataFrame({"TSPARMCD": ["TITLE", "DCUTDTC"], "TSVAL": ["A study", "2026-12-31"]})
+    >>> creation_datetime({"TS": ts}), creation_datetime({})
+    ('2026-12-31T00:00:00', '2000-01-01T00:00:00')
+    """
+    ts = datasets.get("TS")
+    if ts is not None and {"TSPARMCD", "TSVAL"} <= set(ts.columns):
+        cut = ts.loc[ts["TSPARMCD"] == "DCUTDTC", "TSVAL"].dropna()
+        if len(cut) and len(str(cut.iloc[0])) == 10:
+            return f"{cut.iloc[0]}T00:00:00"
+    return FIXED_DATETIME
 
 
 def _noop(_msg: str) -> None:
@@ -88,7 +104,7 @@ def write_run_summary(out: Path, summary: dict) -> Path:
     return Path(out) / "run.json"
 
 
-def _write_all(datasets: dict[str, pd.DataFrame], folder: Path, study_id: str) -> None:
+def _write_all(datasets: dict[str, pd.DataFrame], folder: Path, study_id: str, created: str = FIXED_DATETIME) -> None:
     """XPT v5 and Dataset-JSON of every dataset into ``folder`` (vectorised writers: one process is enough)."""
     from .formats.datasetjson import write_dataset_json
     from .formats.xpt import write_xpt
@@ -97,7 +113,7 @@ def _write_all(datasets: dict[str, pd.DataFrame], folder: Path, study_id: str) -
     for ds_name in sorted(datasets):
         df, spec = datasets[ds_name], dataset_spec(ds_name)
         write_xpt(df, folder / f"{ds_name.lower()}.xpt", spec, name=ds_name)
-        write_dataset_json(df, spec, folder / f"{ds_name.lower()}.json", study_oid=study_id, created=FIXED_DATETIME)
+        write_dataset_json(df, spec, folder / f"{ds_name.lower()}.json", study_oid=study_id, created=created)
 
 
 def write_datasets(
@@ -111,12 +127,18 @@ def write_datasets(
     origins: dict | None = None,
     progress: Progress = _noop,
     shown: Path | None = None,
+    comments: dict | None = None,
+    dictionaries: dict | None = None,
+    extra: dict[str, str] | None = None,
+    created: str | None = None,
 ) -> list[Path]:
-    """Write ``out/<name>/*.xpt`` + Dataset-JSON (+ define.xml/html) through a temporary folder.
+    """Write ``out/<name>/*.xpt`` + Dataset-JSON (+ define.xml/html, + ``extra`` text files such as the reviewer's
+    guide) through a temporary folder. Creation stamps come from the data (:func:`creation_datetime`).
 
     ``shown``: the folder named in the progress message (the final ``out/`` while ``out`` is a staging folder)."""
+    created = created or creation_datetime(datasets)
     with staged_dir(out, name) as tmp:
-        _write_all(datasets, tmp, study_id)
+        _write_all(datasets, tmp, study_id, created)
         written = [out / name / f"{n.lower()}.{ext}" for n in sorted(datasets) for ext in ("xpt", "json")]
         if define_standard:
             from .writers.define import write_define, write_define_html
@@ -127,10 +149,15 @@ def write_datasets(
                 standard=define_standard,
                 study=study or {"id": study_id},
                 origins=origins,
-                created=FIXED_DATETIME,
+                created=created,
+                comments=comments,
+                dictionaries=dictionaries,
             )
             write_define_html(tmp / "define.xml", tmp / "define.html")
             written += [out / name / "define.xml", out / name / "define.html"]
+        for fname, text in (extra or {}).items():
+            (tmp / fname).write_text(text, encoding="utf-8")
+            written.append(out / name / fname)
         progress(f"wrote {len(datasets)} datasets to {(shown or out) / name}")
     return written
 
@@ -184,17 +211,40 @@ def _raw_dir(study: dict, raw_dir: Path | None) -> Path:
 
 
 def sdtm_stage(
-    study_dir: Path, raw_dir: Path | None, txn: OutputFolder, *, engine: str, allow_errors: bool, progress: Progress
+    study_dir: Path,
+    raw_dir: Path | None,
+    txn: OutputFolder,
+    *,
+    engine: str,
+    allow_errors: bool,
+    progress: Progress,
+    warn: Progress = _noop,
 ):
-    """Raw export -> SDTM inside a transaction: checked, written to ``<staging>/sdtm``."""
+    """Raw export -> SDTM inside a transaction: checked, written to ``<staging>/sdtm`` with define.xml and the
+    cSDRG (csdrg.html)."""
     from .sdtm import map_study
-    from .sdtm.origins import derive_define_origins
+    from .sdtm.origins import derive_define_comments, derive_define_origins
+    from .writers.guide import build_csdrg, load_guide, study_spec_files
 
     result = map_study(Path(study_dir), Path(raw_dir) if raw_dir else None, progress=progress)
+    for w in result.warnings:
+        warn(w["message"])
+    guide = load_guide(result.study.get("reviewers_guide"))
     report = gate(
         result.datasets, txn, "sdtm", standard="sdtmig-3.4", engine=engine, allow_errors=allow_errors, progress=progress
     )
     study_id = study_id_of(result.study)
+    raw = _raw_dir(result.study, raw_dir)
+    csdrg = build_csdrg(
+        result.datasets,
+        study=result.study,
+        guide=guide,
+        report=report.to_dict(),
+        reconciliation=result.reconciliation,
+        warnings=result.warnings,
+        spec_files=study_spec_files(result.study),
+        raw_files=sorted(p for p in raw.glob("*") if p.is_file()),
+    )
     write_datasets(
         result.datasets,
         txn.root,
@@ -205,6 +255,9 @@ def sdtm_stage(
         origins=derive_define_origins(result.study),
         progress=progress,
         shown=txn.shown(),
+        comments=derive_define_comments(result.study, result.datasets, guide),
+        dictionaries=(result.study.get("design") or {}).get("dictionaries"),
+        extra={"csdrg.html": csdrg},
     )
     return result, report
 
@@ -219,12 +272,26 @@ def adam_stage(
     allow_errors: bool,
     progress: Progress,
     warn: Progress,
+    guide: dict | None = None,
+    spec_files: list[Path] | None = None,
+    dictionaries: dict | None = None,
 ):
-    """SDTM datasets -> ADaM inside a transaction: checked, written to ``<staging>/adam``."""
+    """SDTM datasets -> ADaM inside a transaction: checked, written to ``<staging>/adam`` with define.xml and the
+    ADRG (adrg.html)."""
     from .adam import derive_adam
+    from .writers.guide import build_adrg
 
     adam = derive_adam(sdtm, params, warn=warn)
     report = gate(adam, txn, "adam", standard="adamig-1.3", engine=engine, allow_errors=allow_errors, progress=progress)
+    adrg = build_adrg(
+        adam,
+        sdtm=sdtm,
+        guide=guide or {},
+        report=report.to_dict(),
+        dictionaries=dictionaries,
+        spec_files=spec_files,
+        study_id=study_id,
+    )
     write_datasets(
         adam,
         txn.root,
@@ -234,6 +301,8 @@ def adam_stage(
         study={"id": study_id},
         progress=progress,
         shown=txn.shown(),
+        extra={"adrg.html": adrg},
+        created=creation_datetime(sdtm),  # ADaM carries no TS: its stamp is the SDTM data cut-off as well
     )
     return adam, report
 
@@ -246,13 +315,14 @@ def run_sdtm(
     engine: str = "native",
     allow_errors: bool = False,
     progress: Progress = _noop,
+    warn: Progress = _noop,
 ):
     """Raw export -> SDTM datasets, checked, written to ``out/sdtm`` with ``out/checks/sdtm.*`` and
     ``out/run.json``, all or nothing. Returns (SdtmResult, CheckReport)."""
     validate_study_inputs(study_dir, raw_dir)
     with OutputFolder(out) as txn:
         result, report = sdtm_stage(
-            study_dir, raw_dir, txn, engine=engine, allow_errors=allow_errors, progress=progress
+            study_dir, raw_dir, txn, engine=engine, allow_errors=allow_errors, progress=progress, warn=warn
         )
         write_run_summary(txn.root, sdtm_summary(result, report))
     return result, report
@@ -277,6 +347,9 @@ def run_adam(
     allow_errors: bool = False,
     progress: Progress = _noop,
     warn: Progress = _noop,
+    guide: dict | None = None,
+    spec_files: list[Path] | None = None,
+    dictionaries: dict | None = None,
 ):
     """SDTM datasets -> ADaM datasets, checked, written to ``out/adam`` (+ ``out/checks/adam.*``), all or
     nothing. Returns (datasets, CheckReport)."""
@@ -290,6 +363,9 @@ def run_adam(
             allow_errors=allow_errors,
             progress=progress,
             warn=warn,
+            guide=guide,
+            spec_files=spec_files,
+            dictionaries=dictionaries,
         )
 
 
@@ -325,13 +401,14 @@ def run_study(
     """
     from . import __version__
     from .adam import load_params
+    from .writers.guide import load_guide
 
     study_dir = Path(study_dir).resolve() if study_dir else bundled_study_dir()
     study = validate_study_inputs(study_dir, raw_dir)
     params = load_params(params_file, study_dir=study_dir)
     with OutputFolder(out) as txn:
         sdtm_result, sdtm_report = sdtm_stage(
-            study_dir, raw_dir, txn, engine=engine, allow_errors=allow_errors, progress=progress
+            study_dir, raw_dir, txn, engine=engine, allow_errors=allow_errors, progress=progress, warn=warn
         )
         study_id = study_id_of(sdtm_result.study)
         adam, adam_report = adam_stage(
@@ -343,6 +420,9 @@ def run_study(
             allow_errors=allow_errors,
             progress=progress,
             warn=warn,
+            guide=load_guide(sdtm_result.study.get("reviewers_guide")),
+            spec_files=[Path(params_file) if params_file else study_dir / "adam.yaml"],
+            dictionaries=(sdtm_result.study.get("design") or {}).get("dictionaries"),
         )
         summary = {
             "cdisckit": __version__,
@@ -354,6 +434,7 @@ def run_study(
                 **{k: int(len(v)) for k, v in sorted(sdtm_result.datasets.items())},
                 **{k: int(len(v)) for k, v in sorted(adam.items())},
             },
+            "sdtm_warnings": sdtm_result.warnings,
             "checks": {
                 "sdtm": {"errors": len(sdtm_report.errors), "warnings": len(sdtm_report.warnings)},
                 "adam": {"errors": len(adam_report.errors), "warnings": len(adam_report.warnings)},

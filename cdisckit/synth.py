@@ -46,6 +46,14 @@ FORMS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "AETERM",
             "AEDECOD",
             "AEBODSYS",
+            "AELLT",
+            "AELLTCD",
+            "AEPTCD",
+            "AEHLT",
+            "AEHLTCD",
+            "AEHLGT",
+            "AEHLGTCD",
+            "AESOCCD",
             "AESTDAT",
             "AESTTIM",
             "AEENDAT",
@@ -54,6 +62,11 @@ FORMS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "AETOXGR",
             "AESER",
             "AESDTH",
+            "AESCONG",
+            "AESDISAB",
+            "AESHOSP",
+            "AESLIFE",
+            "AESMIE",
             "AEREL_CART",
             "AEREL_LD",
             "AEREL_LEN",
@@ -67,7 +80,7 @@ FORMS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     ("ds", ("SITEID", "SUBJECT", "RECORDID", "DSDAT", "DSSTATUS", "DSREAS")),
     ("dd", ("SITEID", "SUBJECT", "RECORDID", "DTHDAT", "DTHCAUS", "DTHCAUSO")),
-    ("nact", ("SITEID", "SUBJECT", "RECORDID", "NACTTRT", "NACTSTDAT")),
+    ("nact", ("SITEID", "SUBJECT", "RECORDID", "NACTTRT", "NACTDECOD", "NACTATC", "NACTATCCD", "NACTSTDAT")),
     (
         "tl",
         ("SITEID", "SUBJECT", "RECORDID", "FOLDER", "TADAT", "LESID", "LESLOC", "LESMETH", "LDIAM", "VDIAM", "TLNDRS"),
@@ -702,7 +715,84 @@ def generate_raw_export(design: dict, subjects: int, seed: int) -> dict[str, pd.
         comb,
     )
 
+    # ---- coding and seriousness criteria: added later to the CRF, so drawn from a child random stream; every
+    # value the main stream produces stays the same for any size and seed ------------------------------------
+    extra = np.random.Generator(np.random.PCG64(np.random.SeedSequence(int(seed)).spawn(1)[0]))
+    _code_adverse_events(D, out["ae"])
+    _seriousness_criteria(extra, D, out["ae"])
+    _code_therapies(D, out["nact"])
     return {name: out[name] for name, _ in FORMS}
+
+
+def synthetic_code(level: str, name: str) -> str:
+    """Invented 8-digit dictionary code of a term: ``9`` + 7 digits of a SHA-256 of level and name (never a real
+    MedDRA code, which starts with 1).
+
+    >>> synthetic_code("PT", "Pyrexia") == synthetic_code("PT", "Pyrexia"), synthetic_code("PT", "Pyrexia")[0]
+    (True, '9')
+    """
+    import hashlib
+
+    digest = int(hashlib.sha256(f"{level}:{name}".encode()).hexdigest(), 16)
+    return f"9{digest % 10_000_000:07d}"
+
+
+def _code_adverse_events(D: _Design, ae: pd.DataFrame) -> None:
+    """AELLT ... AESOCCD from AEDECOD (PT) and AEBODSYS (SOC) with the design's MedDRA hierarchy (in place)."""
+    hierarchy = D.get("adverse_events.meddra", {}) or {}
+    names: dict[tuple[str, str], str] = {}
+    for pt, (hlt, hlgt) in hierarchy.items():
+        for level, name in (("PT", pt), ("HLT", hlt), ("HLGT", hlgt)):
+            names[(level, str(name))] = synthetic_code(level, str(name))
+    for t in list(D("adverse_events.terms")) + list(D.get("adverse_events.fatal_terms", []) or []):
+        if str(t["pt"]) not in hierarchy:
+            raise SpecError(
+                f"term {t['pt']!r} has no HLT/HLGT under adverse_events.meddra", key="adverse_events.meddra"
+            )
+        names[("SOC", str(t["soc"]))] = synthetic_code("SOC", str(t["soc"]))
+    by_level: dict[str, dict[str, str]] = {}
+    for (level, name), code in names.items():
+        seen = by_level.setdefault(level, {})
+        if code in seen.values():
+            raise SpecError(f"synthetic {level} code collision for {name!r}", key="adverse_events.meddra")
+        seen[name] = code
+    pt, soc = ae["AEDECOD"], ae["AEBODSYS"]
+    coded = pt != ""
+    hlt = pt.map(lambda v: str(hierarchy[v][0]) if v in hierarchy else "")
+    hlgt = pt.map(lambda v: str(hierarchy[v][1]) if v in hierarchy else "")
+    ae["AELLT"] = pt.where(coded, "")
+    ae["AELLTCD"] = pt.map(by_level["PT"]).where(coded, "")
+    ae["AEPTCD"] = ae["AELLTCD"]
+    ae["AEHLT"], ae["AEHLTCD"] = hlt, hlt.map(by_level["HLT"]).fillna("")
+    ae["AEHLGT"], ae["AEHLGTCD"] = hlgt, hlgt.map(by_level["HLGT"]).fillna("")
+    ae["AESOCCD"] = soc.map(by_level["SOC"]).where(coded, "").fillna("")
+
+
+_CRITERIA = ("AESCONG", "AESDISAB", "AESHOSP", "AESLIFE", "AESMIE")
+
+
+def _seriousness_criteria(rng, D: _Design, ae: pd.DataFrame) -> None:
+    """SAE criteria consistent with AESER (in place): Yes/No for serious events (at least one Yes, AESDTH for fatal
+    ones), No for the others."""
+    spec = D.get("adverse_events.seriousness", {}) or {}
+    n = len(ae)
+    serious = (ae["AESER"] == YES).to_numpy()
+    draws = {c: rng.random(n) < float(spec.get(c, 0.0)) for c in _CRITERIA}
+    fatal = (ae["AESDTH"] == YES).to_numpy()
+    none = serious & ~fatal & ~np.logical_or.reduce([draws[c] for c in _CRITERIA])
+    fallback = str(spec.get("fallback", "AESHOSP"))
+    if fallback not in _CRITERIA:
+        raise SpecError(f"fallback must be one of {', '.join(_CRITERIA)}", key="adverse_events.seriousness.fallback")
+    for c in _CRITERIA:
+        yes = serious & (draws[c] | (none if c == fallback else False))
+        ae[c] = np.where(yes, YES, NO).astype(object)
+
+
+def _code_therapies(D: _Design, nact: pd.DataFrame) -> None:
+    """NACTDECOD, NACTATC, NACTATCCD of the design's coded drugs; blank for procedures and regimens (in place)."""
+    coding = D.get("nact.coding", {}) or {}
+    for col, key in (("NACTDECOD", "decod"), ("NACTATC", "atc"), ("NACTATCCD", "atc_code")):
+        nact[col] = nact["NACTTRT"].map(lambda v, k=key: str(coding[v][k]) if v in coding else "").astype(object)
 
 
 def _lenvatinib(rng, F, subj, spec, mask, inf_abs, pd_day, death_day, withdraw, nact_first, max_day):

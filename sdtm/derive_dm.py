@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cdisckit.dates import dtc_to_dt
+from cdisckit.dates import dtc_to_dt, iso_digits
 
 from .assign import condition_mask
 
@@ -28,6 +28,34 @@ def derive_first_last_date(usubjid: pd.Series, *, sources: list[pd.DataFrame], h
     return usubjid.map(per)
 
 
+def derive_most_complete_date(usubjid: pd.Series, *, sources: list[pd.DataFrame]) -> pd.Series:
+    """Per subject, the most complete of the dates several sources give for one fact, when they agree at the
+    precision they share; when they disagree, the first source's date (the conflict is reported by same_facts).
+
+    >>> dd = pd.DataFrame({"USUBJID": ["A", "B", "C"], "DTC": ["2025-10", "2025-10-30", "2025-01"]})
+    >>> ds = pd.DataFrame({"USUBJID": ["A", "B", "D"], "DTC": ["2025-10-31", "2025-10-31", "2025-02-01"]})
+    >>> derive_most_complete_date(pd.Series(["A", "B", "C", "D", "E"]), sources=[dd, ds]).tolist()
+    ['2025-10-31', '2025-10-30', '2025-01', '2025-02-01', nan]
+    """
+    frames = [s.set_axis(["USUBJID", "DTC"], axis=1).assign(_SRC=i) for i, s in enumerate(sources) if len(s)]
+    if not frames:
+        return pd.Series(np.nan, index=usubjid.index, dtype="str")
+    allv = pd.concat(frames, ignore_index=True).dropna(subset=["DTC"])
+    allv = allv.sort_values(["USUBJID", "_SRC"], kind="stable").drop_duplicates(["USUBJID", "_SRC"])
+    first = allv.drop_duplicates("USUBJID").set_index("USUBJID")["DTC"]
+    ref = allv["USUBJID"].map(first)
+    va, fa, na = iso_digits(allv["DTC"])
+    vb, fb, nb = iso_digits(ref)
+    scale = 10 ** (14 - np.minimum(na, nb))
+    agree = va & vb & (fa // scale == fb // scale)
+    allv["_AGREE"], allv["_N"] = agree, na
+    all_agree = allv.groupby("USUBJID")["_AGREE"].all()
+    best = allv.sort_values(["USUBJID", "_N", "_SRC"], ascending=[True, False, True], kind="stable")
+    best = best.drop_duplicates("USUBJID").set_index("USUBJID")["DTC"]
+    chosen = best.where(all_agree.reindex(best.index).fillna(False), first.reindex(best.index))
+    return usubjid.map(chosen)
+
+
 def derive_age(birth: pd.Series, reference: pd.Series) -> pd.Series:
     """AGE in completed years from BRTHDTC to the reference date (both complete dates, else missing).
 
@@ -43,7 +71,7 @@ def derive_age(birth: pd.Series, reference: pd.Series) -> pd.Series:
 def run_derivation(var: str, a: dict, out: dict, domains: dict[str, pd.DataFrame]) -> pd.Series:
     """Dispatch a ``derive:`` assignment of the derived: section (``first_date``, ``last_date``, ``age``)."""
     usubjid = out["USUBJID"]
-    if a["derive"] in ("first_date", "last_date"):
+    if a["derive"] in ("first_date", "last_date", "most_complete_date"):
         sources = []
         for ref in a["of"]:
             dom, _, col = ref.partition(".")
@@ -51,11 +79,15 @@ def run_derivation(var: str, a: dict, out: dict, domains: dict[str, pd.DataFrame
             if df is None or col not in df.columns or df.empty:
                 continue
             if a.get("where"):
-                cond = {k: v for k, v in a["where"].items() if k in df.columns}
-                if len(cond) < len(a["where"]):
+                # a key DOMAIN.VARIABLE filters that domain only; a plain VARIABLE every source that has it
+                cond = {k.partition(".")[2] or k: v for k, v in a["where"].items() if k.partition(".")[0] in (dom, k)}
+                if any(c not in df.columns for c in cond):
                     continue
-                df = df[condition_mask(cond, df, {}, df.index)]
+                if cond:
+                    df = df[condition_mask(cond, df, {}, df.index)]
             sources.append(df[["USUBJID", col]])
+        if a["derive"] == "most_complete_date":
+            return derive_most_complete_date(usubjid, sources=sources)
         return derive_first_last_date(usubjid, sources=sources, how="min" if a["derive"] == "first_date" else "max")
     if a["derive"] == "age":
         return derive_age(out[a["birth"]], out[a["reference"]])

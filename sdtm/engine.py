@@ -24,14 +24,17 @@ from .assign import Context, _template, blank_to_missing, condition_mask, evalua
 from .derive_dates import derive_iso8601
 from .derive_dm import run_derivation
 from .derive_long import derive_long_records
+from .derive_se import derive_epoch_from_se, derive_se
 from .derive_seq import derive_seq, sort_by_keys
 from .derive_timing import derive_epoch, derive_study_day, derive_visitnum
 from .forms import check_forms, read_form
 from .reconcile import Reconciler
+from .same_facts import check_same_facts
 from .spec import load_study
 from .study_codelists import resolve_codelist
 from .supp import SUPP_PREFIX, derive_supp
 from .transforms import derive_standard_results
+from .trial_design import check_dm_arms, design_datasets
 
 DM_REFS = ["RFSTDTC", "RFENDTC", "RFXSTDTC", "RFXENDTC", "RFICDTC", "RFPENDTC", "DTHDTC"]
 
@@ -41,6 +44,7 @@ class SdtmResult:
     datasets: dict[str, pd.DataFrame] = field(default_factory=dict)
     reconciliation: dict = field(default_factory=dict)
     study: dict = field(default_factory=dict)
+    warnings: list[dict] = field(default_factory=list)  # same facts that disagree across forms (same_facts.py)
 
 
 def map_study(
@@ -67,6 +71,8 @@ class _Mapper:
         self.rec = Reconciler()
         self.cols = study["columns"]
         self.calendar: dict[str, pd.DataFrame] = {}
+        self.visit_calendar: pd.DataFrame | None = None  # USUBJID, VISITNUM, VISIT, DATE of every visit row (SV)
+        self.se: pd.DataFrame | None = None  # subject elements, when the study has a trial design (EPOCH)
         self.date_cache: dict = {}
 
     # ------------------------------------------------------------ inputs
@@ -132,6 +138,24 @@ class _Mapper:
         )
         for form, sub in cal.groupby("FORM", sort=False):
             self.calendar[form] = sub.set_index("IDX")[["VISITNUM", "VISIT", "VISITDY"]]
+        self.visit_calendar = cal[["USUBJID", "VISITNUM", "VISIT", "DATE"]]
+
+    def same_fact_dates(self, item: dict) -> pd.DataFrame:
+        """SUBJECT, RECORDID, DTC, RAW of one form entry of a study.yaml ``same_facts`` item."""
+        df = self.form(item["form"])
+        if item.get("where"):
+            df = df[condition_mask(item["where"], df, {}, df.index)]
+        file, rows = self.file(item["form"]), self.rows(item["form"], df)
+        out = pd.DataFrame(
+            {
+                "SUBJECT": df[self.study["forms"][item["form"]]["subject"]].to_numpy(),
+                "RECORDID": rows.to_numpy(),
+                "DTC": self.iso(item["form"], df, item["date"]).to_numpy(),
+                "RAW": df[item["date"]].to_numpy(),
+            }
+        )
+        out.attrs["file"] = file
+        return out
 
     # ------------------------------------------------------------ phase 2: blocks
     def map_block(self, spec: dict, bi: int, block: dict, ds) -> pd.DataFrame | None:
@@ -344,7 +368,9 @@ class _Mapper:
         for dy, dtc in (t.get("study_day") or {}).items():
             if dtc in df.columns:
                 df[dy] = derive_study_day(df[dtc], per_row[ref_var]) if ref_var in per_row else np.nan
-        if t.get("epoch") and self.study.get("epochs") and t["epoch"] in df.columns:
+        if t.get("epoch") and self.se is not None and t["epoch"] in df.columns:
+            df["EPOCH"] = derive_epoch_from_se(df[t["epoch"]], df["USUBJID"], self.se)
+        elif t.get("epoch") and self.study.get("epochs") and t["epoch"] in df.columns:
             df["EPOCH"] = derive_epoch(df[t["epoch"]], per_row, epochs=self.study["epochs"])
         for flag, how in (t.get("last_before_exposure") or {}).items():
             where = condition_mask(how["where"], df, {}, df.index) if how.get("where") else None
@@ -376,12 +402,19 @@ class _Mapper:
 
     def run(self) -> SdtmResult:
         self.build_calendar()
+        warnings = check_same_facts(self.study.get("same_facts") or [], self.same_fact_dates)
         specs = self.study["domains"]
         domains = {name: self.map_domain(spec) for name, spec in specs.items()}
         order = [n for n in specs if n != "DM"] + (["DM"] if "DM" in specs else [])
         for name in order:
             self.derive_section(name, specs[name], domains)
         dm = domains.get("DM", pd.DataFrame(columns=["USUBJID"]))
+        if self.study.get("design") and "DM" in domains:
+            self.say("deriving subject elements (SE)")
+            check_dm_arms(dm, self.study["design"])
+            self.se = derive_se(
+                domains, self.study["design"], study_id=self.study["study"], reference=self.study["study_day_reference"]
+            )
         datasets = {}
         for name, spec in specs.items():
             self.say(f"finishing {name}")
@@ -390,7 +423,10 @@ class _Mapper:
             datasets[name] = main
             if not supp.empty:
                 datasets["SUPP" + name] = supp
-        return SdtmResult(datasets=datasets, reconciliation=self.rec.result(), study=self.study)
+        if self.study.get("design"):
+            self.say("trial design datasets")
+            datasets.update(design_datasets(self.study, datasets, se=self.se, calendar=self.visit_calendar))
+        return SdtmResult(datasets=datasets, reconciliation=self.rec.result(), study=self.study, warnings=warnings)
 
 
 def derive_lobxfl(

@@ -2,28 +2,124 @@
 
 from __future__ import annotations
 
-import json
+import re
 
 
-def _describe(assign) -> str:
-    """One-line text of an assignment for define.xml: plain words for ``derive:``, else the spec itself.
+def describe_condition(cond) -> str:
+    """A condition of :mod:`cdisckit.conditions` in words.
+
+    >>> describe_condition({"ELIGYN": "No", "DTHDAT": {"not": None}})
+    "ELIGYN is 'No' and DTHDAT is not blank"
+    >>> describe_condition({"any": [{"A": ["X", "Y"]}, {"B": {"gt": {"column": "C"}}}]})
+    "(A is one of 'X', 'Y') or (B is after/greater than C)"
+    """
+    if cond is None:
+        return "always"
+    parts = []
+    for name, test in cond.items():
+        if name in ("any", "all"):
+            joiner = " or " if name == "any" else " and "
+            parts.append(joiner.join(f"({describe_condition(c)})" for c in test))
+        else:
+            parts.append(f"{name} {_describe_test(test)}")
+    return " and ".join(parts)
+
+
+_OPS = {"eq": "is", "ne": "is not", "lt": "is before/less than", "le": "is on or before/at most",
+        "gt": "is after/greater than", "ge": "is on or after/at least"}  # fmt: skip
+
+
+def _describe_test(test) -> str:
+    if test is None:
+        return "is blank"
+    if isinstance(test, list):
+        return "is one of " + ", ".join("blank" if v is None else repr(str(v)) for v in test)
+    if isinstance(test, dict):
+        (op, value), *_ = test.items()
+        if op == "not":
+            return _describe_test(value).replace("is ", "is not ", 1).replace("is not not ", "is ")
+        if op == "matches":
+            return f"matches the pattern {value!r}"
+        if op == "icase":
+            return f"is {str(value)!r}"
+        if isinstance(value, dict) and "column" in value:
+            return f"{_OPS.get(op, op)} {value['column']}"
+        return f"{_OPS.get(op, op)} {str(value)!r}"
+    return f"is {str(test)!r}"
+
+
+def _describe(assign, form: str = "", joined: dict | None = None) -> str:
+    """One assignment of a mapping spec in words, for define.xml methods (never the spec's YAML or JSON).
 
     >>> _describe({"derive": "first_date", "of": ["EX.EXSTDTC"], "where": {"EXTRT": "C-CAR"}})
-    'Earliest of EX.EXSTDTC per subject where EXTRT = C-CAR'
+    "Earliest of EX.EXSTDTC per subject where EXTRT is 'C-CAR'"
     >>> _describe({"derive": "age", "birth": "BRTHDTC", "reference": "RFICDTC"})
     'Age in whole years from BRTHDTC to RFICDTC'
+    >>> _describe({"cases": [{"when": {"ELIGYN": "No"}}, {"source": "COHORT", "map": "armcd"}]}, "enr")
+    "Missing when ELIGYN is 'No'; otherwise enr.COHORT, mapped with codelist map armcd"
     """
-    if isinstance(assign, dict) and assign.get("derive") in ("first_date", "last_date"):
-        text = ("Earliest" if assign["derive"] == "first_date" else "Latest") + " of " + ", ".join(assign["of"])
-        text += " per subject"
+    joined = joined or {}
+
+    def where(col: str) -> str:
+        return f"{joined.get(col, form)}.{col}" if form else str(col)
+
+    if not isinstance(assign, dict):
+        return f"Set to {str(assign)!r}"
+    if "cases" in assign:
+        out = []
+        for case in assign["cases"]:
+            body = {k: v for k, v in case.items() if k != "when"} if isinstance(case, dict) else case
+            what = "missing" if body == {} else _describe(body, form, joined)
+            what = what[0].lower() + what[1:] if what[:4] in ("Set ", "Miss") else what
+            out.append(f"{what} when {describe_condition(case['when'])}" if "when" in case else f"otherwise {what}")
+        text = "; ".join(out)
+        return text[0].upper() + text[1:]
+    kind = assign.get("derive")
+    if kind in ("first_date", "last_date", "most_complete_date"):
+        head = {"first_date": "Earliest", "last_date": "Latest", "most_complete_date": "Most complete"}[kind]
+        text = f"{head} of {', '.join(assign['of'])} per subject"
+        if kind == "most_complete_date":
+            text += " when they agree at the precision they share (else the first one)"
         if assign.get("where"):
-            text += " where " + " and ".join(f"{k} = {v}" for k, v in assign["where"].items())
+            text += " where " + describe_condition(assign["where"])
         return text
-    if isinstance(assign, dict) and assign.get("derive") == "age":
+    if kind == "age":
         return (
             f"Age in whole {str(assign.get('unit', 'years')).lower()} from {assign['birth']} to {assign['reference']}"
         )
-    return json.dumps(assign, default=str, ensure_ascii=True)
+    if "const" in assign:
+        text = f"Set to {str(assign['const'])!r}"
+    elif "source" in assign:
+        cols = assign["source"] if isinstance(assign["source"], list) else [assign["source"]]
+        text = " else ".join(where(c) for c in cols)
+    elif "date" in assign:
+        text = " + ".join([where(assign["date"])] + ([where(assign["time"])] if assign.get("time") else []))
+        text += " as ISO 8601 (partial dates kept, never imputed)"
+    elif "template" in assign:
+        pieces = re.split(r"\{([A-Za-z_][A-Za-z0-9_]*)\}", str(assign["template"]))
+        parts = [repr(p) if i % 2 == 0 else p for i, p in enumerate(pieces) if p]
+        text = "Text made of " + " + ".join(parts)
+    elif "decode" in assign:
+        text = f"The CDISC CT name paired with the code in {assign['decode']} (same NCI code)"
+    else:
+        text = "Derived"
+    if assign.get("clean"):
+        ops = assign["clean"] if isinstance(assign["clean"], list) else [assign["clean"]]
+        text += f", cleaned ({', '.join(ops)})"
+    if assign.get("recode"):
+        text += ", with " + ", ".join(f"{k!r} read as {v!r}" for k, v in assign["recode"].items())
+    if assign.get("map"):
+        m = assign["map"]
+        text += (
+            f", mapped with codelist map {m}"
+            if isinstance(m, str)
+            else ", mapped " + ", ".join(f"{raws!r} to {target!r}" for target, raws in m.items())
+        )
+    if assign.get("numeric"):
+        text += ", as a number"
+    if assign.get("codelist"):
+        text += f", checked against codelist {assign['codelist']}"
+    return text
 
 
 def derive_origin(assign, form: str, joined: dict[str, str] | None = None) -> tuple[str, str]:
@@ -54,7 +150,7 @@ def derive_origin(assign, form: str, joined: dict[str, str] | None = None) -> tu
     if "date" in assign and not set(assign) - {"date", "time"}:
         parts = [where(assign["date"])] + ([where(assign["time"])] if assign.get("time") else [])
         return "CRF", " + ".join(parts) + " as ISO 8601 (partial dates kept, never imputed)"
-    return "Derived", f"From form {form}: {_describe(assign)}"
+    return "Derived", f"From form {form}: {_describe(assign, form, joined)}"
 
 
 def derive_define_origins(study: dict) -> dict[tuple[str, str], tuple[str, str]]:
@@ -82,4 +178,29 @@ def derive_define_origins(study: dict) -> dict[tuple[str, str], tuple[str, str]]
         texts = list(dict.fromkeys(text for _, text in items))
         kind = types.pop() if len(types) == 1 else "Derived"
         out[key] = (kind, "; ".join(texts))
+    return out
+
+
+def derive_define_comments(study: dict, datasets: dict, guide: dict | None = None) -> dict[tuple[str, str], str]:
+    """define.xml comments (def:CommentDef): how EPOCH is set from the subject elements and when it is left blank
+    (every dataset whose EPOCH comes from SE), plus the study's own ``define_comments`` of the reviewer's guide file.
+
+    >>> study = {"design": {"arms": {}}, "domains": {"AE": {"timing": {"epoch": "AESTDTC"}}}}
+    >>> derive_define_comments(study, {"AE": {"EPOCH": []}})[("AE", "EPOCH")][:40]
+    'EPOCH is the epoch of the subject elemen'
+    """
+    out: dict[tuple[str, str], str] = {}
+    if study.get("design"):
+        for domain, spec in study.get("domains", {}).items():
+            dtc = (spec.get("timing") or {}).get("epoch")
+            if dtc and domain in datasets and "EPOCH" in datasets[domain]:
+                out[(domain, "EPOCH")] = (
+                    f"EPOCH is the epoch of the subject element (SE) in which {dtc} falls; the day an element starts "
+                    f"belongs to that element. A partial {dtc} gets the epoch in which the whole period it allows "
+                    f"lies (e.g. a month within screening). EPOCH is left blank when that period straddles two "
+                    f"epochs, or lies before the subject's first element."
+                )
+    for ref, text in ((guide or {}).get("define_comments") or {}).items():
+        ds, _, var = str(ref).partition(".")
+        out[(ds.upper(), var.upper())] = str(text)
     return out

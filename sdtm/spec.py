@@ -14,6 +14,7 @@ DM does not produce. Raw columns are checked against the CSV headers before any 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from cdisckit.errors import SpecError
@@ -21,6 +22,7 @@ from cdisckit.specio import LineDict, line_of, load_yaml, spec_error
 from cdisckit.standards import codelist
 
 from .derive_dates import format_problem
+from .same_facts import validate_same_facts
 from .spec_domain import PLACEHOLDER, _check_keys, check_cross_references, template_names, validate_domain
 from .spec_maps import validate_maps
 from .study_codelists import load_study_codelists
@@ -40,6 +42,10 @@ STUDY_KEYS = {
     "visits",
     "epochs",
     "study_day_reference",
+    "design",
+    "data_cutoff",
+    "same_facts",
+    "reviewers_guide",
 }
 COLUMN_KEYS = {"subject", "site", "record", "folder"}
 FORM_KEYS = {"file", "columns", "description", "encoding", "subject", "site", "record", "visit", "dates"}
@@ -115,6 +121,8 @@ def load_study(study_dir: Path) -> dict:
     if not isinstance(usubjid, str) or not usubjid.strip():
         raise spec_error("usubjid is a text template such as '{STUDYID}-{SUBJECT}'", doc, "usubjid", "usubjid")
     template_names(usubjid, doc, "usubjid", "usubjid")  # malformed fields are SpecErrors now
+    design = _load_design_file(doc, study_dir, epochs)
+    same_facts = validate_same_facts(doc.get("same_facts"), forms)
     study = {
         "dir": study_dir,
         "file": str(path),
@@ -128,6 +136,10 @@ def load_study(study_dir: Path) -> dict:
         "maps": maps,
         "codelists": codelists,
         "study_day_reference": doc.get("study_day_reference", "RFSTDTC"),
+        "design": design,
+        "data_cutoff": _data_cutoff(doc),
+        "same_facts": same_facts,
+        "reviewers_guide": _guide_file(doc, study_dir),
         "config": doc,
         "domains": {},
     }
@@ -150,6 +162,44 @@ def load_study(study_dir: Path) -> dict:
         study["domains"][spec["domain"]] = spec
     check_cross_references(study)
     return study
+
+
+def _load_design_file(doc, study_dir: Path, epochs):
+    """The trial design file named by ``design:`` (validated by :mod:`cdisckit.sdtm.design`), or None."""
+    if not doc.get("design"):
+        return None
+    if epochs:
+        raise spec_error(
+            "give either epochs: or design: (with a design, EPOCH comes from the subject elements)",
+            doc,
+            "epochs",
+            "epochs",
+        )
+    path = study_dir / str(doc["design"])
+    if not path.is_file():
+        raise spec_error(f"trial design file {doc['design']} not found", doc, "design", "design")
+    from .design import load_design
+
+    return load_design(path)
+
+
+def _data_cutoff(doc) -> str | None:
+    value = doc.get("data_cutoff")
+    if value is None:
+        return None
+    text = str(value)
+    if not re.fullmatch(r"\d{4}-\d\d-\d\d", text):
+        raise spec_error(f"data_cutoff must be an ISO 8601 date (YYYY-MM-DD), got {text!r}", doc, "data_cutoff")
+    return text
+
+
+def _guide_file(doc, study_dir: Path) -> Path | None:
+    if not doc.get("reviewers_guide"):
+        return None
+    path = study_dir / str(doc["reviewers_guide"])
+    if not path.is_file():
+        raise spec_error(f"reviewer's guide file {doc['reviewers_guide']} not found", doc, "reviewers_guide")
+    return path
 
 
 def _validate_form(name, f, parent, columns) -> dict:

@@ -50,7 +50,12 @@ MODIFIERS = {
 }
 SUPP_KEYS = {"label", "qorig", "qeval"}
 CLEAN_OPS = {"strip", "upper", "lower", "title", "collapse", "ascii"}
-DERIVATIONS = {"first_date": {"of", "where"}, "last_date": {"of", "where"}, "age": {"birth", "reference", "unit"}}
+DERIVATIONS = {
+    "first_date": {"of", "where"},
+    "last_date": {"of", "where"},
+    "most_complete_date": {"of", "where"},
+    "age": {"birth", "reference", "unit"},
+}
 TIMING_KEYS = {"study_day", "epoch", "last_before_exposure"}
 LOBX_KEYS = {"date", "by", "value", "reference", "where"}
 #: A template field: ``{NAME}``; names may hold dots (raw columns such as ``IT.AGE``).
@@ -478,7 +483,7 @@ def _validate_assignment(a, parent, var, pk, study, ref, vspec, in_derived):
             )
         if not in_derived:
             raise spec_error("derive: is only allowed in the domain's derived: section", a, "derive", f"{pk}.derive")
-        if a["derive"] in ("first_date", "last_date"):
+        if a["derive"] in ("first_date", "last_date", "most_complete_date"):
             of = a.get("of")
             if not isinstance(of, list) or not of:
                 raise spec_error("of: lists DOMAIN.VARIABLE dates, e.g. [EX.EXSTDTC]", a, "of", f"{pk}.of")

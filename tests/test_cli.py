@@ -57,6 +57,8 @@ def test_second_run_gives_identical_bytes(bundled_run, tmp_path):
         assert first.read_bytes() == second.read_bytes(), first.name
     for first in sorted((out / "adam").glob("*.json")):
         assert first.read_bytes() == (tmp_path / "again" / "adam" / first.name).read_bytes(), first.name
+    for rel in ("sdtm/define.xml", "adam/define.xml", "sdtm/csdrg.html", "adam/adrg.html", "sdtm/ts.json"):
+        assert (out / rel).read_bytes() == (tmp_path / "again" / rel).read_bytes(), rel
 
 
 def test_check_command_on_written_sdtm_is_clean(bundled_run, tmp_path):

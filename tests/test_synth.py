@@ -355,3 +355,29 @@ def test_example_has_the_promised_variety(example):
     ovr = code(rsp["OVRLRESP"])
     assert {"PR", "SD", "PD", "NE"} <= set(ovr)
     assert len(example["inf"]) < (example["enr"]["ELIGYN"] == "Yes").sum()  # one enrolled, not infused
+
+
+def test_meddra_coding_and_seriousness_criteria(export, example):
+    from cdisckit.synth import synthetic_code
+
+    for data in (export, example):
+        ae, nact = data["ae"], data["nact"]
+        coded = ae["AETERM"] != ""
+        codes = ["AELLTCD", "AEPTCD", "AEHLTCD", "AEHLGTCD", "AESOCCD"]
+        assert (ae.loc[coded, ["AELLT", "AEHLT", "AEHLGT"] + codes] != "").all().all()
+        assert (ae.loc[~coded, ["AELLT"] + codes] == "").all().all()
+        assert (ae.loc[coded, "AELLT"] == ae.loc[coded, "AEDECOD"]).all() and (ae["AELLTCD"] == ae["AEPTCD"]).all()
+        for col in codes:  # invented 8-digit codes starting with 9, one per name
+            assert ae.loc[coded, col].str.fullmatch(r"9\d{7}").all(), col
+        assert (ae.groupby("AEDECOD")["AEPTCD"].nunique() == 1).all()
+        assert (ae.groupby("AEBODSYS")["AESOCCD"].nunique() == 1).all()
+        row = ae[ae["AEDECOD"] == "Pyrexia"].iloc[0]
+        assert row["AEPTCD"] == synthetic_code("PT", "Pyrexia") and row["AEHLT"] == "Febrile disorders"
+        # AESER is Yes exactly when a seriousness criterion (or death) is Yes
+        crit = ae[["AESDTH", "AESCONG", "AESDISAB", "AESHOSP", "AESLIFE", "AESMIE"]] == "Yes"
+        assert (crit.any(axis=1) == (ae["AESER"] == "Yes")).all()
+        assert set(ae[["AESCONG", "AESDISAB", "AESHOSP", "AESLIFE", "AESMIE"]].stack()) <= {"Yes", "No"}
+        drug = nact["NACTTRT"].isin(["Sorafenib", "Regorafenib", "Donafenib", "Cabozantinib"])
+        assert (nact.loc[drug, "NACTDECOD"] == nact.loc[drug, "NACTTRT"].str.upper()).all()
+        assert (nact.loc[drug, "NACTATCCD"] == "L01EX").all() and (nact.loc[~drug, "NACTDECOD"] == "").all()
+    assert (export["ae"]["AESHOSP"] == "Yes").sum() > (export["ae"]["AESLIFE"] == "Yes").sum() > 0

@@ -367,7 +367,7 @@ def _codes(suite: Suite, df: pd.DataFrame, name: str, standard: str) -> None:
                 max_value=8,
             )
             suite.add("expect_column_values_to_match_regex", "TESTCD-CHARS", col, column=col, regex=TESTCD_REGEX)
-        elif re.fullmatch(r"[A-Z]{2}TEST", col):
+        elif re.fullmatch(r"[A-Z]{2}TEST", col) and col != "IETEST":  # IETEST: up to 200 (SDTMIG 3.4 TI assumption 5)
             suite.add(
                 "expect_column_value_lengths_to_be_between",
                 "TEST-LENGTH",

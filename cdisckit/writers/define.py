@@ -258,6 +258,7 @@ class _Var:
     vlm_oid: str | None = None
     item_oid: str = ""
     method_oid: str | None = None
+    comment_oid: str | None = None
 
 
 @dataclass
@@ -442,6 +443,8 @@ def build_define(
     specs: dict[str, DatasetSpec] | None = None,
     context: str = "Submission",
     stylesheet: str | None = None,
+    comments: dict | None = None,
+    dictionaries: dict | None = None,
 ) -> etree._ElementTree:
     """The Define-XML 2.1 document as an lxml tree (see :func:`write_define`)."""
     std_key = str(standard).replace(" ", "").upper()
@@ -459,6 +462,13 @@ def build_define(
     study_desc = study.get("description") or study_name
     protocol = study.get("protocol") or study.get("protocol_name") or str(study_id)
     origins = {(str(k[0]).upper(), str(k[1])): v for k, v in (origins or {}).items()}
+    comments = {(str(k[0]).upper(), str(k[1])): str(v) for k, v in (comments or {}).items() if v}
+    dictionary_of = {  # (dataset, variable) -> dictionary name, from {name: {version, variables: [DS.VAR]}}
+        tuple(str(ref).upper().split(".", 1)): name
+        for name, d in (dictionaries or {}).items()
+        for ref in d.get("variables") or []
+    }
+    external: dict[str, tuple[str, str, str, str | None]] = {}  # oid -> (dictionary, version, data type, href)
     created = iso_timestamp(created) if created is not None else default_timestamp()
     std_oid = _oid("STD", ig_name, ig_version)
 
@@ -540,6 +550,15 @@ def build_define(
             short = _choose_codelist(tuple(cands), vals) if cands else None
             if short:
                 v.codelist_oid = register_codelist(short, vals, "text" if typ.data_type == "text" else typ.data_type)
+            if (name, col) in dictionary_of and typ.data_type in ("text", "integer", "float"):
+                dname = dictionary_of[(name, col)]
+                dtype = "text" if typ.data_type == "text" else "integer"
+                oid = _oid("CL", dname, dtype)
+                d = (dictionaries or {})[dname]
+                external[oid] = (dname, str(d.get("version", "")), dtype, d.get("href"))
+                v.codelist_oid = oid
+            if (name, col) in comments:
+                v.comment_oid = _oid("COM", name, col)
             if standard == ADAMIG and col == "PARAMCD" and vals:
                 oid = _oid("CL", name, "PARAMCD")
                 cl = codelists.setdefault(oid, _CL(oid, f"Parameter Code ({name})", "text", None))
@@ -706,11 +725,11 @@ def build_define(
     for name, spec, is_std, vars_, df in item_groups:
         ig = etree.SubElement(mdv, _q(ODM, "ItemGroupDef"))
         ig.set("OID", _oid("IG", name))
-        if standard == SDTMIG:
-            ig.set("Domain", name)
-        ig.set("Name", name)
-        ig.set("Repeating", "No" if name in ("DM", "ADSL") else "Yes")
         cls, sub = _class_element(standard, name, spec, df)
+        if standard == SDTMIG:  # Define-XML 2.1: a SUPP-- dataset carries the domain of its parent records
+            ig.set("Domain", name[4:] if name.startswith("SUPP") else name)
+        ig.set("Name", name)
+        ig.set("Repeating", "No" if name in ("DM", "ADSL") or cls == "TRIAL DESIGN" else "Yes")
         ig.set("IsReferenceData", "Yes" if cls == "TRIAL DESIGN" else "No")
         ig.set("SASDatasetName", name[:8])
         ig.set("Purpose", purpose)
@@ -751,6 +770,8 @@ def build_define(
         it.set("SASFieldName", v.name[:8])
         if v.typ.display_format:
             it.set(_q(DEF, "DisplayFormat"), v.typ.display_format)
+        if v.comment_oid:
+            it.set(_q(DEF, "CommentOID"), v.comment_oid)
         if desc:
             _text(it, "Description", desc)
         if v.codelist_oid:
@@ -795,11 +816,20 @@ def build_define(
             if code:
                 etree.SubElement(ce, _q(ODM, "Alias"), Context="nci:ExtCodeID", Name=code)
 
+    for oid, (dname, version, dtype, href) in sorted(external.items()):
+        ce = etree.SubElement(mdv, _q(ODM, "CodeList"), OID=oid, Name=f"{dname} {version}".strip(), DataType=dtype)
+        ext = etree.SubElement(ce, _q(ODM, "ExternalCodeList"), Dictionary=dname, Version=version)
+        if href:
+            ext.set("href", str(href))
+
     for oid, (title, text) in methods.items():
         md = etree.SubElement(
             mdv, _q(ODM, "MethodDef"), OID=oid, Name=f"Algorithm to derive {title}", Type="Computation"
         )
         _text(md, "Description", text)
+    for (ds, var), text in sorted(comments.items()):
+        if ds in frames and var in frames[ds].columns:
+            _text(etree.SubElement(mdv, _q(DEF, "CommentDef"), OID=_oid("COM", ds, var)), "Description", text)
 
     tree = etree.ElementTree(root)
     if stylesheet:
@@ -819,6 +849,8 @@ def write_define(
     specs: dict[str, DatasetSpec] | None = None,
     context: str = "Submission",
     stylesheet: str | None = None,
+    comments: dict | None = None,
+    dictionaries: dict | None = None,
 ) -> Path:
     """Write define.xml (Define-XML 2.1) for ``datasets`` and return its path.
 
@@ -828,6 +860,9 @@ def write_define(
     e.g. ``DM.AGE``), Protocol, Not Available, Other; ``(dataset, "AVAL.PFS")`` sets a value-level origin.
     ``created`` (datetime or ISO text) is CreationDateTime; it is never taken from the clock.
     ``specs`` overrides the dataset metadata (otherwise specs/ via cdisckit.standards).
+    ``comments``: ``{(dataset, variable): text}`` -> def:CommentDef referenced by the ItemDef (def:CommentOID).
+    ``dictionaries``: ``{name: {version, variables: ["AE.AEDECOD", ...], href}}`` -> one external codelist
+    (ExternalCodeList Dictionary/Version) per dictionary and data type, referenced by those variables.
     """
     tree = build_define(
         datasets,
@@ -838,6 +873,8 @@ def write_define(
         specs=specs,
         context=context,
         stylesheet=stylesheet,
+        comments=comments,
+        dictionaries=dictionaries,
     )
     path = Path(path)
     data = etree.tostring(tree, xml_declaration=True, encoding="UTF-8", pretty_print=True)
@@ -886,6 +923,7 @@ def write_define_html(define_path, html_path) -> Path:
     vls = {v.get("OID"): v for v in mdv.findall("def:ValueListDef", ns)}
     wcs = {w.get("OID"): w for w in mdv.findall("def:WhereClauseDef", ns)}
     item_names = {oid: it.get("Name") for oid, it in items.items()}
+    comments = {c.get("OID"): tt(c) for c in mdv.findall("def:CommentDef", ns)}
 
     def type_text(it):
         t = it.get("DataType")
@@ -904,6 +942,8 @@ def write_define_html(define_path, html_path) -> Path:
         moid = ref.get("MethodOID") if ref is not None else None
         if moid in methods:
             parts += [E.BR(), E.A(tt(methods[moid]), href=f"#{moid}")]
+        if it.get(_q(DEF, "CommentOID")) in comments:
+            parts += [E.BR(), E.I("Comment: " + comments[it.get(_q(DEF, "CommentOID"))])]
         return parts
 
     def codelist_cell(it):
@@ -1068,6 +1108,10 @@ def write_define_html(define_path, html_path) -> Path:
         alias = cl.find("odm:Alias", ns)
         head = f"{cl.get('Name')} ({oid}{', NCI ' + alias.get('Name') if alias is not None else ''})"
         main.append(E.H3(head, id=oid))
+        ext = cl.find("odm:ExternalCodeList", ns)
+        if ext is not None:
+            main.append(E.P(f"External dictionary {ext.get('Dictionary')}, version {ext.get('Version')}"))
+            continue
         rows = []
         for item in cl:
             if item.tag not in (_q(ODM, "CodeListItem"), _q(ODM, "EnumeratedItem")):

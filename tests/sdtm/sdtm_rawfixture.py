@@ -54,12 +54,12 @@ FORMS = {
 """,
     "pd1.csv": """SITEID,SUBJECT,RECORDID,FOLDER,PD1DAT,PD1STTIM,PD1DOSE,PD1DOSEU
 """,
-    "ae.csv": """SITEID,SUBJECT,RECORDID,AESPID,AETERM,AEDECOD,AEBODSYS,AESTDAT,AESTTIM,AEENDAT,AEENTIM,AEONGO,AETOXGR,AESER,AESDTH,AEREL_CART,AEREL_LD,AEREL_LEN,AEREL_PD1,AEACN,AEOUT,AESI,AESICAT,ASTCTGR
-101,101-001,1,1,Fatigue ,Fatigue,General disorders and administration site conditions,UN-FEB-2025,,UN-UNK-2025,,,Grade 1,No,No,Not related,Not related,Not applicable,Not applicable,Not applicable,Recovered/Resolved,No,,
-101,101-001,2,2,CRS – post CAR-T,Cytokine release syndrome,Immune system disorders,12-Mar-2025,14:30,16-Mar-2025,,,Grade 2,Yes,No,Related,Possibly related,Not applicable,Not applicable,Dose not changed,Recovered/Resolved,Yes,CRS,Grade 2
-101,101-001,3,3,,Pyrexia,General disorders and administration site conditions,11-Mar-2025,,12-Mar-2025,,,1,No,No,Related,Not related,Not applicable,Not applicable,Not applicable,Recovered/Resolved,No,,
-101,101-001,4,4,Anémie,Anaemia,Blood and lymphatic system disorders,2025-04,,,,Yes,3,No,No,Possibly related,Related,Not applicable,Not applicable,Not applicable,Not recovered/Not resolved,No,,
-102,102-001,5,1,Hypertension,Hypertension,Vascular disorders,25-Mar-2025,,,,Yes,Grade 2,No,No,Not related,Not related,Related,Not applicable,Drug interrupted,Not recovered/Not resolved,No,,
+    "ae.csv": """SITEID,SUBJECT,RECORDID,AESPID,AETERM,AEDECOD,AEBODSYS,AELLT,AELLTCD,AEPTCD,AEHLT,AEHLTCD,AEHLGT,AEHLGTCD,AESOCCD,AESTDAT,AESTTIM,AEENDAT,AEENTIM,AEONGO,AETOXGR,AESER,AESDTH,AESCONG,AESDISAB,AESHOSP,AESLIFE,AESMIE,AEREL_CART,AEREL_LD,AEREL_LEN,AEREL_PD1,AEACN,AEOUT,AESI,AESICAT,ASTCTGR
+101,101-001,1,1,Fatigue ,Fatigue,General disorders and administration site conditions,Fatigue,96501842,96501842,Asthenic conditions,99790900,General system disorders NEC,99723081,92435359,UN-FEB-2025,,UN-UNK-2025,,,Grade 1,No,No,No,No,No,No,No,Not related,Not related,Not applicable,Not applicable,Not applicable,Recovered/Resolved,No,,
+101,101-001,2,2,CRS – post CAR-T,Cytokine release syndrome,Immune system disorders,Cytokine release syndrome,99045158,99045158,Immune and associated conditions NEC,93895354,Immune disorders NEC,94024520,94919980,12-Mar-2025,14:30,16-Mar-2025,,,Grade 2,Yes,No,No,No,Yes,No,No,Related,Possibly related,Not applicable,Not applicable,Dose not changed,Recovered/Resolved,Yes,CRS,Grade 2
+101,101-001,3,3,,Pyrexia,General disorders and administration site conditions,,,,,,,,,11-Mar-2025,,12-Mar-2025,,,1,No,No,No,No,No,No,No,Related,Not related,Not applicable,Not applicable,Not applicable,Recovered/Resolved,No,,
+101,101-001,4,4,Anémie,Anaemia,Blood and lymphatic system disorders,Anaemia,93295856,93295856,Anaemias NEC,90631618,Anaemias nonhaemolytic and marrow depression,94096704,94928829,2025-04,,,,Yes,3,No,No,No,No,No,No,No,Possibly related,Related,Not applicable,Not applicable,Not applicable,Not recovered/Not resolved,No,,
+102,102-001,5,1,Hypertension,Hypertension,Vascular disorders,Hypertension,91696117,91696117,Vascular hypertensive disorders NEC,93048398,Vascular hypertensive disorders,98009220,92357513,25-Mar-2025,,,,Yes,Grade 2,No,No,No,No,No,No,No,Not related,Not related,Related,Not applicable,Drug interrupted,Not recovered/Not resolved,No,,
 """,
     "ds.csv": """SITEID,SUBJECT,RECORDID,DSDAT,DSSTATUS,DSREAS
 101,101-001,1,UN-SEP-2025,Death,Subject died
@@ -70,8 +70,8 @@ FORMS = {
     "dd.csv": """SITEID,SUBJECT,RECORDID,DTHDAT,DTHCAUS,DTHCAUSO
 101,101-001,1,UN-SEP-2025,Disease progression,
 """,
-    "nact.csv": """SITEID,SUBJECT,RECORDID,NACTTRT,NACTSTDAT
-101,101-001,1, sorafenib,15-Jul-2025
+    "nact.csv": """SITEID,SUBJECT,RECORDID,NACTTRT,NACTDECOD,NACTATC,NACTATCCD,NACTSTDAT
+101,101-001,1, sorafenib,SORAFENIB,OTHER PROTEIN KINASE INHIBITORS,L01EX,15-Jul-2025
 """,
     "tl.csv": """SITEID,SUBJECT,RECORDID,FOLDER,TADAT,LESID,LESLOC,LESMETH,LDIAM,VDIAM,TLNDRS
 101,101-001,1,SCREENING,10-Feb-2025,T01,Liver,MRI,50,40,

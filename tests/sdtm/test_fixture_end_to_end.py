@@ -62,7 +62,9 @@ def test_ae_dates_epoch_supp(result):
     assert crs["AESTDY"] == 3 and crs["AEENDY"] == 7 and crs["EPOCH"] == "TREATMENT"
     assert crs["AESER"] == "Y" and crs["AEREL"] == "RELATED" and crs["AETOXGR"] == "2"
     fat = _rec(ae, AESPID="1").iloc[0]
-    assert fat["AESTDTC"] == "2025-02" and fat["AEENDTC"] == "2025" and pd.isna(fat["AESTDY"]) and fat["EPOCH"] is None
+    assert fat["AESTDTC"] == "2025-02" and fat["AEENDTC"] == "2025" and pd.isna(fat["AESTDY"])
+    # all of February 2025 lies between consent (20-Jan) and the first lymphodepletion dose (05-Mar): SE SCRN
+    assert fat["EPOCH"] == "SCREENING"
     assert _rec(ae, AESPID="4").iloc[0]["AEENRTPT"] == "ONGOING"
     supp = result.datasets["SUPPAE"]
     q = _rec(supp, USUBJID="C-CAR031-101-001", IDVARVAL=str(int(crs["AESEQ"])))

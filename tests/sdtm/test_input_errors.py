@@ -30,7 +30,9 @@ def test_missing_form_file(tmp_path):
 
 def test_missing_column(tmp_path):
     text = _replace(
-        "nact.csv", "SITEID,SUBJECT,RECORDID,NACTTRT,NACTSTDAT", "SITEID,SUBJECT,RECORDID,NACTTRT,STARTDATE"
+        "nact.csv",
+        "SITEID,SUBJECT,RECORDID,NACTTRT,NACTDECOD,NACTATC,NACTATCCD,NACTSTDAT",
+        "SITEID,SUBJECT,RECORDID,NACTTRT,NACTDECOD,NACTATC,NACTATCCD,STARTDATE",
     )
     with pytest.raises(InputError) as e:
         _run(tmp_path, **{"nact.csv": text})

@@ -64,7 +64,7 @@ def test_unknown_raw_column_checked_against_csv_header(study_copy, raw_dir):
     _break(
         study_copy,
         "study.yaml",
-        "  nact: {file: nact.csv, columns: [SITEID, SUBJECT, RECORDID, NACTTRT, NACTSTDAT]}",
+        "  nact: {file: nact.csv, columns: [SITEID, SUBJECT, RECORDID, NACTTRT, NACTDECOD, NACTATC, NACTATCCD, NACTSTDAT]}",
         "  nact: {file: nact.csv}",
     )
     path, _ = _break(study_copy, "cm.yaml", "{source: NACTTRT,", "{source: NACTTRX,")

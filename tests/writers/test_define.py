@@ -381,3 +381,64 @@ def test_html_view(tmp_path):
     assert "http://" not in html.replace('xmlns="http://www.w3.org/1999/xhtml"', "")  # offline: no remote assets
     again = write_define_html(path, tmp_path / "again.html").read_text(encoding="utf-8")
     assert again == html
+
+
+def _supp_and_design_frames():
+    frames = sdtm_frames()
+    s = "C-CAR031"
+    frames["SUPPAE"] = pd.DataFrame(
+        {
+            "STUDYID": obj([s]),
+            "RDOMAIN": obj(["AE"]),
+            "USUBJID": obj(["C-CAR031-001"]),
+            "IDVAR": obj(["AESEQ"]),
+            "IDVARVAL": obj(["1"]),
+            "QNAM": obj(["AESI"]),
+            "QLABEL": obj(["Adverse Event of Special Interest"]),
+            "QVAL": obj(["Y"]),
+            "QORIG": obj(["CRF"]),
+        }
+    )
+    frames["TS"] = pd.DataFrame(
+        {
+            "STUDYID": obj([s]),
+            "DOMAIN": obj(["TS"]),
+            "TSSEQ": [1.0],
+            "TSPARMCD": obj(["TPHASE"]),
+            "TSPARM": obj(["Trial Phase Classification"]),
+            "TSVAL": obj(["PHASE I TRIAL"]),
+        }
+    )
+    frames["AE"]["AEPTCD"] = [90000001.0, 90000002.0, 90000003.0]
+    frames["AE"]["EPOCH"] = obj(["TREATMENT", None, "TREATMENT"])
+    return frames
+
+
+def test_supp_trial_design_external_dictionaries_and_comments(tmp_path):
+    dictionaries = {"MedDRA": {"version": "27.1", "variables": ["AE.AEDECOD", "AE.AEPTCD"]}}
+    comments = {("AE", "EPOCH"): "EPOCH is blank when a partial AESTDTC straddles two epochs."}
+    path = _write(tmp_path, _supp_and_design_frames(), "SDTMIG", dictionaries=dictionaries, comments=comments)
+    assert validate_define(path) == []
+    root = _parse(path)
+    groups = {g.get("Name"): g for g in root.iter(f"{{{ODM}}}ItemGroupDef")}
+    # Define-XML 2.1: a SUPP-- dataset's Domain is its parent domain, class RELATIONSHIP
+    supp = groups["SUPPAE"]
+    assert supp.get("Domain") == "AE" and supp.find("def:Class", NS).get("Name") == "RELATIONSHIP"
+    ts = groups["TS"]
+    assert ts.get("Domain") == "TS" and ts.get("IsReferenceData") == "Yes" and ts.get("Repeating") == "No"
+    assert ts.find("def:Class", NS).get("Name") == "TRIAL DESIGN"
+    # one external codelist per dictionary and data type, referenced by the coded variables
+    lists = {c.get("OID"): c for c in root.iter(f"{{{ODM}}}CodeList")}
+    text, num = lists["CL.MedDRA.text"], lists["CL.MedDRA.integer"]
+    assert text.get("DataType") == "text" and num.get("DataType") == "integer"
+    ext = text.find("odm:ExternalCodeList", NS)
+    assert (ext.get("Dictionary"), ext.get("Version")) == ("MedDRA", "27.1")
+    items = {i.get("OID"): i for i in root.iter(f"{{{ODM}}}ItemDef")}
+    assert items["IT.AE.AEDECOD"].find("odm:CodeListRef", NS).get("CodeListOID") == "CL.MedDRA.text"
+    assert items["IT.AE.AEPTCD"].find("odm:CodeListRef", NS).get("CodeListOID") == "CL.MedDRA.integer"
+    # a comment is a def:CommentDef referenced by the ItemDef
+    assert items["IT.AE.EPOCH"].get(f"{{{DEF}}}CommentOID") == "COM.AE.EPOCH"
+    com = root.find(".//def:CommentDef[@OID='COM.AE.EPOCH']", NS)
+    assert com.findtext("odm:Description/odm:TranslatedText", namespaces=NS).startswith("EPOCH is blank")
+    html = write_define_html(path, tmp_path / "define.html").read_text(encoding="utf-8")
+    assert "External dictionary MedDRA, version 27.1" in html and "Comment: EPOCH is blank" in html
