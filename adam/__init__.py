@@ -67,6 +67,9 @@ def _with_aseq(dataset: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+_NO_SUBJECTS = ("Trial Design", "Relationship")
+
+
 def derive_adam(
     sdtm: dict[str, pd.DataFrame], params: dict, warn: Callable[[str], None] | None = None
 ) -> dict[str, pd.DataFrame]:
@@ -82,8 +85,10 @@ def derive_adam(
     missing = [c for c in ("STUDYID", "USUBJID") if c not in sdtm["DM"]]
     if missing:
         raise InputError(f"DM lacks {', '.join(missing)}", file="DM", column=missing[0])
-    for name, df in sdtm.items():
-        if name != "DM" and not df.empty and "USUBJID" not in df:
+    from cdisckit.sdtm_model import domain_class
+
+    for name, df in sdtm.items():  # trial design and relationship datasets have no subjects, by design
+        if name != "DM" and not df.empty and "USUBJID" not in df and domain_class(name) not in _NO_SUBJECTS:
             warn(f"{name} has no USUBJID; ignored")
     sdtm = {k: v for k, v in sdtm.items() if k == "DM" or v.empty or "USUBJID" in v}
     adsl = derive_adsl(sdtm, params, warn)

@@ -630,6 +630,11 @@ def _check_derived_refs(study, name, var, a, spec):
     if a.get("where") and a.get("of"):
         doms = {i.partition(".")[0] for i in a["of"]}
         for c in condition_columns(a["where"]):
+            dom, dot, var = c.partition(".")
+            if dot and dom in doms:  # DOMAIN.VARIABLE: a condition on that domain's rows only
+                if var not in study["domains"][dom]["_produced"]:
+                    raise spec_error(f"condition names {c!r}, which {dom} does not fill", a, "where", f"{pk}.where")
+                continue
             if not any(c in study["domains"][d]["_produced"] for d in doms):
                 raise spec_error(
                     f"condition names {c!r}, which none of {', '.join(sorted(doms))} fills", a, "where", f"{pk}.where"

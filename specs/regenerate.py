@@ -245,6 +245,10 @@ def _write_provenance(out: Path, written: list[tuple[str, str, int]], data: dict
         "does not contain; no CDISC mRECIST supplement exists (RSCAT `MRECIST LENCIONI LIVER CANCER 2010` with",
         "TR VDIAM/SUMVDIAM is an inference from SDTMIG + CT).",
         "",
+        "Not generated, maintained by hand beside these files: `ts_parameters.yaml` (from SDTMIG 3.4 section 7.6.1 and",
+        "Appendix C1 and the FDA Study Data Technical Conformance Guide, see its header), `keys.yaml`,",
+        "`sdtm_model_rules.yaml`.",
+        "",
         "| file | source file | rows | sha256 of source |",
         "|---|---|---|---|",
     ]

@@ -69,7 +69,12 @@ def test_bundled_run_files_are_the_reference_writers_bytes(bundled_run, bundled_
             xpt = write_xpt(df, tmp_path / f"{name}.xpt", spec, name=name, engine="pyreadstat")
             assert (out / stage / f"{name.lower()}.xpt").read_bytes() == xpt.read_bytes(), name
             js = write_dataset_json(
-                df, spec, tmp_path / f"{name}.json", study_oid=study_id, created=pipeline.FIXED_DATETIME, engine="json"
+                df,
+                spec,
+                tmp_path / f"{name}.json",
+                study_oid=study_id,
+                created=pipeline.creation_datetime(stages["sdtm"]),
+                engine="json",
             )
             assert (out / stage / f"{name.lower()}.json").read_bytes() == js.read_bytes(), name
             checked += 1
