@@ -43,10 +43,12 @@ class StageResult:
     blocked: bool = False
 
 
-def check_datasets(datasets: dict[str, pd.DataFrame], *, standard: str | None, engine: str = "native"):
+def check_datasets(
+    datasets: dict[str, pd.DataFrame], *, standard: str | None, engine: str = "native", specs: dict | None = None
+):
     from .checks import run_checks
 
-    return run_checks(datasets, standard=standard, engine=engine)
+    return run_checks(datasets, standard=standard, engine=engine, specs=specs)
 
 
 def write_check_reports(report, datasets: dict[str, pd.DataFrame], out: Path, stem: str, standard: str) -> list[Path]:
@@ -74,6 +76,7 @@ def write_run_summary(out: Path, summary: dict) -> Path:
 # Studies at least this large are written by one process per core (fork: frames are shared, not pickled).
 PARALLEL_MIN_ROWS = 200_000
 _TO_WRITE: dict[str, pd.DataFrame] = {}
+_SPECS: dict = {}  # dataset name -> DatasetSpec overriding specs/ (ADaM with study-declared variables)
 
 
 def _write_one(ds_name: str, folder: Path, study_id: str) -> list[Path]:
@@ -82,7 +85,7 @@ def _write_one(ds_name: str, folder: Path, study_id: str) -> list[Path]:
     from .writers.datasetjson import write_dataset_json
     from .writers.xpt import write_xpt
 
-    df, spec = _TO_WRITE[ds_name], dataset_spec(ds_name)
+    df, spec = _TO_WRITE[ds_name], _SPECS.get(ds_name) or dataset_spec(ds_name)
     xpt, js = folder / f"{ds_name.lower()}.xpt", folder / f"{ds_name.lower()}.json"
     write_xpt(df, xpt, spec, name=ds_name)
     write_dataset_json(df, spec, js, study_oid=study_id, created=FIXED_DATETIME)
@@ -125,10 +128,16 @@ def write_datasets(
     study: dict | None = None,
     origins: dict | None = None,
     progress: Progress = _noop,
+    specs: dict | None = None,
 ) -> list[Path]:
     """Write ``out/<name>/*.xpt`` + Dataset-JSON (+ define.xml/html) through a temporary folder."""
     with staged_dir(out, name) as tmp:
-        _write_all(datasets, tmp, study_id)
+        _SPECS.clear()
+        _SPECS.update(specs or {})
+        try:
+            _write_all(datasets, tmp, study_id)
+        finally:
+            _SPECS.clear()
         written = [out / name / f"{n.lower()}.{ext}" for n in sorted(datasets) for ext in ("xpt", "json")]
         if define_standard:
             from .writers.define import write_define, write_define_html
@@ -140,6 +149,7 @@ def write_datasets(
                 study=study or {"id": study_id},
                 origins=origins,
                 created=FIXED_DATETIME,
+                specs=specs,
             )
             write_define_html(tmp / "define.xml", tmp / "define.html")
             written += [out / name / "define.xml", out / name / "define.html"]
@@ -156,9 +166,10 @@ def gate(
     engine: str,
     allow_errors: bool,
     progress: Progress = _noop,
+    specs: dict | None = None,
 ):
     """Run the checks, write their reports, and raise :class:`ChecksFailed` when errors block output."""
-    report = check_datasets(datasets, standard=standard, engine=engine)
+    report = check_datasets(datasets, standard=standard, engine=engine, specs=specs)
     write_check_reports(report, datasets, out, stage, standard)
     progress(f"checks {stage}: {len(report.errors)} error(s), {len(report.warnings)} warning(s)")
     if report.has_errors and not allow_errors:
@@ -213,12 +224,30 @@ def run_adam(
     warn: Progress = _noop,
 ):
     """SDTM datasets -> ADaM datasets, checked, written to ``out/adam``. Returns (datasets, CheckReport)."""
-    from .adam import derive_adam
+    from .adam import adam_specs, define_origins, derive_adam
 
     adam = derive_adam(sdtm, params, warn=warn)
-    report = gate(adam, out, "adam", standard="adamig-1.3", engine=engine, allow_errors=allow_errors, progress=progress)
+    specs = {k: v for k, v in adam_specs(params).items() if k in adam}  # + the study-declared variables
+    report = gate(
+        adam,
+        out,
+        "adam",
+        standard="adamig-1.3",
+        engine=engine,
+        allow_errors=allow_errors,
+        progress=progress,
+        specs=specs,
+    )
     write_datasets(
-        adam, out, "adam", study_id=study_id, define_standard="ADaMIG", study={"id": study_id}, progress=progress
+        adam,
+        out,
+        "adam",
+        study_id=study_id,
+        define_standard="ADaMIG",
+        study={"id": study_id},
+        progress=progress,
+        specs=specs,
+        origins=define_origins(adam, params),
     )
     return adam, report
 
