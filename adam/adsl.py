@@ -150,7 +150,7 @@ def derive_vars_ds(dataset: pd.DataFrame, ds: pd.DataFrame | None, params: dict)
     out["RFICDT"] = dtc_to_dt(col(out, "RFICDTC"))
     for name in ("ENRLDT", "RANDDT", "EOSDT"):
         out[name] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
-    out["EOSSTT"], out["DCSREAS"] = "ONGOING", None
+    out["EOSSTT"], out["DCSREAS"], out["DCSREASP"] = "ONGOING", None, None
     if ds is None or ds.empty:
         return out
     ds = ds.assign(_DT=dtc_to_dt(col(ds, "DSSTDTC")), _DEC=upper(col(ds, "DSDECOD")), _CAT=upper(col(ds, "DSCAT")))
@@ -182,6 +182,11 @@ def derive_vars_ds(dataset: pd.DataFrame, ds: pd.DataFrame | None, params: dict)
     out["EOSSTT"] = pd.Series(status, index=out.index, dtype=object).where(~na, None)
     out["EOSDT"] = lookup(out["USUBJID"], last["_DT"]).astype("datetime64[ns]").where(~na)
     out["DCSREAS"] = dec.where(dec.notna() & (dec != "COMPLETED") & ~na, None)
+    # DCSREASP: the reported term when it says more than the standard reason (e.g. "CAR-T product manufacturing
+    # failure" coded PHYSICIAN DECISION)
+    term = lookup(out["USUBJID"], last["DSTERM"]) if "DSTERM" in last else pd.Series(None, index=out.index)
+    say_more = out["DCSREAS"].notna() & term.notna() & (upper(term) != upper(out["DCSREAS"]))
+    out["DCSREASP"] = term.astype(object).where(say_more, None)
     return out
 
 

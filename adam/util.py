@@ -107,7 +107,10 @@ def order_columns(dataset: pd.DataFrame, name: str, spec=None) -> pd.DataFrame:
     keys = [k for k in spec.keys if k in out.columns]
     if keys and not out.empty:
         out = out.sort_values(keys, kind="stable", na_position="first")
-    return out.reset_index(drop=True)
+    out = out.reset_index(drop=True)
+    out.attrs["label"] = spec.label
+    out.attrs["column_labels"] = {v.name: v.label for v in spec.variables if v.name in out.columns}
+    return out
 
 
 def warner(warn: Callable[[str], None] | None) -> Callable[[str], None]:

@@ -56,6 +56,11 @@ class KMResult:
     median_low: float = math.nan
     median_high: float = math.nan
     ci_method: str = CI_METHOD
+    all_times: np.ndarray = field(default_factory=lambda: np.array([], dtype=float), repr=False)  # every subject's time
+
+    def at_risk(self, t: float) -> int:
+        """Subjects still at risk at time ``t`` (time >= t)."""
+        return int(self.all_times.size - np.searchsorted(self.all_times, t, side="left"))
 
     def at(self, t: float) -> tuple[float, float, float]:
         """(S(t), lower, upper); NaN beyond the last observed time (not estimable) or with no data."""
@@ -90,7 +95,9 @@ def kaplan_meier(time, event, confidence: float = CONFIDENCE, method: str = CI_M
     if not e.any():  # no event: S(t) = 1 throughout, CI degenerate
         u = np.unique(t)
         ones = np.ones_like(u)
-        return KMResult(int(t.size), 0, u, ones, ones.copy(), ones.copy(), censor_times, float(t.max()))
+        return KMResult(
+            int(t.size), 0, u, ones, ones.copy(), ones.copy(), censor_times, float(t.max()), all_times=np.sort(t)
+        )
     from scipy import stats
 
     data = stats.CensoredData(uncensored=t[e], right=t[~e])
@@ -121,4 +128,5 @@ def kaplan_meier(time, event, confidence: float = CONFIDENCE, method: str = CI_M
         median_low=_first_at_or_below(times, np.nan_to_num(low, nan=1.0)),
         median_high=_first_at_or_below(times, np.nan_to_num(high, nan=1.0)),
         ci_method=method,
+        all_times=np.sort(t),
     )

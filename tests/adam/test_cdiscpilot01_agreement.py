@@ -51,7 +51,9 @@ def test_trtedt_differences_are_exposure_records_without_end_date(agreement_modu
     differs &= ~(ours["TRTEDT"].reindex(ref.index).isna() & ref_trtedt.isna())
     open_ended = ex["EXENDTC"].isna()
     assert sorted(differs[differs].index) == sorted(open_ended[open_ended].index)
-    assert (ours.loc[differs[differs].index, "TRTEDT"] == pd.to_datetime(ex.loc[differs[differs].index, "EXSTDTC"])).all()
+    assert (
+        ours.loc[differs[differs].index, "TRTEDT"] == pd.to_datetime(ex.loc[differs[differs].index, "EXSTDTC"])
+    ).all()
 
 
 def test_lstalvdt_difference_is_the_laboratory_dates(agreement_module):

@@ -183,7 +183,7 @@ def test_safety_counts(adam):
     assert s["N"] == {"DL1": 4, "LEN": 4, "Total": 8}
     ov = s["overview"].set_index(["category", "cohort"])["n"]
     assert (ov[("Any TEAE", "DL1")], ov[("Any TEAE", "LEN")], ov[("Any TEAE", "Total")]) == (3, 2, 5)  # 007 not TEAE
-    assert ov[("Serious TEAE", "Total")] == 2 and ov[("CTCAE grade >=3 TEAE", "Total")] == 3
+    assert ov[("Serious TEAE", "Total")] == 2 and ov[("TEAE of grade >= 3", "Total")] == 3
     assert ov[("AESI: CRS", "Total")] == 4 and ov[("AESI: ICANS", "LEN")] == 1
     sp = s["soc_pt"]
     neut = sp[(sp["AEDECOD"] == "Neutropenia") & (sp["cohort"] == "Total")].set_index("grade")["n"]
@@ -204,7 +204,8 @@ def test_missing_inputs_degrade(adam):
     assert t["safety"]["available"] is False and t["efficacy"]["available"] is False
     t = compute_tables({"ADSL": adam["ADSL"]})
     assert t["safety"]["available"] is False and "ADAE" in t["safety"]["note"]
-    assert t["efficacy"]["RECIST 1.1"]["PFS"]["available"] is False
+    assert t["efficacy"]["available"] is False and "ADRS" in t["efficacy"]["note"]  # efficacy only with response data
+    assert t["os"]["available"] is False
     t = compute_tables({k: v for k, v in adam.items() if k != "ADSL"})  # no ADSL: efficacy from ADRS subjects
     assert t["safety"]["available"] is False
     assert t["efficacy"]["available"] and "EFFFL" in t["efficacy"]["note"]
