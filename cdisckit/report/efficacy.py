@@ -39,8 +39,14 @@ from .common import (
 from .stats import clopper_pearson, kaplan_meier
 
 
+_BY_CODE: list = [None, {}]  # [the ADRS frame, {PARAMCD: rows}]: one pass over ADRS instead of one per parameter
+
+
 def _param_records(adrs: pd.DataFrame, paramcd: str) -> pd.DataFrame:
-    r = adrs[adrs["PARAMCD"].astype(object) == paramcd]
+    if _BY_CODE[0] is not adrs:  # the cache holds the frame itself, so it is never mistaken for another one
+        codes = adrs["PARAMCD"].astype(object).astype(str)
+        _BY_CODE[:] = [adrs, {k: adrs.loc[idx] for k, idx in codes.groupby(codes, sort=False).groups.items()}]
+    r = _BY_CODE[1].get(paramcd, adrs.iloc[0:0])
     if "ANL01FL" in r and _yes(r, "ANL01FL").any():
         r = r[_yes(r, "ANL01FL")]
     return r
@@ -235,7 +241,8 @@ def timepoints_in(adrs, prefix: str) -> list[tuple[str, str]]:
     """
     if adrs is None or "PARAMCD" not in adrs.columns:
         return TIMEPOINTS
-    found = adrs["PARAMCD"].astype(object).astype(str).str.extract(rf"^{prefix}RSP([DWMY])(\d+)$").dropna()
+    codes = pd.Series(pd.unique(adrs["PARAMCD"].astype(object).astype(str)), dtype=object)
+    found = codes.str.extract(rf"^{prefix}RSP([DWMY])(\d+)$").dropna()
     if found.empty:
         return TIMEPOINTS
     pairs = sorted({(u, int(n)) for u, n in zip(found[0], found[1])}, key=lambda t: _UNIT_DAYS[t[0]][0] * t[1])

@@ -58,6 +58,15 @@ def rate(tab, paramcd, cohort):
 
 
 # ---------------------------------------------------------------------------------------------- binomial
+def test_clopper_pearson_equals_scipy_binomtest_exact():
+    from scipy.stats import binomtest
+
+    for n in (1, 2, 5, 8, 37, 120):
+        for k in sorted({0, 1, n // 3, n // 2, n - 1, n}):
+            ci = binomtest(k, n).proportion_ci(method="exact")
+            assert clopper_pearson(k, n) == pytest.approx((ci.low, ci.high), abs=1e-9), (k, n)
+
+
 def test_clopper_pearson_3_of_8_matches_published_and_beta():
     lo, hi = clopper_pearson(3, 8)
     # published exact 95% CI for 3/8: 8.52% - 75.51% (e.g. Geigy tables / any exact-binomial calculator)
