@@ -38,7 +38,6 @@ from .common import (
 )
 from .stats import clopper_pearson, kaplan_meier
 
-
 _BY_CODE: list = [None, {}]  # [the ADRS frame, {PARAMCD: rows}]: one pass over ADRS instead of one per parameter
 
 

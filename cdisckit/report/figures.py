@@ -176,6 +176,7 @@ def _draw_waterfall(df: pd.DataFrame, title: str, cohorts: list[str]):
             fontsize=7,
             title_fontsize=7,
         )
+        fig.tight_layout()
         return fig
     from matplotlib.figure import Figure
 
@@ -190,19 +191,26 @@ def _draw_waterfall(df: pd.DataFrame, title: str, cohorts: list[str]):
         _waterfall_panel(ax, sub, False)
         ax.set_title(f"{c} (n={len(sub)})", fontsize=8)
         ax.set_xlabel("% of the cohort's subjects, ordered by best % change", fontsize=7)
-    for k in range(len(present), nrow * ncol):
-        axes[k // ncol][k % ncol].set_visible(False)
+    spare = [axes[k // ncol][k % ncol] for k in range(len(present), nrow * ncol)]
+    for a in spare:
+        a.set_axis_off()
+    fig.supylabel("Best % change from baseline in sum of diameters", fontsize=8)
     fig.suptitle(
         f"{title}\n{n} subjects: one panel per cohort, subjects as a sorted area (too many to show one by one)",
         fontsize=9,
     )
-    fig.legend(handles=_bor_handles(set(df["BOR"])), loc="lower center", ncol=5, fontsize=7)
-    fig.subplots_adjust(bottom=0.08 + 0.3 / nrow)
+    handles = _bor_handles(set(df["BOR"]))
+    if spare:
+        spare[0].legend(handles=handles, title="Confirmed best overall response", loc="center", fontsize=7)
+        fig.tight_layout()
+    else:
+        fig.tight_layout(rect=(0, 0.07, 1, 1))
+        fig.legend(handles=handles, loc="lower center", ncol=5, fontsize=7)
     return fig
 
 
 def waterfall_figure(df: pd.DataFrame, title: str, fmt: str = "png", cohorts: list[str] | None = None) -> str:
-    return _render(_draw_waterfall, title, fmt, df, title, cohorts or sorted(set(df["cohort"])))
+    return _render(_draw_waterfall, title, fmt, df, title, cohorts or sorted(set(df["cohort"])), tight=False)
 
 
 # ------------------------------------------------------------------------------------------------ spider
@@ -341,11 +349,14 @@ def at_risk(km, days) -> list[int]:
 
 
 def _draw_km(kms: dict, title: str, xlabel: str, cohorts: list[str], landmarks=()):
+    import textwrap
+
     from matplotlib.figure import Figure
 
     shown = {k: v for k, v in kms.items() if v.n}
-    fig = Figure(figsize=(7.5, 4.4 + 0.17 * len(shown)))
-    ax = fig.add_axes((0.1, 0.16 + 0.045 * len(shown), 0.62, 0.72 - 0.045 * len(shown)))
+    left, width = 0.24, 0.46  # room on the left for the at-risk labels, on the right for the legend
+    fig = Figure(figsize=(8.5, 4.4 + 0.17 * len(shown)))
+    ax = fig.add_axes((left, 0.16 + 0.045 * len(shown), width, 0.72 - 0.045 * len(shown)))
     col = cohort_colours(cohorts)
     tmax = max((float(k.max_time) for k in shown.values()), default=1.0) / DAYS_PER_MONTH
     for name, km in shown.items():
@@ -363,7 +374,7 @@ def _draw_km(kms: dict, title: str, xlabel: str, cohorts: list[str], landmarks=(
             color=colour,
             linestyle=style,
             linewidth=1.4,
-            label=f"{name}: n={km.n}, events={km.events}\nmedian {med} mo (95% CI {lo}, {hi})",
+            label=textwrap.fill(name, 34) + f"\nn={km.n}, events={km.events}; median {med} mo (95% CI {lo}, {hi})",
         )
         if km.censor_times.size:
             idx = np.searchsorted(km.times, km.censor_times, side="right") - 1
@@ -383,7 +394,7 @@ def _draw_km(kms: dict, title: str, xlabel: str, cohorts: list[str], landmarks=(
     ax.set_xlim(0, tmax * 1.02)
     ax.set_ylabel("Probability (Kaplan-Meier)")
     ax.set_title(title, pad=14 if landmarks else 6)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=6.5, title="| censored", title_fontsize=7)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=6, title="| censored", title_fontsize=7)
     # number at risk below the axis, one row per curve
     ticks = ax.get_xticks()
     ticks = ticks[(ticks >= 0) & (ticks <= tmax * 1.02)]
@@ -392,9 +403,9 @@ def _draw_km(kms: dict, title: str, xlabel: str, cohorts: list[str], landmarks=(
     fig.text(0.01, 0.13 + 0.045 * len(shown) - 0.05, "Number at risk", fontsize=7, weight="bold")
     for i, (name, km) in enumerate(shown.items()):
         yfig = 0.13 + 0.045 * len(shown) - 0.085 - 0.045 * i
-        fig.text(0.01, yfig, name[:18], fontsize=6.5, color=col.get(name, "black"))
+        fig.text(0.01, yfig, name if len(name) <= 38 else name[:36] + "...", fontsize=6, color=col.get(name, "black"))
         for t, nrisk in zip(ticks, at_risk(km, ticks * DAYS_PER_MONTH)):
-            xfig = 0.1 + 0.62 * (t / (tmax * 1.02))
+            xfig = left + width * (t / (tmax * 1.02))
             fig.text(xfig, yfig, str(nrisk), fontsize=6.5, ha="center")
     return fig
 
