@@ -7,7 +7,7 @@ named for what it derives (``derive_best_overall_response``, ``derive_param_tte`
 >>> dm = pd.DataFrame({"STUDYID": ["S"], "USUBJID": ["S-1"], "SUBJID": ["1"], "ARM": ["A"], "ACTARM": ["A"]})
 >>> out = derive_adam({"DM": dm}, load_params(), warn=lambda m: None)
 >>> sorted(out), len(out["ADSL"])
-(['ADAE', 'ADRS', 'ADSL', 'ADTR', 'ADTTE'], 1)
+(['ADSL'], 1)
 """
 
 from __future__ import annotations
@@ -27,9 +27,11 @@ from .adrs import (
     derive_param_ovr,
     derive_param_timepoint,
 )
-from .adsl import derive_adsl
-from .adtr import derive_adtr, derive_var_base
+from .adsl import derive_adsl, derive_var_lstalvdt
+from .adtr import derive_adtr, derive_var_base, derive_var_sum_evaluable
 from .adtte import TTESource, apply_censoring_rules, derive_adtte, derive_param_tte, new_therapy_dates
+from .declared import adam_specs, derive_vars_declared, derive_vars_rel
+from .define import define_origins
 from .params import DEFAULTS, load_params, validate_params
 from .util import derive_vars_dt, derive_vars_dy, order_columns, warner
 
@@ -57,11 +59,18 @@ __all__ = [
     "TTESource",
     "apply_censoring_rules",
     "derive_var_base",
+    "derive_var_sum_evaluable",
+    "derive_var_lstalvdt",
+    "derive_vars_declared",
+    "derive_vars_rel",
+    "adam_specs",
+    "define_origins",
 ]
 
 
-def _with_aseq(dataset: pd.DataFrame) -> pd.DataFrame:
-    out = dataset.copy()
+def _ordered_with_aseq(dataset: pd.DataFrame, name: str, spec) -> pd.DataFrame:
+    """The dataset in spec order, sorted by its keys, with ASEQ numbering each subject's records in that order."""
+    out = order_columns(dataset.assign(ASEQ=float("nan")), name, spec)
     if "ASEQ" in out.columns and not out.empty:
         out["ASEQ"] = out.groupby("USUBJID").cumcount().astype(float) + 1
     return out
@@ -75,8 +84,9 @@ def derive_adam(
 ) -> dict[str, pd.DataFrame]:
     """ADSL, ADAE, ADRS, ADTTE, ADTR from SDTM datasets keyed by upper-case name (DM required).
 
-    Columns follow specs/adam/<NAME>.yaml, rows are sorted by the dataset keys. Missing optional inputs
-    (EX, DS, AE, SUPPAE, CM, TU, TR, RS, death data) give a warning through ``warn`` and empty or partial results.
+    Columns follow :func:`adam_specs` (specs/adam/<NAME>.yaml plus the study-declared variables), rows are sorted
+    by the dataset keys. ADAE is derived when the SDTM has AE; ADRS, ADTR and ADTTE only when they get records
+    (the response and time-to-event parts need RS/TR). Missing optional inputs give a warning through ``warn``.
     """
     warn = warner(warn)
     sdtm = {k.upper(): v for k, v in sdtm.items() if v is not None}
@@ -91,27 +101,31 @@ def derive_adam(
         if name != "DM" and not df.empty and "USUBJID" not in df and domain_class(name) not in _NO_SUBJECTS:
             warn(f"{name} has no USUBJID; ignored")
     sdtm = {k: v for k, v in sdtm.items() if k == "DM" or v.empty or "USUBJID" in v}
+    specs = adam_specs(params)
     adsl = derive_adsl(sdtm, params, warn)
     adsl = adsl.drop_duplicates("USUBJID")
+    has_rs = sdtm.get("RS") is not None and not sdtm["RS"].empty
     new_therapy = (
         new_therapy_dates(sdtm, params.get("new_therapy"), warn)
-        if params.get("new_therapy")
+        if params.get("new_therapy") and has_rs
         else pd.Series(dtype="datetime64[ns]")
     )
-    adae = derive_adae(sdtm, adsl, params, warn)
-    adrs, _ = derive_adrs(sdtm, adsl, params, new_therapy, warn)
-    out = {"ADSL": order_columns(adsl, "ADSL")}
-    out["ADAE"] = order_columns(adae, "ADAE")
-    out["ADRS"] = _with_aseq(order_columns(adrs, "ADRS"))
-    adtte = derive_adtte(
-        out["ADSL"].merge(
-            adsl[["USUBJID"] + [c for c in adsl.columns if c not in out["ADSL"]]], on="USUBJID", how="left"
-        ),
-        out["ADRS"],
-        params,
-        new_therapy,
-        warn,
-    )
-    out["ADTTE"] = _with_aseq(order_columns(adtte, "ADTTE"))
-    out["ADTR"] = _with_aseq(order_columns(derive_adtr(sdtm, adsl, params, warn), "ADTR"))
+    out = {"ADSL": order_columns(adsl, "ADSL", specs["ADSL"])}
+    if "AE" in sdtm:
+        out["ADAE"] = order_columns(derive_adae(sdtm, adsl, params, warn), "ADAE", specs["ADAE"])
+    adrs = pd.DataFrame(columns=["STUDYID", "USUBJID"])
+    if has_rs:
+        adrs, _ = derive_adrs(sdtm, adsl, params, new_therapy, warn)
+        adrs = _ordered_with_aseq(adrs, "ADRS", specs["ADRS"])
+        if not adrs.empty:
+            out["ADRS"] = adrs
+    extra = [c for c in adsl.columns if c not in out["ADSL"]]
+    adsl_all = out["ADSL"].merge(adsl[["USUBJID"] + extra].astype({"USUBJID": object}), on="USUBJID", how="left")
+    adtte = derive_adtte(adsl_all, adrs, params, new_therapy, warn, sdtm=sdtm)
+    if not adtte.empty:
+        out["ADTTE"] = _ordered_with_aseq(adtte, "ADTTE", specs["ADTTE"])
+    if sdtm.get("TR") is not None and not sdtm["TR"].empty:
+        adtr = _ordered_with_aseq(derive_adtr(sdtm, adsl, params, warn), "ADTR", specs["ADTR"])
+        if not adtr.empty:
+            out["ADTR"] = adtr
     return out

@@ -1,10 +1,10 @@
-"""ADAE: one record per AE record, with imputed dates, TEAE window, AESI, ASTCT grade, relationship and
-first-occurrence flags.
+"""ADAE: one record per AE record, with imputed dates, TEAE window, severity or toxicity grade, AESI,
+relationship to each declared treatment, duration and first-occurrence flags.
 
 >>> import pandas as pd
 >>> ae = pd.DataFrame({"USUBJID": ["1"], "ASTDT": pd.to_datetime(["2025-01-03"]),
-...                    "PRETSDT": pd.to_datetime(["2025-01-01"]), "TRTSDT": pd.to_datetime(["2025-01-06"])})
->>> derive_var_trtemfl(ae, start_date="ASTDT", trt_start_date="PRETSDT", ref_date="TRTSDT", window_days=365)["TRTEMFL"].tolist()
+...                    "TRTSDT": pd.to_datetime(["2025-01-01"]), "TRTEDT": pd.to_datetime(["2025-01-06"])})
+>>> derive_var_trtemfl(ae, start_date="ASTDT", trt_start_date="TRTSDT", ref_date="TRTEDT", window_days=30)["TRTEMFL"].tolist()
 ['Y']
 """
 
@@ -15,9 +15,10 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from .util import col, derive_vars_dt, derive_vars_dy, lookup, upper
+from .util import col, derive_vars_dt, derive_vars_dy, upper
 
-ADSL_VARS = ["SUBJID", "SITEID", "TRT01A", "TRT01AN", "SAFFL", "PRETSDT", "TRTSDT", "TRTEDT", "DTHDT"]
+ADSL_VARS = ["SUBJID", "SITEID", "TRT01A", "TRT01AN", "SAFFL", "TRTSDT", "TRTEDT", "DTHDT"]
+SEVERITY = {"MILD": 1.0, "MODERATE": 2.0, "SEVERE": 3.0}
 
 
 def merge_supp(dataset: pd.DataFrame, supp: pd.DataFrame | None, idvar: str = "AESEQ") -> pd.DataFrame:
@@ -45,14 +46,14 @@ def derive_ae_dates(dataset: pd.DataFrame, start: dict, end: dict) -> pd.DataFra
     ``ae_start_imputation`` / ``ae_end_imputation``: ``highest_imputation``, ``date_imputation``, ``min_dates``,
     ``max_dates``; bounds are column names, ISO 8601 ones count only when complete).
 
-    With the defaults an onset is imputed to the first day of its period but not before PRETSDT (when it could
+    With the defaults an onset is imputed to the first day of its period but not before TRTSDT (when it could
     have started then), and never after the complete end date or death; an end to the last day, never after death
     nor before the complete onset date. An onset in February 2024 that ended on 2024-02-11 cannot have started at
-    a pretreatment start of 2024-02-23: it becomes 2024-02-01.
+    a treatment start of 2024-02-23: it becomes 2024-02-01.
 
-    >>> ae = pd.DataFrame({"AESTDTC": ["2024-02"], "AEENDTC": ["2024-02-11"], "PRETSDT": pd.to_datetime(["2024-02-23"]),
+    >>> ae = pd.DataFrame({"AESTDTC": ["2024-02"], "AEENDTC": ["2024-02-11"], "TRTSDT": pd.to_datetime(["2024-02-23"]),
     ...                    "DTHDT": pd.to_datetime([None])})
-    >>> start = {"highest_imputation": "M", "date_imputation": "first", "min_dates": ["PRETSDT"],
+    >>> start = {"highest_imputation": "M", "date_imputation": "first", "min_dates": ["TRTSDT"],
     ...          "max_dates": ["AEENDTC", "DTHDT"]}
     >>> out = derive_ae_dates(ae, start, {"highest_imputation": "M", "date_imputation": "last"})
     >>> out["ASTDT"].dt.strftime("%Y-%m-%d").tolist(), out["ASTDTF"].tolist()
@@ -76,9 +77,9 @@ def derive_var_trtemfl(
     dataset: pd.DataFrame,
     start_date: str = "ASTDT",
     end_date: str | None = "AENDT",
-    trt_start_date: str = "PRETSDT",
-    ref_date: str = "TRTSDT",
-    window_days: int = 365,
+    trt_start_date: str = "TRTSDT",
+    ref_date: str = "TRTEDT",
+    window_days: int = 30,
     missing_start_is_teae: bool = True,
 ) -> pd.DataFrame:
     """TRTEMFL = Y when onset is on or after ``trt_start_date`` and on or before ``ref_date`` + ``window_days``.
@@ -120,21 +121,33 @@ def _grade_num(s: pd.Series) -> pd.Series:
 
 
 def derive_vars_grades(dataset: pd.DataFrame) -> pd.DataFrame:
-    """ATOXGR/ATOXGRN from AETOXGR; ASTCTGR/ASTCTGRN from SUPPAE ASTCTGR (digits kept: ``Grade 2`` -> ``2``)."""
+    """ATOXGR/ATOXGRN from AETOXGR (digits kept: ``Grade 2`` -> ``2``) and ASEV/ASEVN from AESEV (MILD 1,
+    MODERATE 2, SEVERE 3), each only when the study collects it.
+
+    >>> g = derive_vars_grades(pd.DataFrame({"AESEV": ["moderate", None]}))
+    >>> g["ASEV"].iloc[0], g["ASEVN"].tolist(), g["ASEV"].isna().tolist()
+    ('MODERATE', [2.0, nan], [False, True])
+    """
     out = dataset.copy()
-    out["ATOXGRN"] = _grade_num(col(out, "AETOXGR"))
-    out["ATOXGR"] = out["ATOXGRN"].map(lambda v: None if pd.isna(v) else f"{int(v)}")
-    out["ASTCTGRN"] = _grade_num(col(out, "ASTCTGR"))
-    out["ASTCTGR"] = out["ASTCTGRN"].map(lambda v: None if pd.isna(v) else f"{int(v)}")
+    if "AETOXGR" in out:
+        out["ATOXGRN"] = _grade_num(out["AETOXGR"])
+        out["ATOXGR"] = out["ATOXGRN"].map(lambda v: None if pd.isna(v) else f"{int(v)}")
+    if "AESEV" in out:
+        out["ASEV"] = upper(out["AESEV"])
+        out["ASEVN"] = out["ASEV"].map(SEVERITY).astype(float)
     return out
 
 
-def derive_vars_rel(dataset: pd.DataFrame, relationship_qnams: dict[str, str]) -> pd.DataFrame:
-    """AREL = AEREL (study product); ARELxx from the SUPPAE relationship QNAMs (upper case)."""
+def derive_vars_duration(dataset: pd.DataFrame) -> pd.DataFrame:
+    """ADURN = AENDT - ASTDT + 1 (days, ADURU ``DAYS``) when both dates are known.
+
+    >>> d = pd.DataFrame({"ASTDT": pd.to_datetime(["2025-01-01", None]), "AENDT": pd.to_datetime(["2025-01-03"] * 2)})
+    >>> derive_vars_duration(d)[["ADURN", "ADURU"]].values.tolist()
+    [[3.0, 'DAYS'], [nan, None]]
+    """
     out = dataset.copy()
-    out["AREL"] = upper(col(out, "AEREL"))
-    for new, qnam in relationship_qnams.items():
-        out[new] = upper(col(out, qnam))
+    out["ADURN"] = (out["AENDT"] - out["ASTDT"]).dt.days.astype(float) + 1
+    out["ADURU"] = pd.Series(np.where(out["ADURN"].notna(), "DAYS", None), index=out.index, dtype=object)
     return out
 
 
@@ -165,25 +178,31 @@ def derive_adae(
     sdtm: dict[str, pd.DataFrame], adsl: pd.DataFrame, params: dict, warn: Callable[[str], None]
 ) -> pd.DataFrame:
     """ADAE from AE + SUPPAE + ADSL."""
+    from .declared import derive_vars_declared_ae, derive_vars_rel
+
     ae = sdtm.get("AE")
     if ae is None or ae.empty:
         warn("ADAE: no AE records; ADAE is empty")
         return pd.DataFrame(columns=["STUDYID", "USUBJID"])
     supp = sdtm.get("SUPPAE")
-    if supp is None:
-        warn("ADAE: no SUPPAE; AESI from the configured PT lists only, ASTCTGR and ARELxx empty")
     out = merge_supp(ae, supp)
-    keep = [c for c in ADSL_VARS if c in adsl.columns and c not in out.columns]
+    # ADSL dates the rules refer to (TEAE window, imputation bounds) join the working rows
+    wanted = ADSL_VARS + [params["teae_window_start"], params["teae_window_ref"]]
+    for rule in (params["ae_start_imputation"], params["ae_end_imputation"]):
+        wanted += list(rule.get("min_dates") or []) + list(rule.get("max_dates") or [])
+    keep = [c for c in dict.fromkeys(wanted) if c in adsl.columns and c not in out.columns]
     out = out.merge(adsl[["USUBJID"] + keep], on="USUBJID", how="left")
+    for c in (params["teae_window_start"], params["teae_window_ref"]):
+        if c not in out:
+            warn(f"ADAE: ADSL has no {c} (TEAE window); TRTEMFL uses TRTSDT")
+            out[c] = out["TRTSDT"] if "TRTSDT" in out else pd.NaT
     if "AESTDTC" not in out:
         out["AESTDTC"] = None
     if "AEENDTC" not in out:
         out["AEENDTC"] = None
     out = derive_ae_dates(out, params["ae_start_imputation"], params["ae_end_imputation"])
     out = derive_vars_dy(out, "TRTSDT", {"ASTDY": "ASTDT", "AENDY": "AENDT"})
-    for c in (params["teae_window_start"], params["teae_window_ref"]):
-        if c not in out:
-            out[c] = lookup(out["USUBJID"], adsl.set_index("USUBJID")[c]) if c in adsl else pd.NaT
+    out = derive_vars_duration(out)
     out = derive_var_trtemfl(
         out,
         "ASTDT",
@@ -193,9 +212,11 @@ def derive_adae(
         params["teae_window_days"],
         params["ae_missing_start_is_teae"],
     )
-    out = derive_vars_aesi(out, params["aesi"])
+    if params["aesi"] or "AESI" in out or "AESICAT" in out:
+        out = derive_vars_aesi(out, params["aesi"])
     out = derive_vars_grades(out)
-    out = derive_vars_rel(out, params["relationship_qnams"])
+    out = derive_vars_declared_ae(out, params.get("adae_vars") or [])
+    out = derive_vars_rel(out, params["treatments"])
     teae = out["TRTEMFL"] == "Y"
     order = ["ASTDT", "AESEQ"] if "AESEQ" in out else ["ASTDT"]
     out = derive_var_extreme_flag(out, ["USUBJID"], order, "AOCCFL", where=teae)
@@ -205,6 +226,10 @@ def derive_adae(
     out = derive_var_extreme_flag(
         out, ["USUBJID", "AEBODSYS", "AEDECOD"], order, "AOCCPFL", where=teae & col(out, "AEDECOD").notna()
     )
+    intensity = "ASEVN" if "ASEVN" in out else ("ATOXGRN" if "ATOXGRN" in out else None)
+    if intensity:  # first occurrence of the most severe TEAE per subject (admiral template: desc(ASEVN), ASTDT, AESEQ)
+        out["_NEGI"] = -out[intensity]
+        out = derive_var_extreme_flag(out, ["USUBJID"], ["_NEGI"] + order, "AOCCIFL", where=teae).drop(columns="_NEGI")
     out["SRCDOM"] = "AE"
     out["SRCSEQ"] = col(out, "AESEQ")
     return out

@@ -32,7 +32,7 @@ def derive_vars_merged_ex(
     """Add date ``new`` (+ ``new``M datetime when ``new`` ends with DT and mode first) from EX records.
 
     First: earliest complete EXSTDTC; last: latest complete EXENDTC (EXSTDTC when no end) of the EX records
-    meeting the declarative condition ``where`` (e.g. ``{"EXCAT": "CAR-T"}``; None = all).
+    meeting the declarative condition ``where`` (e.g. ``{"EXCAT": "STUDY DRUG"}``; None = all).
 
     >>> import pandas as pd
     >>> ex = pd.DataFrame({"USUBJID": ["1", "1"], "EXTRT": ["A", "B"], "EXSTDTC": ["2025-01-02", "2025-01-05T10:00"]})
@@ -66,12 +66,24 @@ def derive_vars_merged_ex(
     return out
 
 
-def derive_var_agegr1(dataset: pd.DataFrame, cutoffs: list[float]) -> pd.DataFrame:
-    """AGEGR1/AGEGR1N from AGE: ``<c1``, ``>=c1`` ... (``c1-<c2`` between cut-offs)."""
+def derive_var_agegr1(dataset: pd.DataFrame, cutoffs: list[float], labels: list[str] | None = None) -> pd.DataFrame:
+    """AGEGR1/AGEGR1N from AGE: ``<c1``, ``>=c1`` ... (``c1-<c2`` between cut-offs), or the ``labels`` given
+    (one per group, e.g. ``["<18", "18-64", ">64"]`` for cut-offs 18 and 65).
+
+    >>> derive_var_agegr1(pd.DataFrame({"AGE": [17.0, 64.0, 65.0]}), [18, 65], ["<18", "18-64", ">64"])["AGEGR1"].tolist()
+    ['<18', '18-64', '>64']
+    """
     out = dataset.copy()
     age = pd.to_numeric(col(out, "AGE"), errors="coerce")
     cuts = sorted(cutoffs)
-    labels = [f"<{cuts[0]:g}"] + [f"{a:g}-<{b:g}" for a, b in zip(cuts, cuts[1:])] + [f">={cuts[-1]:g}"]
+    if labels is None:
+        labels = [f"<{cuts[0]:g}"] + [f"{a:g}-<{b:g}" for a, b in zip(cuts, cuts[1:])] + [f">={cuts[-1]:g}"]
+    elif len(labels) != len(cuts) + 1:
+        from cdisckit.errors import SpecError
+
+        raise SpecError(
+            f"needs {len(cuts) + 1} labels for {len(cuts)} cut-offs, got {len(labels)}", key="age_group_labels"
+        )
     idx = np.searchsorted(np.array(cuts, dtype=float), age.to_numpy(dtype=float), side="right")
     out["AGEGR1"] = pd.Series(np.array(labels, dtype=object)[np.minimum(idx, len(labels) - 1)], index=out.index).where(
         age.notna(), None
@@ -83,27 +95,27 @@ def derive_var_agegr1(dataset: pd.DataFrame, cutoffs: list[float]) -> pd.DataFra
 def derive_vars_trt(
     dataset: pd.DataFrame, screen_failure_values: list[str], not_treated_values: list[str], treatment_order: list[str]
 ) -> pd.DataFrame:
-    """ARM/ACTARM, TRT01P/TRT01A and their N codes.
+    """ARM/ACTARM copied from DM as they are (ADaMIG: ADSL.ARM = DM.ARM), TRT01P = ARM, TRT01A = ACTARM, and
+    their N codes.
 
-    ARM and ACTARM are required in ADSL: when DM.ARM is null (screen failure, not assigned) ARM and ACTARM are
-    DM.ARMNRS; when only DM.ACTARM is null (assigned, not treated) ACTARM is DM.ARMNRS. TRT01P = ARM, TRT01A =
-    ACTARM. TRT01PN/TRT01AN number real arms only (``treatment_order``, then alphabetically): they stay null
-    when the value comes from ARMNRS or is a screen failure / not assigned / not treated value (also as ARMCD).
+    A screen failure or a subject assigned but not treated keeps DM's empty ARM/ACTARM (the reason is DM.ARMNRS).
+    TRT01PN/TRT01AN number real arms only (``treatment_order``, then alphabetically): they stay null for an empty
+    arm and for a screen failure / not assigned / not treated value (e.g. SDTM 3.2 style ARM ``Screen Failure``,
+    also as ARMCD).
 
     >>> import pandas as pd
     >>> dm = pd.DataFrame({"ARM": ["A", None, "A"], "ACTARM": ["A", None, None],
     ...                    "ARMNRS": [None, "SCREEN FAILURE", "ASSIGNED, NOT TREATED"]})
-    >>> derive_vars_trt(dm, ["SCREEN FAILURE"], ["NOT TREATED"], [])[["TRT01P", "TRT01PN", "TRT01A", "TRT01AN"]].values.tolist()
-    [['A', 1.0, 'A', 1.0], ['SCREEN FAILURE', nan, 'SCREEN FAILURE', nan], ['A', 1.0, 'ASSIGNED, NOT TREATED', nan]]
+    >>> derive_vars_trt(dm, ["SCREEN FAILURE"], ["NOT TREATED"], [])[["ARM", "TRT01PN", "ACTARM", "TRT01AN"]].values.tolist()
+    [['A', 1.0, 'A', 1.0], [None, nan, None, nan], ['A', 1.0, None, nan]]
     """
     out = dataset.copy()
     bad = {v.upper() for v in screen_failure_values + not_treated_values}
-    nrs = col(out, "ARMNRS")
     arm, actarm = col(out, "ARM"), col(out, "ACTARM")
     p_ok = arm.notna() & ~upper(arm).isin(bad) & ~upper(col(out, "ARMCD")).isin(bad)
     a_ok = actarm.notna() & ~upper(actarm).isin(bad) & ~upper(col(out, "ACTARMCD")).isin(bad)
-    out["ARM"] = arm.where(arm.notna(), nrs).astype(object).where(lambda x: x.notna(), None)
-    out["ACTARM"] = actarm.where(actarm.notna(), nrs).astype(object).where(lambda x: x.notna(), None)
+    out["ARM"] = arm.astype(object).where(arm.notna(), None)
+    out["ACTARM"] = actarm.astype(object).where(actarm.notna(), None)
     out["TRT01P"] = out["ARM"]
     out["TRT01A"] = out["ACTARM"]
     codes = treatment_codes(
@@ -131,12 +143,14 @@ def treatment_codes(arms: pd.Series, armcds: pd.Series, treatment_order: list[st
 
 
 def derive_vars_ds(dataset: pd.DataFrame, ds: pd.DataFrame | None, params: dict) -> pd.DataFrame:
-    """RFICDT, ENRLDT, RANDDT (protocol milestones) and EOSSTT, EOSDT, DCSREAS (latest disposition event)."""
+    """RFICDT, ENRLDT, RANDDT (protocol milestones) and EOSSTT, EOSDT, DCSREAS (latest disposition event; empty
+    when it is one of ``eosstt_not_applicable``, e.g. a screen failure never entered the study: admiral
+    ``format_eosstt``)."""
     out = dataset.copy()
     out["RFICDT"] = dtc_to_dt(col(out, "RFICDTC"))
     for name in ("ENRLDT", "RANDDT", "EOSDT"):
         out[name] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
-    out["EOSSTT"], out["DCSREAS"] = "ONGOING", None
+    out["EOSSTT"], out["DCSREAS"], out["DCSREASP"] = "ONGOING", None, None
     if ds is None or ds.empty:
         return out
     ds = ds.assign(_DT=dtc_to_dt(col(ds, "DSSTDTC")), _DEC=upper(col(ds, "DSDECOD")), _CAT=upper(col(ds, "DSCAT")))
@@ -163,39 +177,58 @@ def derive_vars_ds(dataset: pd.DataFrame, ds: pd.DataFrame | None, params: dict)
         .set_index("USUBJID")
     )
     dec = lookup(out["USUBJID"], last["_DEC"])
-    out["EOSSTT"] = np.where(dec.isna(), "ONGOING", np.where(dec == "COMPLETED", "COMPLETED", "DISCONTINUED"))
-    out["EOSDT"] = lookup(out["USUBJID"], last["_DT"]).astype("datetime64[ns]")
-    out["DCSREAS"] = dec.where(dec.notna() & (dec != "COMPLETED"), None)
+    na = dec.isin([v.upper() for v in params.get("eosstt_not_applicable") or []])  # e.g. screen failures
+    status = np.where(dec.isna(), "ONGOING", np.where(dec == "COMPLETED", "COMPLETED", "DISCONTINUED"))
+    out["EOSSTT"] = pd.Series(status, index=out.index, dtype=object).where(~na, None)
+    out["EOSDT"] = lookup(out["USUBJID"], last["_DT"]).astype("datetime64[ns]").where(~na)
+    out["DCSREAS"] = dec.where(dec.notna() & (dec != "COMPLETED") & ~na, None)
+    # DCSREASP: the reported term when it says more than the standard reason (e.g. "CAR-T product manufacturing
+    # failure" coded PHYSICIAN DECISION)
+    term = lookup(out["USUBJID"], last["DSTERM"]) if "DSTERM" in last else pd.Series(None, index=out.index)
+    say_more = out["DCSREAS"].notna() & term.notna() & (upper(term) != upper(out["DCSREAS"]))
+    out["DCSREASP"] = term.astype(object).where(say_more, None)
     return out
 
 
-def derive_var_lstalvdt(dataset: pd.DataFrame, sdtm: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """LSTALVDT: latest complete date of any ``--DTC`` in any SDTM dataset (death records and DTHDTC excluded),
-    not after DTHDT."""
+def derive_var_lstalvdt(
+    dataset: pd.DataFrame, sdtm: dict[str, pd.DataFrame], sources: list[dict], new: str = "LSTALVDT"
+) -> pd.DataFrame:
+    """``new`` = the latest complete date among the ``sources`` (admiral ``derive_vars_extreme_event`` style),
+    not after DTHDT (when the dataset has it).
+
+    Each source is ``{dataset, date, where}``: an SDTM dataset, an ``--DTC`` column (only complete dates count)
+    and an optional condition. A source whose dataset or column is absent is skipped.
+
+    >>> import pandas as pd
+    >>> ae = pd.DataFrame({"USUBJID": ["1", "1"], "AESTDTC": ["2025-03-02", "2025-04"], "AEENDTC": ["2025-03-09", None]})
+    >>> ds = pd.DataFrame({"USUBJID": ["1"], "DSDECOD": ["DEATH"], "DSSTDTC": ["2025-05-01"]})
+    >>> src = [{"dataset": "AE", "date": "AESTDTC"}, {"dataset": "AE", "date": "AEENDTC"},
+    ...        {"dataset": "DS", "date": "DSSTDTC", "where": {"DSDECOD": {"not": "DEATH"}}}]
+    >>> str(derive_var_lstalvdt(pd.DataFrame({"USUBJID": ["1"]}), {"AE": ae, "DS": ds}, src)["LSTALVDT"][0].date())
+    '2025-03-09'
+    """
     out = dataset.copy()
     maxima = []
-    for name, df in sdtm.items():
-        if df is None or df.empty or "USUBJID" not in df:
+    for i, src in enumerate(sources):
+        df = sdtm.get(str(src["dataset"]).upper())
+        if df is None or df.empty or "USUBJID" not in df or src["date"] not in df:
             continue
-        rows = df
-        if name == "DS" and "DSDECOD" in df:
-            rows = df[upper(df["DSDECOD"]) != "DEATH"]
-        for c in rows.columns:
-            if c.endswith("DTC") and c not in ("DTHDTC",) and not (name == "DM" and c in ("RFPENDTC",)):
-                d = dtc_to_dt(rows[c])
-                maxima.append(
-                    pd.DataFrame({"USUBJID": rows["USUBJID"].values, "d": d.values})
-                    .dropna()
-                    .groupby("USUBJID")["d"]
-                    .max()
-                )
+        rows = filter_rows(df, src.get("where"), key=f"lstalvdt_sources[{i}].where")
+        d = (
+            dtc_to_dt(rows[src["date"]])
+            if not pd.api.types.is_datetime64_any_dtype(rows[src["date"]])
+            else rows[src["date"]]
+        )
+        maxima.append(
+            pd.DataFrame({"USUBJID": rows["USUBJID"].values, "d": d.values}).dropna().groupby("USUBJID")["d"].max()
+        )
     if maxima:
         best = pd.concat(maxima).groupby(level=0).max()
-        out["LSTALVDT"] = lookup(out["USUBJID"], best).astype("datetime64[ns]")
+        out[new] = lookup(out["USUBJID"], best).astype("datetime64[ns]")
     else:
-        out["LSTALVDT"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
+        out[new] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
     if "DTHDT" in out:
-        out["LSTALVDT"] = out["LSTALVDT"].where(~(out["LSTALVDT"] > out["DTHDT"]), out["DTHDT"])
+        out[new] = out[new].where(~(out[new] > out["DTHDT"]), out["DTHDT"])
     return out
 
 
@@ -232,7 +265,9 @@ def derive_vars_death(
     if "DTHDTC" not in out and ds_death is None:
         warn("ADSL: no DM.DTHDTC and no DS DEATH records; DTHDT, DTHFL and OS events stay empty")
     if alive is None:
-        alive = derive_var_lstalvdt(out.drop(columns=["DTHDT"], errors="ignore"), sdtm)["LSTALVDT"]
+        alive = derive_var_lstalvdt(out.drop(columns=["DTHDT"], errors="ignore"), sdtm, params["lstalvdt_sources"])[
+            "LSTALVDT"
+        ]
     dt, flag = impute_dtc_dt(dtc, highest_imputation="M", date_imputation=params["death_impute"], min_dates=alive)
     out["DTHDT"], out["DTHDTF"] = dt, flag
     died = out["DTHDT"].notna() | (upper(col(out, "DTHFL")) == "Y")
@@ -277,18 +312,31 @@ def derive_var_efffl(
     return out
 
 
+def derive_var_trtdurd(dataset: pd.DataFrame) -> pd.DataFrame:
+    """TRTDURD = TRTEDT - TRTSDT + 1 (days), when both are present.
+
+    >>> d = pd.DataFrame({"TRTSDT": pd.to_datetime(["2025-01-01"]), "TRTEDT": pd.to_datetime(["2025-01-31"])})
+    >>> derive_var_trtdurd(d)["TRTDURD"].tolist()
+    [31.0]
+    """
+    out = dataset.copy()
+    out["TRTDURD"] = (out["TRTEDT"] - out["TRTSDT"]).dt.days.astype(float) + 1
+    return out
+
+
 def derive_adsl(sdtm: dict[str, pd.DataFrame], params: dict, warn: Callable[[str], None]) -> pd.DataFrame:
-    """ADSL from DM (+EX, DS, TU, AE and every dated SDTM record)."""
+    """ADSL from DM (+EX, DS, TU, AE, the last-known-alive sources and the study-declared variables)."""
+    from .declared import derive_vars_declared
+
     dm = sdtm["DM"].copy()
     ex = sdtm.get("EX")
     if ex is None or ex.empty:
-        warn("ADSL: no EX; TRTSDT/PRETSDT are empty and no subject is in the safety population")
+        warn("ADSL: no EX; TRTSDT/TRTEDT are empty and no subject is in the safety population")
     adsl = dm.copy()
     adsl = derive_vars_merged_ex(adsl, ex, params["trtsdt_where"], "TRTSDT", "first", key="trtsdt_where")
     adsl = derive_vars_merged_ex(adsl, ex, params["trtedt_where"], "TRTEDT", "last", key="trtedt_where")
-    adsl = derive_vars_merged_ex(adsl, ex, params["pretsdt_where"], "PRETSDT", "first", key="pretsdt_where")
-    adsl = adsl.drop(columns=["PRETSDTM", "PRETSTMF"], errors="ignore")
     adsl["TRTSTMF"] = adsl.get("TRTSTMF")
+    adsl = derive_var_trtdurd(adsl)
     adsl = derive_vars_trt(
         adsl, params["screen_failure_values"], params["not_treated_values"], params["treatment_order"]
     )
@@ -301,7 +349,7 @@ def derive_adsl(sdtm: dict[str, pd.DataFrame], params: dict, warn: Callable[[str
     unknown = [v for v in params["treatment_order"] if v not in known]
     if unknown:
         warn(f"ADSL: treatment_order values {', '.join(map(str, unknown))} match no DM ARM/ARMCD; TRT01PN ignores them")
-    adsl = derive_var_agegr1(adsl, params["age_cutoffs"])
+    adsl = derive_var_agegr1(adsl, params["age_cutoffs"], params.get("age_group_labels"))
     ds = sdtm.get("DS")
     if ds is None or ds.empty:
         warn("ADSL: no DS; EOSSTT is ONGOING, EOSDT/DCSREAS/ENRLDT/RANDDT empty")
@@ -312,15 +360,18 @@ def derive_adsl(sdtm: dict[str, pd.DataFrame], params: dict, warn: Callable[[str
         sf = ds[upper(ds["DSDECOD"]).isin([v.upper() for v in params["screen_failure_values"]])]["USUBJID"]
         enrolled &= ~adsl["USUBJID"].isin(sf) | (adsl["SAFFL"] == "Y")
     adsl["ENRLFL"] = np.where(enrolled, "Y", "N")
-    alive = derive_var_lstalvdt(adsl.drop(columns=["DTHDT"], errors="ignore"), sdtm)["LSTALVDT"]
+    alive = derive_var_lstalvdt(adsl.drop(columns=["DTHDT"], errors="ignore"), sdtm, params["lstalvdt_sources"])[
+        "LSTALVDT"
+    ]
     adsl = derive_vars_death(adsl, sdtm, params, warn, alive=alive)
     adsl["LSTALVDT"] = alive.where(~(alive > adsl["DTHDT"]), adsl["DTHDT"])
+    adsl = derive_vars_declared(adsl, sdtm, params.get("adsl_vars") or [], warn)
     tu = sdtm.get("TU")
-    if tu is None or tu.empty:
+    if params["efffl_requires_target"] and (tu is None or tu.empty):
         warn("ADSL: no TU; EFFFL is N for every subject (measurable disease unknown)")
     adsl = derive_var_efffl(
         adsl, tu, params["origin"] if params["origin"] in adsl else "TRTSDT", params["efffl_requires_target"]
     )
-    for c in ("TRTSDT", "TRTEDT", "PRETSDT", "TRTSDTM", "DTHDT", "LSTALVDT", "RFICDT", "ENRLDT", "RANDDT", "EOSDT"):
+    for c in ("TRTSDT", "TRTEDT", "TRTSDTM", "DTHDT", "LSTALVDT", "RFICDT", "ENRLDT", "RANDDT", "EOSDT"):
         adsl[c] = pd.to_datetime(adsl[c]).astype("datetime64[ns]")
     return adsl

@@ -1,4 +1,4 @@
-"""ADTR: sum of target-lesion diameters per assessment (SUMDIAM, RECIST 1.1; MSUMDIAM, mRECIST) with baseline,
+"""ADTR: sum of target-lesion diameters per assessment (one parameter per response criterion, e.g. SUMDIAM for RECIST 1.1) with baseline,
 change and percent change, for waterfall and spider plots.
 
 >>> import pandas as pd
@@ -38,7 +38,7 @@ def derive_var_base(dataset: pd.DataFrame, by: list[str] | None = None) -> pd.Da
 def derive_lesion_sums(dataset: pd.DataFrame, lesion_tests: list[str]) -> pd.DataFrame:
     """Per subject and date, the sum over lesions (LNKID) of the first measurement available in ``lesion_tests``.
 
-    For mRECIST (``["VDIAM", "DIAMETER"]``) a liver lesion counts with its viable diameter and any other target
+    With ``["VDIAM", "DIAMETER"]`` (a study criterion measuring viable tumour) a lesion counts with its viable diameter and any other target
     lesion with its longest diameter.
 
     >>> d = pd.DataFrame({"USUBJID": ["1"] * 3, "ADT": pd.to_datetime(["2025-01-01"] * 3), "LNKID": ["T01", "T01", "T02"],
@@ -51,6 +51,32 @@ def derive_lesion_sums(dataset: pd.DataFrame, lesion_tests: list[str]) -> pd.Dat
     les = les.assign(_rank=les["TESTCD"].map(rank)).sort_values(["USUBJID", "ADT", "LNKID", "_rank"], kind="stable")
     les = les.drop_duplicates(["USUBJID", "ADT", "LNKID"], keep="first")
     return les.groupby(["USUBJID", "ADT"], as_index=False)["AVAL"].sum().assign(SRCSEQ=np.nan)
+
+
+def derive_var_sum_evaluable(dataset: pd.DataFrame, lesion_tests: list[str]) -> pd.DataFrame:
+    """Per subject and post-baseline assessment date: whether every target lesion measured at baseline (on or
+    before ORIGIN) has a measurement that day (EVALFL True/False). A sum with a target lesion not assessed is not
+    evaluable (RECIST 1.1: with a target lesion not measured the target response is NE unless the lesions measured
+    already show progression), so its AVAL and PCHG stay empty.
+
+    >>> d = pd.DataFrame({"USUBJID": ["1"] * 4, "LNKID": ["T01", "T02", "T01", "T02"], "TESTCD": ["DIAMETER"] * 4,
+    ...                   "ADT": pd.to_datetime(["2025-01-01", "2025-01-01", "2025-03-01", "2025-03-01"]),
+    ...                   "AVAL": [50.0, 20.0, 30.0, None], "ORIGIN": pd.to_datetime(["2025-01-10"] * 4)})
+    >>> derive_var_sum_evaluable(d, ["DIAMETER"])[["ADT", "EVALFL"]].values.tolist()
+    [[Timestamp('2025-03-01 00:00:00'), False]]
+    """
+    les = dataset[dataset["TESTCD"].isin(lesion_tests) & dataset["LNKID"].notna() & dataset["ADT"].notna()]
+    base = les[(les["ADT"] <= les["ORIGIN"]) & les["AVAL"].notna()][["USUBJID", "LNKID"]].drop_duplicates()
+    n_base = base.groupby("USUBJID").size().rename("_NB")
+    post = les[les["ADT"] > les["ORIGIN"]]
+    measured = post[post["AVAL"].notna()].merge(base, on=["USUBJID", "LNKID"])[["USUBJID", "ADT", "LNKID"]]
+    n_meas = measured.drop_duplicates().groupby(["USUBJID", "ADT"]).size().rename("_NM")
+    dates = post[["USUBJID", "ADT"]].drop_duplicates()
+    out = dates.merge(n_base, left_on="USUBJID", right_index=True, how="left").merge(
+        n_meas, left_on=["USUBJID", "ADT"], right_index=True, how="left"
+    )
+    out["EVALFL"] = out["_NM"].fillna(0) >= out["_NB"].fillna(0)
+    return out[["USUBJID", "ADT", "EVALFL"]].reset_index(drop=True)
 
 
 def lesion_tests_of(crit: dict) -> list[str]:
@@ -83,6 +109,7 @@ def derive_adtr(
         }
     )
     parts = []
+    base = base.merge(adsl[["USUBJID", origin]].rename(columns={origin: "ORIGIN"}), on="USUBJID", how="left")
     for crit in params["criteria"]:
         sumcd = crit.get("tr_sum_testcd")
         sums = base[(testcd == sumcd).values] if sumcd else base.iloc[0:0]
@@ -94,6 +121,12 @@ def derive_adtr(
         rows = pd.concat([sums[["USUBJID", "ADT", "AVAL", "SRCSEQ"]], lesions], ignore_index=True)
         if rows.empty:
             continue
+        # assessments with a baseline target lesion not measured: the sum is not evaluable (AVAL empty)
+        ev = derive_var_sum_evaluable(base, lesion_tests_of(crit))
+        ne = ev[~ev["EVALFL"]][["USUBJID", "ADT"]]
+        rows = rows.merge(ne.assign(_NE=True), on=["USUBJID", "ADT"], how="outer")
+        rows["AVAL"] = rows["AVAL"].where(rows["_NE"].isna())
+        rows = rows.drop(columns="_NE")
         rows = rows.sort_values(["USUBJID", "ADT"], kind="stable").reset_index(drop=True)
         rows = rows.merge(adsl[["USUBJID", origin]].rename(columns={origin: "ORIGIN"}), on="USUBJID")
         rows = derive_var_base(rows)
@@ -104,7 +137,9 @@ def derive_adtr(
         rows["SRCDOM"] = np.where(rows["SRCSEQ"].notna(), "TR", None)
         rows["SRCVAR"] = np.where(rows["SRCSEQ"].notna(), "TRSTRESN", None)
         rows["ANL01FL"] = pd.Series(
-            np.where(rows["ABLFL"].eq("Y") | (rows["ADT"] > rows["ORIGIN"]), "Y", None), index=rows.index, dtype=object
+            np.where(rows["AVAL"].notna() & (rows["ABLFL"].eq("Y") | (rows["ADT"] > rows["ORIGIN"])), "Y", None),
+            index=rows.index,
+            dtype=object,
         )
         parts.append(rows)
     if not parts:

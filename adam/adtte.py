@@ -31,7 +31,8 @@ class TTESource:
     """One event or censoring source: rows of ``dataset`` meeting the declarative condition ``where``
     (``{COLUMN: value}``, see :func:`cdisckit.adam.util.condition_problem`; None = all rows), dated by ``date``.
 
-    ``censor`` 0 = event, positive = censoring reason; EVNTDESC/CNSDTDSC and SRCDOM/SRCVAR/SRCSEQ describe it
+    ``censor`` 0 = event, positive = censoring reason; EVNTDESC (event or censoring description, ADaMIG ADTTE;
+    a censoring source without ``evntdesc`` uses its ``cnsdtdsc``), CNSDTDSC and SRCDOM/SRCVAR/SRCSEQ describe it
     (``srcseq`` names a column of the source, e.g. ASEQ).
     """
 
@@ -44,13 +45,14 @@ class TTESource:
     srcdom: str | None = None
     srcvar: str | None = None
     srcseq: str | None = None
+    desc: str | None = None  # start sources: what the time origin is (STARTDSC)
 
     key: str = "where"
 
     @classmethod
     def from_dict(cls, d: dict, key: str = "where", **fill) -> TTESource:
         """Source from a params entry; ``{p}``, ``{origin}``, ... in its texts (also inside ``where``) filled."""
-        keys = {"dataset", "date", "where", "censor", "evntdesc", "cnsdtdsc", "srcdom", "srcvar", "srcseq"}
+        keys = {"dataset", "date", "where", "censor", "evntdesc", "cnsdtdsc", "srcdom", "srcvar", "srcseq", "desc"}
         return cls(**{k: substitute(v, fill) for k, v in d.items() if k in keys}, key=key)
 
 
@@ -65,7 +67,7 @@ def _source_rows(source: TTESource, source_datasets: dict[str, pd.DataFrame], or
             "USUBJID": rows["USUBJID"].values,
             "ADT": pd.to_datetime(rows[source.date]).astype("datetime64[ns]").values,
             "CNSR": float(source.censor),
-            "EVNTDESC": source.evntdesc if source.censor == 0 else None,
+            "EVNTDESC": source.evntdesc if source.censor == 0 else (source.evntdesc or source.cnsdtdsc),
             "CNSDTDSC": source.cnsdtdsc if source.censor else None,
             "SRCDOM": source.srcdom,
             "SRCVAR": source.srcvar,
@@ -193,7 +195,7 @@ def apply_censoring_rules(
 ) -> pd.DataFrame:
     """PFS/DoR censoring rules applied to derive_param_tte output (one row per subject).
 
-    1. New anticancer therapy started (on/after STARTDT) before the event (or before the censoring date):
+    1. New anticancer therapy started (on/after STARTDT) before the event, or at any time for a censored subject:
        censored (CNSR 3) at the last adequate assessment on or before the therapy start (else STARTDT).
     2. Missed assessments before the event (PD or death): censored (CNSR 4) at the last adequate assessment
        before it (else STARTDT). With ``timepoints`` (the planned schedule, days from the ``origin`` column):
@@ -208,27 +210,29 @@ def apply_censoring_rules(
         if c not in out:
             out[c] = None
 
-    def censor_at(mask, rows, cnsr, desc):
+    def censor_at(mask, rows, cnsr, desc, reason):
         at_ass = mask & rows["LADT"].notna()
         at_start = mask & rows["LADT"].isna()
         out.loc[mask, "CNSR"] = float(cnsr)
-        out.loc[mask, "EVNTDESC"] = None
+        out.loc[mask, "EVNTDESC"] = reason
         out.loc[at_ass, "CNSDTDSC"] = desc
         out.loc[at_ass, "ADT"] = rows.loc[at_ass, "LADT"]
         out.loc[at_ass, "SRCDOM"], out.loc[at_ass, "SRCVAR"] = "ADRS", "ADT"
         out.loc[at_ass, "SRCSEQ"] = rows.loc[at_ass, "LASEQ"]
-        out.loc[at_start, "CNSDTDSC"] = desc.replace("LAST ADEQUATE ASSESSMENT", "START DATE (NO ADEQUATE ASSESSMENT)")
+        out.loc[at_start, "CNSDTDSC"] = desc.replace("LAST ADEQUATE ASSESSMENT", "TIME ORIGIN (NO ADEQUATE ASSESSMENT)")
         out.loc[at_start, "ADT"] = out.loc[at_start, "STARTDT"]
         out.loc[at_start, "SRCDOM"], out.loc[at_start, "SRCVAR"] = start_src
         out.loc[at_start, "SRCSEQ"] = np.nan
 
     if censor_new_therapy and new_therapy is not None and not new_therapy.empty:
         nt = lookup(out["USUBJID"], new_therapy).astype("datetime64[ns]")
-        hit = nt.notna() & (nt >= out["STARTDT"]) & (nt < out["ADT"])
+        # a censored subject who started new therapy is censored for that reason too (FDA 2018: last adequate
+        # assessment before the new therapy), an event after the therapy start is not counted
+        hit = nt.notna() & (nt >= out["STARTDT"]) & ((nt < out["ADT"]) | (out["CNSR"] != 0))
         if hit.any():
             rows = derive_last_adequate(out.assign(_NT=nt), assessments, "_NT", allow_same_day=True)
             rows.loc[rows["LADT"] < rows["STARTDT"], ["LADT", "LASEQ"]] = [pd.NaT, np.nan]
-            censor_at(hit, rows, 3, "LAST ADEQUATE ASSESSMENT BEFORE NEW ANTICANCER THERAPY")
+            censor_at(hit, rows, 3, "LAST ADEQUATE ASSESSMENT BEFORE NEW ANTICANCER THERAPY", "NEW ANTICANCER THERAPY")
     if missed_assessments and missed_assessments > 0:
         rows = derive_last_adequate(out, assessments, "ADT", allow_same_day=False)
         rows.loc[rows["LADT"] < rows["STARTDT"], ["LADT", "LASEQ"]] = [pd.NaT, np.nan]
@@ -243,7 +247,13 @@ def apply_censoring_rules(
             gap = (out["ADT"] - ref).dt.days
             hit = (out["CNSR"] == 0) & (gap > missed_assessments * interval_days + window_days)
         if hit.any():
-            censor_at(hit, rows, 4, f"LAST ADEQUATE ASSESSMENT BEFORE {missed_assessments}+ MISSED ASSESSMENTS")
+            censor_at(
+                hit,
+                rows,
+                4,
+                f"LAST ADEQUATE ASSESSMENT BEFORE {missed_assessments}+ MISSED ASSESSMENTS",
+                f"EVENT AFTER {missed_assessments}+ MISSED ASSESSMENTS",
+            )
     out["ADT"] = pd.to_datetime(out["ADT"]).astype("datetime64[ns]")
     out["CNSR"] = out["CNSR"].astype(float)
     out["AVAL"] = (out["ADT"] - out["STARTDT"]).dt.days.astype(float) + 1
@@ -263,10 +273,27 @@ def new_therapy_dates(sdtm: dict[str, pd.DataFrame], spec: dict | None, warn: Ca
     return pd.DataFrame({"USUBJID": rows["USUBJID"].values, "d": d.values}).dropna().groupby("USUBJID")["d"].min()
 
 
+def start_description(start: TTESource, origin_labels: dict) -> str:
+    """STARTDSC: what the time origin is, e.g. ``first dose of study treatment (ADSL.TRTSDT)``.
+
+    >>> start_description(TTESource("ADSL", date="TRTSDT"), {"TRTSDT": "first dose"})
+    'first dose (ADSL.TRTSDT)'
+    """
+    if start.dataset == "ADSL":
+        return f"{start.desc or origin_labels.get(start.date, start.date)} (ADSL.{start.date})"
+    return start.desc or f"{start.dataset}.{start.date}"
+
+
 def derive_adtte(
-    adsl: pd.DataFrame, adrs: pd.DataFrame, params: dict, new_therapy: pd.Series, warn: Callable[[str], None]
+    adsl: pd.DataFrame,
+    adrs: pd.DataFrame,
+    params: dict,
+    new_therapy: pd.Series,
+    warn: Callable[[str], None],
+    sdtm: dict[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
-    """Every parameter of params['tte']; per-criterion ones for each criterion present in ADRS."""
+    """Every parameter of params['tte']; per-criterion ones for each criterion present in ADRS. A parameter with
+    ``only_with: RS`` runs only when that SDTM dataset has records."""
     present = [
         c
         for c in params["criteria"]
@@ -274,6 +301,9 @@ def derive_adtte(
     ]
     parts = []
     for i, t in enumerate(params["tte"]):
+        need = t.get("only_with")
+        if need and (sdtm is None or sdtm.get(str(need).upper()) is None or sdtm[str(need).upper()].empty):
+            continue
         crits = present if t.get("per_criterion") else [None]
         for crit in crits:
             p = crit["prefix"] if crit else ""
@@ -294,6 +324,7 @@ def derive_adtte(
                 "PARAMCD": p + t["paramcd"],
                 "PARAM": label,
                 "PARCAT1": crit.get("parcat1", crit["rscat"]) if crit else None,
+                "STARTDSC": start_description(start, params.get("origin_labels") or {}),
             }
             tte = derive_param_tte(adsl, {"ADRS": adrs}, start, events, censors, values)
             if t.get("censoring_rules") and crit is not None and not tte.empty:

@@ -78,14 +78,18 @@ def upper(s: pd.Series) -> pd.Series:
     )
 
 
-def order_columns(dataset: pd.DataFrame, name: str) -> pd.DataFrame:
-    """Columns in the order of specs/adam/<name>.yaml (missing -> empty), typed per the contract, sorted by keys."""
+def order_columns(dataset: pd.DataFrame, name: str, spec=None) -> pd.DataFrame:
+    """Columns in the order of the dataset's spec (``spec``, else specs/adam/<name>.yaml), typed per the contract,
+    sorted by the keys. A spec variable the derivation did not produce is left out, unless the standard requires
+    it (core Req: added empty); columns outside the spec are dropped."""
     from cdisckit.standards import adam_dataset
 
-    spec = adam_dataset(name)
+    spec = spec or adam_dataset(name)
     n = len(dataset)
     cols = {}
     for v in spec.variables:
+        if v.name not in dataset.columns and v.core != "Req":
+            continue
         s = dataset[v.name] if v.name in dataset.columns else pd.Series([None] * n, index=dataset.index, dtype=object)
         if v.type == "Num":
             if (
@@ -103,7 +107,10 @@ def order_columns(dataset: pd.DataFrame, name: str) -> pd.DataFrame:
     keys = [k for k in spec.keys if k in out.columns]
     if keys and not out.empty:
         out = out.sort_values(keys, kind="stable", na_position="first")
-    return out.reset_index(drop=True)
+    out = out.reset_index(drop=True)
+    out.attrs["label"] = spec.label
+    out.attrs["column_labels"] = {v.name: v.label for v in spec.variables if v.name in out.columns}
+    return out
 
 
 def warner(warn: Callable[[str], None] | None) -> Callable[[str], None]:

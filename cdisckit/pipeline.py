@@ -74,10 +74,12 @@ class StageResult:
     blocked: bool = False
 
 
-def check_datasets(datasets: dict[str, pd.DataFrame], *, standard: str | None, engine: str = "native"):
+def check_datasets(
+    datasets: dict[str, pd.DataFrame], *, standard: str | None, engine: str = "native", specs: dict | None = None
+):
     from .checks import run_checks
 
-    return run_checks(datasets, standard=standard, engine=engine)
+    return run_checks(datasets, standard=standard, engine=engine, specs=specs)
 
 
 def write_check_reports(report, datasets: dict[str, pd.DataFrame], out: Path, stem: str, standard: str) -> list[Path]:
@@ -104,14 +106,21 @@ def write_run_summary(out: Path, summary: dict) -> Path:
     return Path(out) / "run.json"
 
 
-def _write_all(datasets: dict[str, pd.DataFrame], folder: Path, study_id: str, created: str = FIXED_DATETIME) -> None:
-    """XPT v5 and Dataset-JSON of every dataset into ``folder`` (vectorised writers: one process is enough)."""
+def _write_all(
+    datasets: dict[str, pd.DataFrame],
+    folder: Path,
+    study_id: str,
+    created: str = FIXED_DATETIME,
+    specs: dict | None = None,
+) -> None:
+    """XPT v5 and Dataset-JSON of every dataset into ``folder`` (vectorised writers: one process is enough).
+    ``specs``: dataset name -> DatasetSpec overriding specs/ (ADaM with study-declared variables)."""
     from .formats.datasetjson import write_dataset_json
     from .formats.xpt import write_xpt
     from .standards import dataset_spec
 
     for ds_name in sorted(datasets):
-        df, spec = datasets[ds_name], dataset_spec(ds_name)
+        df, spec = datasets[ds_name], (specs or {}).get(ds_name) or dataset_spec(ds_name)
         write_xpt(df, folder / f"{ds_name.lower()}.xpt", spec, name=ds_name)
         write_dataset_json(df, spec, folder / f"{ds_name.lower()}.json", study_oid=study_id, created=created)
 
@@ -131,6 +140,7 @@ def write_datasets(
     dictionaries: dict | None = None,
     extra: dict[str, str] | None = None,
     created: str | None = None,
+    specs: dict | None = None,
 ) -> list[Path]:
     """Write ``out/<name>/*.xpt`` + Dataset-JSON (+ define.xml/html, + ``extra`` text files such as the reviewer's
     guide) through a temporary folder. Creation stamps come from the data (:func:`creation_datetime`).
@@ -138,7 +148,7 @@ def write_datasets(
     ``shown``: the folder named in the progress message (the final ``out/`` while ``out`` is a staging folder)."""
     created = created or creation_datetime(datasets)
     with staged_dir(out, name) as tmp:
-        _write_all(datasets, tmp, study_id, created)
+        _write_all(datasets, tmp, study_id, created, specs)
         written = [out / name / f"{n.lower()}.{ext}" for n in sorted(datasets) for ext in ("xpt", "json")]
         if define_standard:
             from .writers.define import write_define, write_define_html
@@ -152,6 +162,7 @@ def write_datasets(
                 created=created,
                 comments=comments,
                 dictionaries=dictionaries,
+                specs=specs,
             )
             write_define_html(tmp / "define.xml", tmp / "define.html")
             written += [out / name / "define.xml", out / name / "define.html"]
@@ -171,11 +182,12 @@ def gate(
     engine: str,
     allow_errors: bool,
     progress: Progress = _noop,
+    specs: dict | None = None,
 ):
     """Run the checks, write their reports, and raise :class:`ChecksFailed` when errors block output.
 
     A blocked run changes nothing in ``out/``; its check reports are kept in ``<out>-failed/checks/``."""
-    report = check_datasets(datasets, standard=standard, engine=engine)
+    report = check_datasets(datasets, standard=standard, engine=engine, specs=specs)
     write_check_reports(report, datasets, txn.root, stage, standard)
     progress(f"checks {stage}: {len(report.errors)} error(s), {len(report.warnings)} warning(s)")
     if report.has_errors and not allow_errors:
@@ -278,11 +290,21 @@ def adam_stage(
 ):
     """SDTM datasets -> ADaM inside a transaction: checked, written to ``<staging>/adam`` with define.xml and the
     ADRG (adrg.html)."""
-    from .adam import derive_adam
+    from .adam import adam_specs, define_origins, derive_adam
     from .writers.guide import build_adrg
 
     adam = derive_adam(sdtm, params, warn=warn)
-    report = gate(adam, txn, "adam", standard="adamig-1.3", engine=engine, allow_errors=allow_errors, progress=progress)
+    specs = {k: v for k, v in adam_specs(params).items() if k in adam}  # + the study-declared variables
+    report = gate(
+        adam,
+        txn,
+        "adam",
+        standard="adamig-1.3",
+        engine=engine,
+        allow_errors=allow_errors,
+        progress=progress,
+        specs=specs,
+    )
     adrg = build_adrg(
         adam,
         sdtm=sdtm,
@@ -303,6 +325,8 @@ def adam_stage(
         shown=txn.shown(),
         extra={"adrg.html": adrg},
         created=creation_datetime(sdtm),  # ADaM carries no TS: its stamp is the SDTM data cut-off as well
+        specs=specs,
+        origins=define_origins(adam, params),
     )
     return adam, report
 

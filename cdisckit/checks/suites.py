@@ -185,13 +185,18 @@ def build_suite(name: str, df: pd.DataFrame, spec: DatasetSpec | None, standard:
     return suite
 
 
+#: ADSL copies of DM arms: SDTMIG 3.4 leaves DM.ARM/ACTARM empty for subjects not assigned / not treated (reason
+#: in ARMNRS), and ADSL copies DM exactly, so these Req variables may hold empty values.
+ADSL_NULLABLE_REQ = frozenset({"ARM", "ACTARM", "TRT01P", "TRT01A"})
+
+
 def _structure(suite: Suite, df: pd.DataFrame, spec: DatasetSpec) -> None:
     """Required / expected variables, variables outside the spec, variable order."""
     cols = set(df.columns)
     for v in spec.variables:
         if v.core == "Req":
             suite.add("expect_column_to_exist", "REQ-VAR-MISSING", v.name, column=v.name)
-            if v.name in cols:
+            if v.name in cols and not (spec.name == "ADSL" and v.name in ADSL_NULLABLE_REQ):
                 suite.add("expect_column_values_to_not_be_null", "REQ-VAR-NULL", v.name, column=v.name)
         elif v.core == "Exp":
             suite.add("expect_column_to_exist", "EXP-VAR-MISSING", v.name, column=v.name)

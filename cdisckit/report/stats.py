@@ -2,7 +2,8 @@
 
 Everything is delegated to scipy; this module only arranges inputs and reads results:
 
-* ``clopper_pearson``: ``scipy.stats.binomtest(k, n).proportion_ci(method="exact")``.
+* ``clopper_pearson``: exact interval from beta quantiles (``scipy.stats.beta.ppf``), the interval of
+  ``scipy.stats.binomtest(k, n).proportion_ci(method="exact")``.
 * ``kaplan_meier``: ``scipy.stats.ecdf`` on ``scipy.stats.CensoredData`` (product-limit estimate of S(t));
   pointwise CIs from ``EmpiricalDistributionFunction.confidence_interval(method="log-log")``
   (Greenwood variance on the log(-log S) scale).
@@ -27,7 +28,8 @@ CONFIDENCE = 0.95
 
 
 def clopper_pearson(k: int, n: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
-    """Exact (Clopper-Pearson) CI of k/n; (nan, nan) when n == 0.
+    """Exact (Clopper-Pearson) CI of k/n; (nan, nan) when n == 0. Beta quantiles, the same interval as
+    ``scipy.stats.binomtest(k, n).proportion_ci(method="exact")`` (checked in the tests), without its root search.
 
     >>> [round(x, 4) for x in clopper_pearson(3, 8)]
     [0.0852, 0.7551]
@@ -36,8 +38,10 @@ def clopper_pearson(k: int, n: int, confidence: float = CONFIDENCE) -> tuple[flo
         return (math.nan, math.nan)
     from scipy import stats
 
-    ci = stats.binomtest(int(k), int(n)).proportion_ci(confidence_level=confidence, method="exact")
-    return (float(ci.low), float(ci.high))
+    a = (1 - confidence) / 2
+    low = 0.0 if k <= 0 else float(stats.beta.ppf(a, k, n - k + 1))
+    high = 1.0 if k >= n else float(stats.beta.ppf(1 - a, k + 1, n - k))
+    return (low, high)
 
 
 @dataclass
@@ -56,6 +60,11 @@ class KMResult:
     median_low: float = math.nan
     median_high: float = math.nan
     ci_method: str = CI_METHOD
+    all_times: np.ndarray = field(default_factory=lambda: np.array([], dtype=float), repr=False)  # every subject's time
+
+    def at_risk(self, t: float) -> int:
+        """Subjects still at risk at time ``t`` (time >= t)."""
+        return int(self.all_times.size - np.searchsorted(self.all_times, t, side="left"))
 
     def at(self, t: float) -> tuple[float, float, float]:
         """(S(t), lower, upper); NaN beyond the last observed time (not estimable) or with no data."""
@@ -90,7 +99,9 @@ def kaplan_meier(time, event, confidence: float = CONFIDENCE, method: str = CI_M
     if not e.any():  # no event: S(t) = 1 throughout, CI degenerate
         u = np.unique(t)
         ones = np.ones_like(u)
-        return KMResult(int(t.size), 0, u, ones, ones.copy(), ones.copy(), censor_times, float(t.max()))
+        return KMResult(
+            int(t.size), 0, u, ones, ones.copy(), ones.copy(), censor_times, float(t.max()), all_times=np.sort(t)
+        )
     from scipy import stats
 
     data = stats.CensoredData(uncensored=t[e], right=t[~e])
@@ -121,4 +132,5 @@ def kaplan_meier(time, event, confidence: float = CONFIDENCE, method: str = CI_M
         median_low=_first_at_or_below(times, np.nan_to_num(low, nan=1.0)),
         median_high=_first_at_or_below(times, np.nan_to_num(high, nan=1.0)),
         ci_method=method,
+        all_times=np.sort(t),
     )

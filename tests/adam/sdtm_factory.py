@@ -231,7 +231,34 @@ def make_sdtm(subjects: list[dict], with_supp: bool = True) -> dict[str, pd.Data
     return {k: v for k, v in out.items() if not v.empty or k == "SUPPAE"}
 
 
-STUDY_PARAMS = {
-    "trtsdt_where": {"EXCAT": "CAR-T"},
-    "pretsdt_where": {"EXCAT": "LYMPHODEPLETION"},
-}
+#: What the factory's subjects need from the C-CAR031 study declarations (mappings/c-car031/adam.yaml): which EX
+#: record is the infusion, the pretreatment start, TEAE window, AESI, treatments, ASTCT grade, both criteria,
+#: contact dates. Response rules (min_sd_days, ...) stay the library defaults the scenarios were worked out with.
+STUDY_KEYS = (
+    "trtsdt_where",
+    "adsl_vars",
+    "os_origin",
+    "origin_labels",
+    "teae_window_start",
+    "teae_window_ref",
+    "teae_window_days",
+    "ae_start_imputation",
+    "aesi",
+    "treatments",
+    "adae_vars",
+    "criteria",
+    "efffl_requires_target",
+    "lstalvdt_sources",
+)
+
+
+def _study_params() -> dict:
+    from pathlib import Path
+
+    from cdisckit.adam import load_params
+
+    p = load_params(study_dir=Path(__file__).resolve().parents[2] / "mappings" / "c-car031")
+    return {k: p[k] for k in STUDY_KEYS}
+
+
+STUDY_PARAMS = _study_params()

@@ -8,10 +8,9 @@ import pandas as pd
 import pytest
 from sdtm_factory import make_sdtm, subject
 
-from cdisckit.adam import TTESource, derive_adam, derive_param_tte, load_params
+from cdisckit.adam import TTESource, adam_specs, derive_adam, derive_param_tte, load_params
 from cdisckit.adam.adrs import derive_confirmation
 from cdisckit.errors import InputError, SpecError
-from cdisckit.standards import adam_dataset
 
 STUDY = Path(__file__).resolve().parents[2] / "mappings" / "c-car031"
 
@@ -28,7 +27,7 @@ def test_load_params_layers(tmp_path):
         p["pfs_censor_new_therapy"],
         p["pfs_missed_assessments"],
         p["assessment_interval_days"],
-    ) == ("TRTSDT", "PRETSDT", 28, 1, 42, 365, True, 2, 42)
+    ) == ("TRTSDT", "TRTSDT", 28, 1, 42, 30, True, 2, 42)
     s = load_params(study_dir=STUDY)
     assert s["trtsdt_where"] == {"EXCAT": "CAR-T"} and s["min_sd_days"] == 35
     f = tmp_path / "p.yaml"
@@ -85,9 +84,12 @@ def full_sdtm():
 def test_columns_follow_specs_and_rows_sorted():
     p = load_params(study_dir=STUDY)
     out = derive_adam(full_sdtm(), p, warn=lambda m: None)
+    specs = adam_specs(p)
     for name, df in out.items():
-        spec = adam_dataset(name)
-        assert list(df.columns) == spec.names, name
+        spec = specs[name]
+        # spec order; every required variable present; a permissible one only when derived
+        assert list(df.columns) == [n for n in spec.names if n in df.columns], name
+        assert {v.name for v in spec.variables if v.core == "Req"} <= set(df.columns), name
         keys = [k for k in spec.keys if k in df]
         assert df[keys].equals(df.sort_values(keys, kind="stable")[keys].reset_index(drop=True)), name
     assert out["ADSL"]["USUBJID"].tolist() == [f"C-CAR031-00{i}" for i in (1, 2, 3)]
@@ -103,11 +105,12 @@ def test_missing_optional_inputs_degrade_with_warning(drop):
     if drop == "DS":
         sdtm["DM"]["DTHDTC"] = None
     warnings = []
-    out = derive_adam(sdtm, load_params(study_dir=STUDY), warn=warnings.append)
+    p = load_params(study_dir=STUDY)
+    out = derive_adam(sdtm, p, warn=warnings.append)
     assert warnings
     assert len(out["ADSL"]) == 3
     for name, df in out.items():
-        assert list(df.columns) == adam_dataset(name).names
+        assert list(df.columns) == [n for n in adam_specs(p)[name].names if n in df.columns]
 
 
 def test_no_death_data_warns():

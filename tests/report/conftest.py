@@ -100,6 +100,7 @@ def _adae() -> pd.DataFrame:
                 "AESIFL": "Y" if cat else None,
                 "AESICAT": cat,
                 "ASTCTGR": str(ast) if ast else None,
+                "ASTCTGRN": float(ast) if ast else np.nan,
                 "ASTDT": D0 + pd.Timedelta(days=10 * s + dy - 1),
                 "ASTDY": float(dy),
             }
@@ -117,7 +118,7 @@ def _adrs() -> pd.DataFrame:
                 "STUDYID": STUDY,
                 "USUBJID": u(i),
                 "PARAMCD": code,
-                "PARAM": code,
+                "PARAM": f"{code}, {'mRECIST' if parcat == MRECIST else 'RECIST 1.1'}",  # PARAM names its criterion
                 "PARCAT1": parcat,
                 "AVALC": avalc,
                 "AVAL": np.nan,

@@ -111,7 +111,7 @@ def test_report_content(report):
         "3/8 (37.5%) [8.5, 75.5]",  # RSPW6 overall with exact CI
         "5/8 (62.5%) [24.5, 91.5]",  # DCW6 overall
         "Cytokine release syndrome",
-        "worst ASTCT grade",
+        "worst ASTCT",
         "Grade &ge;3",
         "Brookmeyer-Crowley",
         "log-log",
@@ -130,7 +130,8 @@ def test_report_degrades_without_datasets(tmp_path, adam):
     text = out.read_text(encoding="utf-8")
     assert "<h1>Only ADSL</h1>" in text
     assert "Safety analyses not available: ADAE not available" in text
-    assert "Progression-free survival not available" in text and "Overall survival not available" in text
+    assert "No efficacy section: the study has no tumour response data (ADRS)" in text
+    assert 'id="efficacy"' not in text and 'id="os"' not in text
     assert "Run summary not available" in text
     out = build_report({}, tmp_path / "empty.html")
     assert "not available" in out.read_text(encoding="utf-8")
@@ -166,7 +167,11 @@ def test_run_summary_in_pipeline_shape(tmp_path, adam):
         "checks": {"sdtm": {"errors": 0, "warnings": 3}, "adam": {"errors": 0, "warnings": 1}},
     }
     text = build_report({"ADSL": adam["ADSL"]}, tmp_path / "r.html", run_summary=summary).read_text(encoding="utf-8")
-    run = text[text.index('<h2 id="run">') : text.index('<h2 id="pop">')]
-    assert run.count("2025-03-28") == 1 and "<td>C-CAR031</td>" in run and "<td>raw_dir</td><td>-</td>" in run
-    assert "<th>warnings</th>" in run and "<td>adam</td><td>0</td><td>1</td>" in run
-    assert "<td>DM</td><td>44</td><td>44</td>" in run and "records_written" in run
+    run = text[text.index('<h2 id="run">') :]
+    assert run.count("2025-03-28") == 1 and "<b>C-CAR031</b>" in run and "<td>raw dir</td><td>-</td>" in run
+    assert "<th>Warnings</th>" in run and '<td>ADAM</td><td class="num">0</td><td class="num">1</td>' in run
+    assert '<td>DM</td><td class="num">44</td>' in run
+    # no machine paths, no raw dictionary keys
+    assert "mappings/c-car031" not in run and "<td>c-car031</td>" in run
+    assert "records_written" not in run and "raw_dir" not in run and "Records written" in run
+    assert text.index('id="key"') < text.index('id="subjects"') < text.index('id="run"')  # results first

@@ -58,6 +58,15 @@ def rate(tab, paramcd, cohort):
 
 
 # ---------------------------------------------------------------------------------------------- binomial
+def test_clopper_pearson_equals_scipy_binomtest_exact():
+    from scipy.stats import binomtest
+
+    for n in (1, 2, 5, 8, 37, 120):
+        for k in sorted({0, 1, n // 3, n // 2, n - 1, n}):
+            ci = binomtest(k, n).proportion_ci(method="exact")
+            assert clopper_pearson(k, n) == pytest.approx((ci.low, ci.high), abs=1e-9), (k, n)
+
+
 def test_clopper_pearson_3_of_8_matches_published_and_beta():
     lo, hi = clopper_pearson(3, 8)
     # published exact 95% CI for 3/8: 8.52% - 75.51% (e.g. Geigy tables / any exact-binomial calculator)
@@ -183,7 +192,7 @@ def test_safety_counts(adam):
     assert s["N"] == {"DL1": 4, "LEN": 4, "Total": 8}
     ov = s["overview"].set_index(["category", "cohort"])["n"]
     assert (ov[("Any TEAE", "DL1")], ov[("Any TEAE", "LEN")], ov[("Any TEAE", "Total")]) == (3, 2, 5)  # 007 not TEAE
-    assert ov[("Serious TEAE", "Total")] == 2 and ov[("CTCAE grade >=3 TEAE", "Total")] == 3
+    assert ov[("Serious TEAE", "Total")] == 2 and ov[("TEAE of grade >= 3", "Total")] == 3
     assert ov[("AESI: CRS", "Total")] == 4 and ov[("AESI: ICANS", "LEN")] == 1
     sp = s["soc_pt"]
     neut = sp[(sp["AEDECOD"] == "Neutropenia") & (sp["cohort"] == "Total")].set_index("grade")["n"]
@@ -204,7 +213,8 @@ def test_missing_inputs_degrade(adam):
     assert t["safety"]["available"] is False and t["efficacy"]["available"] is False
     t = compute_tables({"ADSL": adam["ADSL"]})
     assert t["safety"]["available"] is False and "ADAE" in t["safety"]["note"]
-    assert t["efficacy"]["RECIST 1.1"]["PFS"]["available"] is False
+    assert t["efficacy"]["available"] is False and "ADRS" in t["efficacy"]["note"]  # efficacy only with response data
+    assert t["os"]["available"] is False
     t = compute_tables({k: v for k, v in adam.items() if k != "ADSL"})  # no ADSL: efficacy from ADRS subjects
     assert t["safety"]["available"] is False
     assert t["efficacy"]["available"] and "EFFFL" in t["efficacy"]["note"]
