@@ -142,7 +142,7 @@ def add_declared(suite, df: pd.DataFrame) -> None:
         for column in _targets(spec["column"], name, df):
             if kind != "exists" and column not in columns:
                 continue
-            kwargs = _kwargs(kind, spec[kind], column, name, columns)
+            kwargs = _kwargs(kind, spec[kind], column, name, columns, spec.get("ignore_row_if", "both_values_are_missing"))
             if kwargs is None:
                 continue
             if cond:
@@ -150,7 +150,7 @@ def add_declared(suite, df: pd.DataFrame) -> None:
             suite.add(_TYPES[kind], rule.id, column, _message(rule, column, name), **kwargs)
 
 
-def _kwargs(kind: str, arg, column: str, name: str, columns) -> dict | None:
+def _kwargs(kind: str, arg, column: str, name: str, columns, ignore_row_if: str) -> dict | None:
     if kind in ("in_set", "not_in_set"):
         return {"column": column, "value_set": list(arg)}
     if kind in ("match", "not_match"):
@@ -164,7 +164,7 @@ def _kwargs(kind: str, arg, column: str, name: str, columns) -> dict | None:
         other = _col(arg, name)
         if other not in columns:
             return None
-        return {"column_A": column, "column_B": other}
+        return {"column_A": column, "column_B": other, "ignore_row_if": ignore_row_if}
     return {"column": column}
 
 

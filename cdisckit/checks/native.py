@@ -160,8 +160,6 @@ def _pair_equal(df, column_A, column_B, ignore_row_if="both_values_are_missing",
     a, b = df[column_A].astype(object), df[column_B].astype(object)
     na, nb = a.isna(), b.isna()
     keep = ~(na & nb) if ignore_row_if == "both_values_are_missing" else ~(na | nb)
-    if ignore_row_if == "neither":
-        keep = pd.Series(True, index=a.index)
     differ = ~(a == b) | (na != nb)
     return _positions(keep & differ, a.index)
 
