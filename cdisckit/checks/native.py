@@ -122,6 +122,48 @@ def _in_set(df, column, value_set, cache=None, **_):
     return _positions(~s.isin(value_set), s.index)
 
 
+def _be_null(df, column, cache=None, **_):
+    if cache is not None and cache.df is df:
+        return _rows(cache.notna(column))
+    s = df[column]
+    return _positions(s.notna(), s.index)
+
+
+def _not_in_set(df, column, value_set, cache=None, **_):
+    rows = _unique_test(cache, df, column, lambda u: ~u.isin(value_set))
+    if rows is not None:
+        return rows
+    s = _nonnull(df, column)
+    return _positions(s.isin(value_set), s.index)
+
+
+def _not_regex(df, column, regex, cache=None, **_):
+    rows = _unique_test(cache, df, column, lambda u: ~u.str.contains(regex, regex=True))
+    if rows is not None:
+        return rows
+    s = _nonnull(df, column)
+    bad = per_unique(s.astype(str), lambda u: u.str.contains(regex, regex=True))
+    return _positions(bad, s.index)
+
+
+def _between(df, column, min_value=None, max_value=None, cache=None, **_):
+    s = pd.to_numeric(_nonnull(df, column), errors="coerce")
+    bad = pd.Series(False, index=s.index)
+    if min_value is not None:
+        bad |= s < min_value
+    if max_value is not None:
+        bad |= s > max_value
+    return _positions(bad, s.index)
+
+
+def _pair_equal(df, column_A, column_B, ignore_row_if="both_values_are_missing", cache=None, **_):
+    a, b = df[column_A].astype(object), df[column_B].astype(object)
+    na, nb = a.isna(), b.isna()
+    keep = ~(na & nb) if ignore_row_if == "both_values_are_missing" else ~(na | nb)
+    differ = ~(a == b) | (na != nb)
+    return _positions(keep & differ, a.index)
+
+
 def _regex(df, column, regex, cache=None, **_):
     rows = _unique_test(cache, df, column, lambda u: u.str.contains(regex, regex=True))
     if rows is not None:
@@ -234,6 +276,11 @@ MAP_EVALUATORS: dict[str, Callable[..., np.ndarray | str | None]] = {
     "expect_column_values_to_not_be_null": _not_null,
     "expect_column_values_to_be_in_set": _in_set,
     "expect_column_values_to_match_regex": _regex,
+    "expect_column_values_to_be_null": _be_null,
+    "expect_column_values_to_not_be_in_set": _not_in_set,
+    "expect_column_values_to_not_match_regex": _not_regex,
+    "expect_column_values_to_be_between": _between,
+    "expect_column_pair_values_to_be_equal": _pair_equal,
     "expect_column_value_lengths_to_be_between": _lengths,
     "expect_column_values_to_be_unique": _unique,
     "expect_compound_columns_to_be_unique": _compound_unique,
@@ -261,7 +308,11 @@ def condition_mask(df: pd.DataFrame, cond: dict) -> pd.Series:
     """Rows kept by a serialised GX row condition (comparison, nullity, and/or)."""
     kind = cond["type"]
     if kind == "comparison":
-        return getattr(df[cond["column"]["name"]], _OPERATORS[cond["operator"]])(cond["parameter"]).fillna(False)
+        col, op = df[cond["column"]["name"]], cond["operator"]
+        if op in ("IN", "NOT_IN"):
+            inside = col.isin(list(cond["parameter"]))
+            return inside if op == "IN" else ~inside
+        return getattr(col, _OPERATORS[op])(cond["parameter"]).fillna(False)
     if kind == "nullity":
         isna = df[cond["column"]["name"]].isna()
         return isna if cond.get("is_null", True) else ~isna

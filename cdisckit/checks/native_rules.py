@@ -46,6 +46,32 @@ class Context:
     specs: dict[str, DatasetSpec | None]
     standards: dict[str, str]
     caches: dict[str, FrameCache] = field(default_factory=dict)
+    memo: dict[str, tuple] = field(default_factory=dict)  # iso_digits of columns, DM positions of rows
+    submission: dict | None = None  # a submission folder: {"define": bool}; None at the pipeline's gate
+
+    def iso(self, name: str, col: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Memoised :func:`iso_digits` of one text column (dates are compared by several rules)."""
+        key = f"iso:{name}.{col}"
+        if key not in self.memo:
+            self.memo[key] = iso_digits(self.datasets[name][col])
+        return self.memo[key]
+
+    def subject_positions(self, name: str) -> np.ndarray:
+        """Per row of ``name``: the position of its subject's first DM record (-1: not in DM)."""
+        key = f"dmpos:{name}"
+        if key not in self.memo:
+            dm, df = self.datasets["DM"], self.datasets[name]
+            first = np.flatnonzero(~dm["USUBJID"].duplicated().to_numpy())
+            pos = pd.Index(dm["USUBJID"].to_numpy()[first]).get_indexer(df["USUBJID"])
+            self.memo[key] = (np.where(pos >= 0, first[np.maximum(pos, 0)], -1),)
+        return self.memo[key][0]
+
+    def subject_iso(self, name: str, dm_col: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:func:`iso_digits` of DM.<dm_col> for each row of ``name`` (invalid where the subject is not in DM)."""
+        v, f, n = self.iso("DM", dm_col)
+        pos = self.subject_positions(name)
+        take = np.maximum(pos, 0)
+        return v[take] & (pos >= 0), f[take], n[take]
 
     def cache(self, name: str) -> FrameCache:
         """The (shared) factorisation cache of a dataset."""
@@ -64,11 +90,11 @@ def is_text(s: pd.Series) -> bool:
 
 
 # ---------------------------------------------------------------- partial dates
-def _after(df: pd.DataFrame, start: str, end: str, cache: FrameCache) -> np.ndarray:
+def _after(df: pd.DataFrame, start: str, end: str, ctx: Context | None = None, name: str = "") -> np.ndarray:
     """``start > end`` for ISO strings (partial-aware) or datetimes/numbers (both present)."""
     a, b = df[start], df[end]
     if is_text(a) and is_text(b):
-        return partial_after(a, b)
+        return digits_after(ctx.iso(name, start), ctx.iso(name, end)) if ctx is not None else partial_after(a, b)
     if (
         pd.api.types.is_datetime64_any_dtype(a)
         and pd.api.types.is_datetime64_any_dtype(b)
@@ -108,7 +134,7 @@ def check_date_order(name: str, df: pd.DataFrame, ctx: Context) -> list[Hit]:
     """Start <= end for every start/end pair (partial dates: at the shared precision)."""
     hits = []
     for start, end in date_pairs(df.columns):
-        rows = _pos(_after(df, start, end, ctx.cache(name)))
+        rows = _pos(_after(df, start, end, ctx, name))
         if len(rows):
             hits.append(Hit("DATE-ORDER", name, start, rows, f"{start} after {end} in {len(rows)} row(s)", (end,)))
     return hits
@@ -372,6 +398,8 @@ def run_native_rules(ctx: Context) -> list[Hit]:
     for name, df in ctx.datasets.items():
         for check in PER_DATASET:
             hits.extend(check(name, df, ctx))
-    for across_check in ACROSS:
+    from .cross_rules import CROSS
+
+    for across_check in [*ACROSS, *CROSS]:
         hits.extend(across_check(ctx))
     return hits

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..io import staged_file
+from .rules import RULES
 
 MAX_EXAMPLES = 20
 SEVERITY_ORDER = {"error": 0, "warning": 1}
@@ -34,6 +35,7 @@ class Finding:
     rows: list[int] = field(default_factory=list)
     n_rows: int = 0
     examples: list[dict] = field(default_factory=list)
+    refs: list[str] = field(default_factory=list)  # published ids: CG####, FB####/SD####/TRC####, CORE-######
 
     @property
     def identity(self) -> tuple:
@@ -136,10 +138,15 @@ class CheckReport:
             )
             for rule_id, _ in ds_cases:
                 case = ET.SubElement(suite, "testcase", classname=f"cdisckit.checks.{ds}", name=rule_id)
+                refs = RULES[rule_id].refs if rule_id in RULES else ()
+                if refs:
+                    props = ET.SubElement(case, "properties")
+                    ET.SubElement(props, "property", name="refs", value=" ".join(refs))
                 found = by_case.get((rule_id, ds), [])
                 errs = [f for f in found if f.severity == "error"]
                 if errs:
-                    fail = ET.SubElement(case, "failure", message=errs[0].message, type=rule_id)
+                    tag = f" [{' '.join(refs)}]" if refs else ""
+                    fail = ET.SubElement(case, "failure", message=errs[0].message + tag, type=rule_id)
                     fail.text = "\n".join(_line(f) for f in errs)
                 warns = [f for f in found if f.severity == "warning"]
                 if warns:
@@ -158,9 +165,9 @@ class CheckReport:
 
     def console_summary(self) -> str:
         """A short plain-text table of the findings and the totals."""
-        head = ("SEVERITY", "RULE", "DATASET", "VARIABLE", "ROWS", "MESSAGE")
+        head = ("SEVERITY", "RULE", "IDS", "DATASET", "VARIABLE", "ROWS", "MESSAGE")
         rows = [
-            (f.severity, f.rule_id, f.dataset, f.variable or "-", str(f.n_rows), _short(f.message, 70))
+            (f.severity, f.rule_id, _ids(f), f.dataset, f.variable or "-", str(f.n_rows), _short(f.message, 70))
             for f in self.findings
         ]
         widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head) - 1)]
@@ -170,6 +177,11 @@ class CheckReport:
             f"{len({d for _, d in self.checked})} dataset(s) [{self.engine}]"
         )
         return "\n".join(lines)
+
+
+def _ids(f: Finding) -> str:
+    """The published CDISC/FDA ids of a finding (CORE ids are in the JSON/HTML reports), or '-'."""
+    return ",".join(r for r in f.refs if not r.startswith("CORE-")) or "-"
 
 
 def _short(text: str, n: int) -> str:
@@ -193,19 +205,22 @@ def render_html(report: CheckReport) -> str:
         f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>cdisckit checks</title>"
         f"<style>{_CSS}</style></head><body><h1>Conformance checks</h1>",
         f"<p>{len(report.errors)} error(s), {len(report.warnings)} warning(s); engine {e(report.engine)}.</p>",
-        "<table><tr><th>Severity</th><th>Rule</th><th>Dataset</th><th>Variable</th><th>Rows</th><th>Message</th></tr>",
+        "<table><tr><th>Severity</th><th>Rule</th><th>CDISC / FDA</th><th>CORE</th><th>Dataset</th><th>Variable</th>"
+        "<th>Rows</th><th>Message</th></tr>",
     ]
     for i, f in enumerate(report.findings):
         parts.append(
             f"<tr><td class='{e(f.severity)}'>{e(f.severity)}</td><td><a href='#f{i}'>{e(f.rule_id)}</a></td>"
-            f"<td>{e(f.dataset)}</td><td>{e(f.variable or '')}</td><td>{f.n_rows}</td><td>{e(f.message)}</td></tr>"
+            f"<td>{e(' '.join(r for r in f.refs if not r.startswith('CORE-')))}</td>"
+            f"<td>{e(' '.join(r for r in f.refs if r.startswith('CORE-')))}</td><td>{e(f.dataset)}</td><td>{e(f.variable or '')}</td><td>{f.n_rows}</td><td>{e(f.message)}</td></tr>"
         )
     parts.append("</table>")
     for i, f in enumerate(report.findings):
         parts.append(
             f"<section id='f{i}'><h3 class='{e(f.severity)}'>{e(f.rule_id)} &middot; {e(f.dataset)}"
             f"{'.' + e(f.variable) if f.variable else ''}</h3><p>{e(f.message)}<br><small>Standard: "
-            f"{e(f.standard)}; {f.n_rows} row(s)</small></p>"
+            f"{e(f.standard)}{'; implements ' + e(', '.join(f.refs)) if f.refs else ''}; {f.n_rows} row(s)"
+            "</small></p>"
         )
         if f.examples:
             cols = list(dict.fromkeys(k for ex in f.examples for k in ex))

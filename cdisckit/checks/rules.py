@@ -1,18 +1,27 @@
-"""The rule catalogue: one entry per conformance rule (id, severity, the standard it comes from, message).
+"""The rule catalogue: one entry per conformance rule, read from ``catalogue.yaml`` beside this module.
 
-Rules whose id is in :data:`GX_RULES` are generated into great-expectations suites (``suites.py``) and
-evaluated either natively or by GX; the others (:data:`NATIVE_RULES`) are checks GX cannot express
-(byte lengths, ASCII with the offending character, labels, partial-date order, cross-dataset links)
-and always run in the native evaluator (``native_rules.py``).
+Each :class:`Rule` carries its severity (error where the standard says "must", warning where it says
+"should"), the standard it comes from, the published ids it implements (CDISC SDTMIG conformance rules
+CG####, FDA business / validator rules FB#### / SD####, FDA technical rejection criteria TRC####, the CDISC
+CORE rule CORE-######) and the engine that evaluates it. Rules whose ``engine`` is ``gx`` are
+great-expectations expectations generated from specs/ (``suites.py``) or from the rule's ``expect`` block
+(``declared.py``); the others are vectorised pandas checks GX cannot express (byte lengths, labels,
+partial-date order, cross-dataset links; ``native_rules.py``, ``cross_rules.py``). Both engines run all rules.
 
->>> RULES["SEQ-UNIQUE"].severity
-'error'
+>>> RULES["SEQ-UNIQUE"].severity, RULES["SEQ-UNIQUE"].refs
+('error', ('CG0028', 'CORE-000544'))
+>>> RULES["BDSYCD-MISSING"].engine, RULES["BDSYCD-MISSING"].cdisc
+('gx', ('CG0082',))
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 
+from ..errors import SpecError
+from ..specio import line_of, load_yaml
 from ..standards import ADAMIG, CT_VERSION, SDTMIG
 
 ERROR = "error"
@@ -21,7 +30,13 @@ WARNING = "warning"
 CT = f"CDISC CT {CT_VERSION}"
 ISO8601 = "ISO 8601"
 XPT = "SAS XPORT v5 (TS-140) / FDA TCG"
+TRC = "FDA Technical Rejection Criteria"
 SPEC = "dataset spec"  # placeholder: replaced by the dataset's standard (SDTMIG 3.4 or ADaMIG 1.3)
+_STANDARDS = {"spec": SPEC, "ct": CT, "iso8601": ISO8601, "xpt": XPT, "FDA TRC": TRC}
+
+CATALOGUE_FILE = Path(__file__).with_name("catalogue.yaml")
+ENGINES = ("gx", "native")
+_FIELDS = {"id", "severity", "standard", "engine", "message", "source", "cdisc", "fda", "core", "note", "expect"}
 
 
 @dataclass(frozen=True)
@@ -32,98 +47,82 @@ class Rule:
     severity: str
     standard: str
     message: str
+    engine: str = "native"
+    source: str = ""
+    cdisc: tuple[str, ...] = ()
+    fda: tuple[str, ...] = ()
+    core: tuple[str, ...] = ()
+    note: str = ""
+    expect: dict | None = field(default=None, compare=False)
+
+    @property
+    def refs(self) -> tuple[str, ...]:
+        """Every published id the rule implements: CDISC, then FDA, then CORE."""
+        return self.cdisc + self.fda + self.core
 
 
-def _r(id_: str, severity: str, standard: str, message: str) -> Rule:
-    return Rule(id_, severity, standard, message)
+def _ids(entry: dict, key: str) -> tuple[str, ...]:
+    value = entry.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise SpecError("expected a list of rule ids", file=CATALOGUE_FILE, line=line_of(entry, key), key=key)
+    return tuple(value)
 
 
-_CATALOGUE = [
-    # ---- structure (generated from specs/)
-    _r("REQ-VAR-MISSING", ERROR, SPEC, "Required variable is missing from the dataset"),
-    _r("REQ-VAR-NULL", ERROR, SPEC, "Required variable has missing values"),
-    _r("EXP-VAR-MISSING", WARNING, SPEC, "Expected variable is missing from the dataset"),
-    _r("VAR-NOT-IN-STANDARD", ERROR, SPEC, "Variable is neither in the standard nor declared by the spec"),
-    _r("VAR-TYPE", ERROR, SPEC, "Variable type does not match the spec (Char = text, Num = numeric/date)"),
-    _r("VAR-ORDER", WARNING, SPEC, "Variables are not in the order of the spec"),
-    _r("DATASET-LABEL", WARNING, SPEC, "Dataset label differs from the spec"),
-    _r("VAR-LABEL", WARNING, SPEC, "Variable label differs from the spec"),
-    _r("DATASET-NO-SPEC", WARNING, SPEC, "No spec for this dataset; only XPT and cross-dataset rules ran"),
-    # ---- values
-    _r("CT-NONEXT", ERROR, CT, "Value is not in the non-extensible codelist"),
-    _r("CT-EXT", WARNING, CT, "Value is not in the extensible codelist (new term)"),
-    _r("VALUE-LIST", ERROR, SPEC, "Value is not among the values the implementation guide allows (e.g. flags Y/N)"),
-    _r("DTC-ISO8601", ERROR, ISO8601, "Date/time is not ISO 8601 (YYYY, YYYY-MM, YYYY-MM-DD, optional THH:MM[:SS])"),
-    _r("DY-INVALID", ERROR, SPEC, "Study day must be a whole number and never 0"),
-    _r("SEQ-UNIQUE", ERROR, SPEC, "Sequence number is not unique within subject"),
-    _r("KEYS-UNIQUE", WARNING, SPEC, "Natural keys do not identify records uniquely"),
-    _r("DATE-ORDER", ERROR, SPEC, "Start date is after end date (compared at the precision both share)"),
-    _r("DOMAIN-VALUE", ERROR, SPEC, "DOMAIN does not match the dataset name"),
-    _r("TESTCD-LENGTH", ERROR, SPEC, "Test/parameter code longer than 8 characters"),
-    _r(
-        "TESTCD-CHARS",
-        ERROR,
-        SPEC,
-        "Test/parameter code must be letters, digits or underscore, not starting with a digit",
-    ),
-    _r("TEST-LENGTH", ERROR, SPEC, "Test name longer than 40 characters"),
-    # ---- across datasets / ADaM structure
-    _r("USUBJID-NOT-IN-DM", ERROR, SDTMIG, "USUBJID is not in DM"),
-    _r("USUBJID-NOT-IN-ADSL", ERROR, ADAMIG, "USUBJID is not in ADSL"),
-    _r("TR-TU-LINK", ERROR, SDTMIG, "TRLNKID has no TU record with the same TULNKID for the subject"),
-    _r("RS-TR-LINK", ERROR, SDTMIG, "RSLNKGRP has no TR record with the same TRLNKGRP for the subject"),
-    _r("EX-OUTSIDE-RFX", ERROR, SDTMIG, "Exposure date outside DM RFXSTDTC..RFXENDTC"),
-    _r("ADSL-ONE-ROW", ERROR, ADAMIG, "ADSL must have one record per subject"),
-    _r("PARAMCD-PARAM", ERROR, ADAMIG, "PARAMCD and PARAM are not one to one"),
-    _r("CNSR-EVNTDESC", ERROR, ADAMIG, "Event (CNSR = 0) without EVNTDESC"),
-    _r("CNSR-CNSDTDSC", ERROR, ADAMIG, "Censored record (CNSR > 0) without CNSDTDSC"),
-    # ---- XPT v5
-    _r(
-        "XPT-DATASET-NAME",
-        ERROR,
-        XPT,
-        "Dataset name must be <= 8 characters: upper-case letters, digits, underscore, not starting with a digit",
-    ),
-    _r(
-        "XPT-VAR-NAME",
-        ERROR,
-        XPT,
-        "Variable name must be <= 8 characters: upper-case letters, digits, underscore, not starting with a digit",
-    ),
-    _r("XPT-LABEL-LENGTH", ERROR, XPT, "Label longer than 40 characters"),
-    _r("XPT-CHAR-BYTES", ERROR, XPT, "Character value longer than 200 bytes (UTF-8)"),
-    _r("XPT-ASCII", ERROR, XPT, "Character value is not ASCII"),
-]
+@cache
+def load_catalogue(path: Path = CATALOGUE_FILE) -> tuple[Rule, ...]:
+    """The rules of a catalogue file, checked (unknown keys, severities and engines are SpecErrors)."""
+    doc = load_yaml(path, "rule catalogue")
+    out = []
+    for entry in doc["rules"]:
+        for key in entry:
+            if key not in _FIELDS:
+                raise SpecError("unknown key", file=path, line=line_of(entry, key), key=key)
+        if entry.get("severity") not in (ERROR, WARNING):
+            raise SpecError("severity must be error or warning", file=path, line=line_of(entry), key="severity")
+        if entry.get("engine") not in ENGINES:
+            raise SpecError("engine must be gx or native", file=path, line=line_of(entry), key="engine")
+        std = str(entry.get("standard", "spec"))
+        out.append(
+            Rule(
+                id=entry["id"],
+                severity=entry["severity"],
+                standard=_STANDARDS.get(std, std),
+                message=entry["message"],
+                engine=entry["engine"],
+                source=entry.get("source", ""),
+                cdisc=_ids(entry, "cdisc"),
+                fda=_ids(entry, "fda"),
+                core=_ids(entry, "core"),
+                note=" ".join(str(entry.get("note", "")).split()),
+                expect=entry.get("expect"),
+            )
+        )
+    ids = [r.id for r in out]
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if dup:
+        raise SpecError(f"duplicate rule id(s) {', '.join(dup)}", file=path)
+    return tuple(out)
 
-RULES: dict[str, Rule] = {r.id: r for r in _CATALOGUE}
 
-GX_RULES = frozenset(
-    {
-        "REQ-VAR-MISSING",
-        "REQ-VAR-NULL",
-        "EXP-VAR-MISSING",
-        "VAR-NOT-IN-STANDARD",
-        "VAR-TYPE",
-        "VAR-ORDER",
-        "CT-NONEXT",
-        "CT-EXT",
-        "VALUE-LIST",
-        "DTC-ISO8601",
-        "SEQ-UNIQUE",
-        "KEYS-UNIQUE",
-        "DOMAIN-VALUE",
-        "TESTCD-LENGTH",
-        "TESTCD-CHARS",
-        "TEST-LENGTH",
-        "ADSL-ONE-ROW",
-        "CNSR-EVNTDESC",
-        "CNSR-CNSDTDSC",
-    }
-)
+RULES: dict[str, Rule] = {r.id: r for r in load_catalogue()}
+GX_RULES = frozenset(r.id for r in RULES.values() if r.engine == "gx")
 NATIVE_RULES = frozenset(RULES) - GX_RULES
+DECLARED_RULES = tuple(r for r in RULES.values() if r.expect)
 
 TESTCD_REGEX = r"^[A-Za-z_][A-Za-z0-9_]*$"
 XPT_NAME_REGEX = r"^[A-Z_][A-Z0-9_]{0,7}$"
+
+__all__ = ["ADAMIG", "SDTMIG", "RULES", "Rule", "GX_RULES", "NATIVE_RULES", "DECLARED_RULES"]
+
+
+@cache
+def core_differences(path: Path = CATALOGUE_FILE) -> tuple[dict, ...]:
+    """CORE rules cdisckit does not implement because what they report is not an issue, with the reason."""
+    doc = load_yaml(path, "rule catalogue")
+    return tuple(
+        {"core": d["core"], "ids": tuple(d.get("ids") or ()), "reason": " ".join(str(d["reason"]).split())}
+        for d in doc.get("core_differences") or []
+    )
 
 
 def standard_of(rule: Rule, dataset_standard: str) -> str:

@@ -15,20 +15,27 @@ from ..errors import CdiscKitError
 from . import native
 from .native_rules import Context, Hit, run_native_rules
 from .report import CheckReport, Finding, examples_of, sort_key
-from .rules import NATIVE_RULES, RULES, standard_of
+from .rules import NATIVE_RULES, RULES, SDTMIG, standard_of
 from .suites import Expectation, Suite, build_suite, dataset_standard, resolve_spec, seq_variable
 
 ENGINES = ("native", "gx")
 
 
 def run_checks(
-    datasets: dict[str, pd.DataFrame], standard: str | None = None, engine: str = "native", *, specs: dict | None = None
+    datasets: dict[str, pd.DataFrame],
+    standard: str | None = None,
+    engine: str = "native",
+    *,
+    specs: dict | None = None,
+    submission: dict | None = None,
 ) -> CheckReport:
     """Check every dataset against its spec, CT, ISO 8601, XPT v5 limits and the cross-dataset rules.
 
     ``standard``: ``"sdtmig-3.4"``, ``"adamig-1.3"`` or None (ADaM for AD* datasets declared in
     specs/adam, else SDTM). ``engine``: ``"native"`` (vectorised pandas) or ``"gx"`` (great-expectations).
-    ``specs`` optionally maps dataset names to DatasetSpec objects that override specs/.
+    ``specs`` optionally maps dataset names to DatasetSpec objects that override specs/. ``submission``
+    (``{"define": True/False}``) says the datasets are a submission folder: the FDA technical rejection
+    criteria (TS with SSTDTC, DM/ADSL, define.xml) are checked too.
     """
     if engine not in ENGINES:
         raise CdiscKitError(f"unknown check engine {engine!r}; expected one of {', '.join(ENGINES)}")
@@ -36,11 +43,11 @@ def run_checks(
     frames = {name.upper(): df.reset_index(drop=True) for name, df in datasets.items()}
     for name, df in datasets.items():  # reset_index keeps attrs in pandas 3; be explicit anyway
         frames[name.upper()].attrs.update(df.attrs)
-    spec_of = {n: resolve_spec(n, standard, specs) for n in frames}
+    spec_of = {n: resolve_spec(n, standard, specs, frames[n].columns) for n in frames}
     std_of = {n: dataset_standard(n, spec_of[n], standard) for n in frames}
     suites = {n: build_suite(n, df, spec_of[n], std_of[n]) for n, df in frames.items()}
     seconds: dict[str, float] = {}
-    ctx = Context(frames, spec_of, std_of)
+    ctx = Context(frames, spec_of, std_of, submission=submission)
 
     if engine == "gx":
         from .gx_engine import run_suites
@@ -65,7 +72,8 @@ def run_checks(
                 findings.extend(expectation_findings(exp, outcome, frames[n], suite))
     t = time.perf_counter()
     for hit in run_native_rules(ctx):
-        findings.append(hit_finding(hit, frames.get(hit.dataset), spec_of.get(hit.dataset), std_of[hit.dataset]))
+        std = std_of.get(hit.dataset, RULES[hit.rule_id].standard)
+        findings.append(hit_finding(hit, frames.get(hit.dataset), spec_of.get(hit.dataset), std))
     seconds["native_rules"] = time.perf_counter() - t
     for n in frames:
         checked.update((r, n) for r in NATIVE_RULES if _applies(r, n, spec_of[n], std_of[n], frames))
@@ -100,7 +108,23 @@ def _applies(rule_id: str, name: str, spec, std: str, frames: dict) -> bool:
         from .native_rules import date_pairs
 
         return bool(date_pairs(df.columns))
-    return True  # XPT rules
+    if rule_id.startswith("DM-") and rule_id.endswith("-NOT-IN-TA"):
+        return name == "DM" and "TA" in frames
+    if rule_id in ("DTHFL-FATAL-AE", "AE-FATAL-DTHDTC"):
+        return name == ("DM" if rule_id == "DTHFL-FATAL-AE" else "AE") and {"DM", "AE"} <= set(frames)
+    if rule_id in ("RFX-EX", "DTHDTC-BEFORE-FIRST-DOSE"):
+        return name == "DM" and (rule_id != "RFX-EX" or "EX" in frames)
+    if rule_id == "DS-DEATH-DTHDTC":
+        return name == "DS" and "DM" in frames
+    if rule_id == "SUPP-PARENT":
+        return name.startswith("SUPP") or name == "RELREC"
+    if rule_id in ("DTC-AFTER-RFPENDTC", "DY-CALC"):
+        return std == SDTMIG and name != "DM" and "DM" in frames and "USUBJID" in df.columns
+    if rule_id == "TS-PARAMS-FDA":
+        return name == "TS"
+    if rule_id.startswith("TRC-"):
+        return False  # reported per submission folder when they fail
+    return rule_id.startswith("XPT-")
 
 
 # ---------------------------------------------------------------- findings
@@ -130,7 +154,22 @@ def describe(exp: Expectation, df: pd.DataFrame, rows: np.ndarray) -> str:
         return f"{col} not found"
     if exp.type == "expect_column_values_to_not_be_null":
         return f"{len(rows)} missing value(s)"
-    if exp.type in ("expect_column_values_to_be_in_set", "expect_column_values_to_match_regex"):
+    if exp.type == "expect_column_values_to_be_null":
+        return f"{len(rows)} value(s) filled: {_counts(df[col].iloc[rows])}"
+    if exp.type == "expect_column_pair_values_to_be_equal":
+        a, b = kw["column_A"], kw["column_B"]
+        pairs = df[[a, b]].iloc[rows].astype(object).apply(tuple, axis=1) if len(rows) else pd.Series([], dtype=object)
+        return f"{len(rows)} record(s) where {a} differs from {b}: {_counts(pairs, 5)}"
+    if exp.type == "expect_column_values_to_be_between":
+        return (
+            f"{len(rows)} value(s) outside {kw.get('min_value')}..{kw.get('max_value')}: {_counts(df[col].iloc[rows])}"
+        )
+    if exp.type in (
+        "expect_column_values_to_be_in_set",
+        "expect_column_values_to_match_regex",
+        "expect_column_values_to_not_be_in_set",
+        "expect_column_values_to_not_match_regex",
+    ):
         label = "new value(s)" if exp.rule_id == "CT-EXT" else "invalid value(s)"
         return f"{label}: {_counts(df[col].iloc[rows])}"
     if exp.type == "expect_column_value_lengths_to_be_between":
@@ -151,6 +190,15 @@ def describe(exp: Expectation, df: pd.DataFrame, rows: np.ndarray) -> str:
     return ""
 
 
+def condition_columns(cond) -> list[str]:
+    """The columns a serialised GX row condition looks at, in order."""
+    if not cond:
+        return []
+    if cond.get("type") in ("and", "or"):
+        return [c for sub in cond["conditions"] for c in condition_columns(sub)]
+    return [cond["column"]["name"]]
+
+
 def expectation_findings(exp: Expectation, outcome, df: pd.DataFrame, suite: Suite) -> list[Finding]:
     """Findings of one failed expectation (one per unexpected variable for the extra-variables rule)."""
     rule = RULES[exp.rule_id]
@@ -158,15 +206,23 @@ def expectation_findings(exp: Expectation, outcome, df: pd.DataFrame, suite: Sui
     if exp.type == "expect_table_columns_to_match_set":
         extra = [c for c in df.columns if c not in set(exp.kwargs["column_set"])]
         return [
-            Finding(rule.id, rule.severity, suite.dataset, c, f"{exp.meta['message']}: {c} is not one of them", std)
+            Finding(
+                rule.id,
+                rule.severity,
+                suite.dataset,
+                c,
+                f"{exp.meta['message']}: {c} is not one of them",
+                std,
+                refs=list(rule.refs),
+            )
             for c in extra
         ]
     rows = outcome.rows
     detail = describe(exp, df, rows)
     message = f"{exp.meta['message']}: {detail}" if detail else exp.meta["message"]
-    examples = examples_of(
-        df, rows, _example_columns(df, suite.dataset, suite.spec, exp.variable, exp.kwargs.get("column_list") or ())
-    )
+    more = [*(exp.kwargs.get("column_list") or ()), *([exp.kwargs["column_B"]] if "column_B" in exp.kwargs else [])]
+    more += condition_columns(exp.kwargs.get("row_condition"))
+    examples = examples_of(df, rows, _example_columns(df, suite.dataset, suite.spec, exp.variable, more))
     return [
         Finding(
             rule.id,
@@ -178,6 +234,7 @@ def expectation_findings(exp: Expectation, outcome, df: pd.DataFrame, suite: Sui
             [int(r) for r in rows],
             int(len(rows)),
             examples,
+            list(rule.refs),
         )
     ]
 
@@ -200,4 +257,5 @@ def hit_finding(hit: Hit, df: pd.DataFrame | None, spec, std: str) -> Finding:
         [int(r) for r in hit.rows],
         int(len(hit.rows)),
         examples,
+        list(rule.refs),
     )

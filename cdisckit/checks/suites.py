@@ -22,6 +22,7 @@ from cdisckit.dates import ISO8601_REGEX
 
 from ..errors import CdiscKitError
 from ..io import staged_file
+from ..sdtm_model import allowed_variables, custom_domain, domain_class
 from ..standards import (
     ADAMIG,
     SDTMIG,
@@ -32,6 +33,7 @@ from ..standards import (
     sdtm_dataset,
     value_level_codelists,
 )
+from .declared import add_declared
 from .rules import RULES, TESTCD_REGEX, standard_of
 
 STANDARDS = {"sdtmig-3.4": SDTMIG, "adamig-1.3": ADAMIG}
@@ -133,32 +135,53 @@ def compare(column: str, operator: str, value) -> dict:
 
 
 # ---------------------------------------------------------------- spec resolution
-def resolve_spec(name: str, standard: str | None = None, specs: dict | None = None) -> DatasetSpec | None:
-    """The DatasetSpec for ``name`` (explicit ``specs`` first), or None when no standard describes it."""
+def resolve_spec(name: str, standard: str | None = None, specs: dict | None = None, columns=None) -> DatasetSpec | None:
+    """The DatasetSpec for ``name`` (explicit ``specs`` first), or None when no standard describes it.
+
+    An SDTM dataset gets :func:`sdtm_model_spec` (what SDTMIG 3.4 permits in it), so class variables such as
+    VISITNUM in EX are accepted; ``columns`` (the frame's) recognise the class of a custom domain."""
     if specs and name in specs:
         return specs[name]
+    if standard is not None and standard not in STANDARDS:
+        raise CdiscKitError(f"unknown standard {standard!r}; expected one of {', '.join(STANDARDS)} or None")
     try:
         if standard is None:
             spec = dataset_spec(name)
-            return _sdtm_spec(name) if spec.standard == SDTMIG else spec
-        if standard not in STANDARDS:
-            raise CdiscKitError(f"unknown standard {standard!r}; expected one of {', '.join(STANDARDS)} or None")
-        return _sdtm_spec(name) if STANDARDS[standard] == SDTMIG else adam_dataset(name)
-    except CdiscKitError as exc:
-        if "unknown standard" in str(exc):
-            raise
+        else:
+            spec = sdtm_dataset(name) if STANDARDS[standard] == SDTMIG else adam_dataset(name)
+    except CdiscKitError:
+        spec = None
+    if spec is not None and spec.standard != SDTMIG:
+        return spec
+    if spec is None and (standard == "adamig-1.3" or (standard is None and name.startswith("AD"))):
         return None
+    return sdtm_model_spec(name, columns)
 
 
-def _sdtm_spec(name: str) -> DatasetSpec:
-    """What SDTMIG 3.4 permits in an SDTM dataset: the domain table plus the SDTM model variables SDTMIG lets the
-    domain add (VISITNUM in EX, ...; :func:`cdisckit.sdtm_model.allowed_variables`); SUPPxx as SUPPQUAL."""
-    if name.upper().startswith("SUPP"):
-        return sdtm_dataset(name)
-    from cdisckit.sdtm_model import allowed_variables
+def sdtm_model_spec(name: str, columns=None) -> DatasetSpec | None:
+    """What SDTMIG 3.4 permits in dataset ``name``: its IG table plus the SDTM class variables it may add; a
+    domain SDTMIG does not define is built from its class, recognised by its topic variable (``--TESTCD``:
+    Findings, ``--TRT``: Interventions, ``--TERM``: Events).
 
-    sdtm_dataset(name)  # CdiscKitError for a dataset SDTMIG does not define
-    return allowed_variables(name)
+    >>> spec = sdtm_model_spec("MH")
+    >>> [n for n in ("VISITNUM", "MHLLT", "MHSEV") if spec.variable(n) is not None]
+    ['VISITNUM', 'MHLLT', 'MHSEV']
+    >>> sdtm_model_spec("XX", ["STUDYID", "DOMAIN", "USUBJID", "XXSEQ", "XXTESTCD", "XXTEST"]).label
+    'XX (Findings custom domain)'
+    """
+    try:
+        return allowed_variables(name)
+    except CdiscKitError:
+        pass
+    cols = set(columns or ())
+    code = name[:2]
+    for topic, class_ in (("TESTCD", "Findings"), ("TRT", "Interventions"), ("TERM", "Events")):
+        if len(name) in (2, 4) and f"{code}{topic}" in cols:
+            try:
+                return custom_domain(name, class_)
+            except CdiscKitError:
+                return None
+    return None
 
 
 def dataset_standard(name: str, spec: DatasetSpec | None, standard: str | None) -> str:
@@ -180,8 +203,11 @@ def build_suite(name: str, df: pd.DataFrame, spec: DatasetSpec | None, standard:
         _terminology(suite, df, spec)
         _identifiers(suite, df, spec)
     _dates(suite, df)
+    if standard == SDTMIG:
+        _study_day_variables(suite, df, name)
     _codes(suite, df, name, standard)
     _adam(suite, df, name)
+    add_declared(suite, df)
     return suite
 
 
@@ -345,6 +371,20 @@ def _dates(suite: Suite, df: pd.DataFrame) -> None:
             suite.add("expect_column_values_to_match_regex", "DTC-ISO8601", col, column=col, regex=ISO8601_REGEX)
 
 
+_DY_OF = {"DTC": "DY", "STDTC": "STDY", "ENDTC": "ENDY"}
+_GENERAL = ("Interventions", "Events", "Findings", "Findings About")
+
+
+def _study_day_variables(suite: Suite, df: pd.DataFrame, name: str) -> None:
+    """FB1601/FB3201-3203: a general-observation dataset with --DTC/--STDTC/--ENDTC also has --DY/--STDY/--ENDY."""
+    if name.startswith(("SUPP", "REL")) or domain_class(name) not in _GENERAL:
+        return
+    code = name[:2]
+    for suffix, dy in _DY_OF.items():
+        if f"{code}{suffix}" in df.columns:
+            suite.add("expect_column_to_exist", "DY-VAR-MISSING", f"{code}{dy}", column=f"{code}{dy}")
+
+
 def _codes(suite: Suite, df: pd.DataFrame, name: str, standard: str) -> None:
     """DOMAIN value; --TESTCD / PARAMCD / QNAM format and --TEST length (SDTMIG 4.2.1, 4.5.3.1)."""
     if (
@@ -414,7 +454,7 @@ def build_suites(
     out = {}
     for name, df in datasets.items():
         name = name.upper()
-        spec = resolve_spec(name, standard, specs)
+        spec = resolve_spec(name, standard, specs, df.columns)
         out[name] = build_suite(name, df, spec, dataset_standard(name, spec, standard))
     return out
 

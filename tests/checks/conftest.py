@@ -121,9 +121,12 @@ def make_study() -> dict[str, pd.DataFrame]:
         AETERM=["Headache", "Nausea", "Headache"],
         AEDECOD=["HEADACHE", "NAUSEA", "HEADACHE"],
         AESER=["N", "N", "Y"],
+        AESHOSP=["N", "N", "Y"],
+        EPOCH=["TREATMENT"] * 3,
         AESTDTC=["2024-02", "2024-03-01T10:30", "2024"],
         AEENDTC=["2024-02-15", "2024-03-02", None],
-        AESTDY=[N, 51.0, N],
+        AESTDY=[N, 52.0, N],  # RFSTDTC 2024-01-10 -> 2024-03-01 (2024 is a leap year): 21 + 29 + 1 days later = day 52
+        AEENDY=[37.0, 53.0, N],  # 2024-02-15: 21 + 15 days after 2024-01-10 = day 37
     )
     ex = sdtm(
         "EX",
@@ -133,8 +136,11 @@ def make_study() -> dict[str, pd.DataFrame]:
         EXDOSE=[100.0] * 3,
         EXDOSU=["mg"] * 3,
         EXDOSFRM=["TABLET"] * 3,
+        EPOCH=["TREATMENT"] * 3,
         EXSTDTC=["2024-01-10", "2024-03-02", "2024-01-12"],
-        EXENDTC=["2024-03-01", "2024-05-01", "2024-05"],
+        EXENDTC=["2024-03-01", "2024-05-01", "2024-05-03"],
+        EXSTDY=[1.0, 53.0, 1.0],
+        EXENDY=[52.0, 113.0, 113.0],  # 2024-05-03 is 19 + 29 + 31 + 30 + 3 = 112 days after 2024-01-12
     )
     tu = sdtm(
         "TU",
@@ -150,7 +156,9 @@ def make_study() -> dict[str, pd.DataFrame]:
         TULOBXFL=["Y"] * 3,
         TUEVAL=["INVESTIGATOR"] * 3,
         VISITNUM=[1.0] * 3,
+        EPOCH=["SCREENING"] * 3,
         TUDTC=["2024-01-05", "2024-01-05", "2024-01-06"],
+        TUDY=[-5.0, -5.0, -6.0],  # before RFSTDTC: no day 0, the day before day 1 is -1
     )
     tr = sdtm(
         "TR",
@@ -169,7 +177,9 @@ def make_study() -> dict[str, pd.DataFrame]:
         TRLOBXFL=["Y", None, "Y"],
         TREVAL=["INVESTIGATOR"] * 3,
         VISITNUM=[1.0, 2.0, 1.0],
+        EPOCH=["SCREENING", "TREATMENT", "SCREENING"],
         TRDTC=["2024-01-05", "2024-03-05", "2024-01-06"],
+        TRDY=[-5.0, 56.0, -6.0],
     )
     rs = sdtm(
         "RS",
@@ -182,7 +192,9 @@ def make_study() -> dict[str, pd.DataFrame]:
         RSORRES=["PR", "CR", "PR"],
         RSSTRESC=["PR", "CR", "PR"],
         VISITNUM=[1.0, 2.0, 1.0],
+        EPOCH=["SCREENING", "TREATMENT", "SCREENING"],
         RSDTC=["2024-01-05", "2024-03-05", "2024-01-06"],
+        RSDY=[-5.0, 56.0, -6.0],
     )
     adsl = pd.DataFrame(
         {

@@ -12,6 +12,8 @@ import pytest
 from cdisckit.checks import RULES, run_checks
 from cdisckit.errors import CdiscKitError
 
+from .conftest import sdtm
+
 
 def _set(ds, col, row, value):
     def mutate(st):
@@ -67,6 +69,36 @@ def _dup_row(ds, row):
         st[ds] = pd.concat([st[ds], st[ds].iloc[[row]]], ignore_index=True)
 
     return mutate
+
+
+def _dataset(name, **data):
+    def mutate(st):
+        st[name] = sdtm(name, **data)
+
+    return mutate
+
+
+TA_ROWS = {"ARMCD": ["A"], "ARM": ["Drug A"], "TAETORD": [1.0], "ETCD": ["TRT"], "ELEMENT": ["Drug A"]}
+DS_DEATH = _dataset(
+    "DS",
+    USUBJID=["S1-001"],
+    DSSEQ=[1.0],
+    DSTERM=["DEATH"],
+    DSDECOD=["DEATH"],
+    DSCAT=["DISPOSITION EVENT"],
+    DSSTDTC=["2024-06-30"],
+)
+SUPPAE = _dataset(
+    "SUPPAE",
+    USUBJID=["S1-001", "S1-002"],
+    RDOMAIN=["AE", "AE"],
+    IDVAR=["AESEQ", "AESEQ"],
+    IDVARVAL=["2", "5"],  # S1-001 has AESEQ 2; S1-002 has only AESEQ 1
+    QNAM=["AETRTEM", "AETRTEM"],
+    QLABEL=["Treatment Emergent Flag"] * 2,
+    QVAL=["Y", "Y"],
+    QORIG=["Derived"] * 2,
+)
 
 
 def _rename(old, new):
@@ -135,6 +167,127 @@ CASES = [
     ("xpt-label", _attrs("DM", column_labels={"SEX": "S" * 41}), "XPT-LABEL-LENGTH", [("DM", "SEX", [])]),
     ("xpt-bytes", _set("AE", "AETERM", 0, "é" * 101), "XPT-CHAR-BYTES", [("AE", "AETERM", [0])]),
     ("xpt-ascii", _set("AE", "AETERM", 1, "Céphalée"), "XPT-ASCII", [("AE", "AETERM", [1])]),
+    # ---- study days (RFSTDTC 2024-01-10: 2024-03-01 is day 52, not 51)
+    ("dy-calc", _set("AE", "AESTDY", 1, 51.0), "DY-CALC", [("AE", "AESTDY", [1])]),
+    ("dy-var-missing", _drop("RS", "RSDY"), "DY-VAR-MISSING", [("RS", "RSDY", [])]),
+    ("leading-space", _set("AE", "AETERM", 0, " Headache"), "LEADING-SPACE", [("AE", "AETERM", [0])]),
+    # ---- within a record
+    ("bdsycd", _set("AE", "AEBDSYCD", 1, float("nan")), "BDSYCD-MISSING", [("AE", "AEBDSYCD", [1])]),
+    ("bodsys-soc", _set("AE", "AESOC", 2, "Cardiac disorders"), "BODSYS-SOC", [("AE", "AEBODSYS", [2])]),
+    ("aeser-criteria", _set("AE", "AESHOSP", 0, "Y"), "AESER-CRITERIA", [("AE", "AESER", [0])]),
+    (
+        "aeser-criteria-null",
+        _set("AE", "AESER", 2, None),
+        "AESER-CRITERIA-NULL",
+        [("AE", "AESER", [2])],
+    ),
+    ("aeser-no-criteria", _set("AE", "AESHOSP", 2, "N"), "AESER-NO-CRITERIA", [("AE", "AESER", [2])]),
+    (
+        "aeout-end",
+        _add("AE", "AEOUT", ["RECOVERED/RESOLVED", "NOT RECOVERED/NOT RESOLVED", "NOT RECOVERED/NOT RESOLVED"]),
+        "AEOUT-NOT-RECOVERED-END",
+        [("AE", "AEENDTC", [1])],  # row 2 has no end date
+    ),
+    ("dosu", _set("EX", "EXDOSU", 1, None), "DOSU-MISSING", [("EX", "EXDOSU", [1])]),
+    ("epoch", _set("AE", "EPOCH", 0, None), "EPOCH-MISSING", [("AE", "EPOCH", [0])]),
+    ("epoch-var", _drop("TU", "EPOCH"), "EPOCH-VAR-MISSING", [("TU", "EPOCH", [])]),
+    # ---- DM
+    ("rfendtc-missing", _set("DM", "RFENDTC", 1, None), "DM-RFENDTC-MISSING", [("DM", "RFENDTC", [1])]),
+    ("rfendtc-armnrs", _set("DM", "ARMNRS", 0, "SCREEN FAILURE"), "DM-RFENDTC-ARMNRS", [("DM", "RFENDTC", [0])]),
+    ("arm-null-reason", _set("DM", "ARM", 1, "Screen Failure"), "DM-ARM-NULL-REASON", [("DM", "ARM", [1])]),
+    ("armcd-actarmcd", _set("DM", "ACTARMCD", 1, "B"), "DM-ARMCD-ACTARMCD", [("DM", "ACTARMCD", [1])]),
+    ("arm-actarm", _set("DM", "ACTARM", 0, "Drug B"), "DM-ARM-ACTARM", [("DM", "ACTARM", [0])]),
+    ("armcd-ta", _dataset("TA", **{**TA_ROWS, "ARMCD": ["B"]}), "DM-ARMCD-NOT-IN-TA", [("DM", "ARMCD", [0, 1])]),
+    ("arm-ta", _dataset("TA", **{**TA_ROWS, "ARM": ["Drug B"]}), "DM-ARM-NOT-IN-TA", [("DM", "ARM", [0, 1])]),
+    (
+        "actarmcd-ta",
+        _all(_dataset("TA", **TA_ROWS), _set("DM", "ACTARMCD", 1, "C")),
+        "DM-ACTARMCD-NOT-IN-TA",
+        [("DM", "ACTARMCD", [1])],
+    ),
+    (
+        "actarm-ta",
+        _all(_dataset("TA", **TA_ROWS), _set("DM", "ACTARM", 0, "Drug C")),
+        "DM-ACTARM-NOT-IN-TA",
+        [("DM", "ACTARM", [0])],
+    ),
+    ("death-before-dose", _set("DM", "DTHDTC", 0, "2024-01-05"), "DTHDTC-BEFORE-FIRST-DOSE", [("DM", "DTHDTC", [0])]),
+    (
+        "ds-death",
+        _all(DS_DEATH, _set("DM", "DTHDTC", 0, "2024-06-29")),
+        "DS-DEATH-DTHDTC",
+        [("DS", "DSSTDTC", [0])],
+    ),
+    ("supp-parent", SUPPAE, "SUPP-PARENT", [("SUPPAE", "IDVARVAL", [1])]),
+    (
+        "suppdm-popflag",
+        _dataset(
+            "SUPPDM",
+            USUBJID=["S1-001"],
+            RDOMAIN=["DM"],
+            QNAM=["SAFETY"],
+            QLABEL=["Safety Population Flag"],
+            QVAL=["Y"],
+            QORIG=["Derived"],
+        ),
+        "SUPPDM-POPULATION-FLAG",
+        [("SUPPDM", "QNAM", [0])],
+    ),
+    ("rfx-ex", _set("DM", "RFXSTDTC", 1, "2024-01-13"), "RFX-EX", [("DM", "RFXSTDTC", [1])]),
+    ("after-rfpendtc", _set("TR", "TRDTC", 1, "2024-07-05"), "DTC-AFTER-RFPENDTC", [("TR", "TRDTC", [1])]),
+    (
+        "ts-fda",
+        _dataset("TS", TSSEQ=[1.0], TSPARMCD=["SSTDTC"], TSPARM=["Study Start Date"], TSVAL=["2024-01-02"]),
+        "TS-PARAMS-FDA",
+        [("TS", "TSPARMCD", [])],
+    ),
+    (
+        "ts-age",
+        _dataset(
+            "TS",
+            TSSEQ=[1.0, 1.0],
+            TSPARMCD=["AGEMIN", "AGEMAX"],
+            TSPARM=["Planned Minimum Age of Subjects", "Planned Maximum Age of Subjects"],
+            TSVAL=["P18Y", "65 years"],
+        ),
+        "TS-AGE-DURATION",
+        [("TS", "TSVAL", [1])],
+    ),
+    # ---- implausible values (a lesion of -20 mm or 20,000 mm)
+    (
+        "length-mm",
+        _all(_set("TR", "TRSTRESN", 0, -20.0), _set("TR", "TRSTRESN", 2, 20000.0)),
+        "LENGTH-IMPLAUSIBLE",
+        [("TR", "TRSTRESN", [0, 2])],
+    ),
+    (
+        "length-cm",
+        _all(_set("TR", "TRSTRESU", 1, "cm"), _set("TR", "TRSTRESN", 1, 150.0)),
+        "LENGTH-IMPLAUSIBLE-CM",
+        [("TR", "TRSTRESN", [1])],
+    ),
+]
+
+TS_CLEAN = _dataset(
+    "TS",
+    TSSEQ=[1.0] * 4,
+    TSPARMCD=["SSTDTC", "INTMODEL", "INTTYPE", "PCLASS"],
+    TSPARM=["Study Start Date", "Intervention Model", "Intervention Type", "Pharmacologic Class"],
+    TSVAL=["2024-01-02", "PARALLEL", "DRUG", "Kinase Inhibitor"],
+)
+# FDA technical rejection criteria: checked for a submission folder (submission={"define": ...})
+TRC_CASES = [
+    ("trc-no-ts", _drop("DM", "SEX"), True, "TRC-TS-SSTDTC", [("(study)", None, [])]),
+    (
+        "trc-sstdtc-partial",
+        _all(TS_CLEAN, _set("TS", "TSVAL", 0, "2024-01")),
+        True,
+        "TRC-TS-SSTDTC",
+        [("TS", "TSVAL", [0])],
+    ),
+    ("trc-no-dm", _all(TS_CLEAN, lambda st: st.pop("DM")), True, "TRC-DM-ADSL", [("(study)", None, [])]),
+    ("trc-no-adsl", _all(TS_CLEAN, lambda st: st.pop("ADSL")), True, "TRC-DM-ADSL", [("(study)", None, [])]),
+    ("trc-no-define", TS_CLEAN, False, "TRC-DEFINE", [("(study)", None, [])]),
 ]
 
 
@@ -143,7 +296,23 @@ def _run(study, specs, engine="native"):
 
 
 def test_every_rule_has_a_case():
-    assert {c[2] for c in CASES} == set(RULES)
+    assert {c[2] for c in CASES} | {c[3] for c in TRC_CASES} == set(RULES)
+
+
+@pytest.mark.parametrize("case,mutate,define,rule_id,expected", TRC_CASES, ids=[c[0] for c in TRC_CASES])
+def test_submission_rule_breaks(case, mutate, define, rule_id, expected, study, adam_specs):
+    mutate(study)
+    report = run_checks(study, specs=adam_specs, submission={"define": define})
+    got = [(f.dataset, f.variable, f.rows) for f in report.findings if f.rule_id == rule_id]
+    assert got == expected, report.console_summary()
+    assert all(f.severity == "error" for f in report.findings if f.rule_id.startswith("TRC-"))
+
+
+def test_clean_submission_has_no_findings(study, adam_specs):
+    TS_CLEAN(study)
+    report = run_checks(study, specs=adam_specs, submission={"define": True})
+    assert report.findings == [], report.console_summary()
+    assert not [f for f in run_checks(study, specs=adam_specs).findings if f.rule_id.startswith("TRC")]
 
 
 def test_clean_study_has_no_findings(study, adam_specs):
@@ -167,7 +336,10 @@ def test_rule_breaks(case, mutate, rule_id, expected, study, adam_specs):
 
 def test_partial_dates_compare_at_shared_precision(study, adam_specs):
     study["AE"].loc[0, "AEENDTC"] = "2024-02"  # start 2024-02, end 2024-02: same month -> fine
+    study["AE"].loc[0, "AEENDY"] = float("nan")  # a partial date has no study day
     study["EX"].loc[2, "EXENDTC"] = "2024"  # RFXENDTC 2024-05-03: same year -> fine
+    study["EX"].loc[2, "EXENDY"] = float("nan")
+    study["DM"].loc[1, "RFXENDTC"] = "2024"  # and RFXENDTC is the last exposure date again
     assert _run(study, adam_specs).findings == []
 
 

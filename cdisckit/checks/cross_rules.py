@@ -1,0 +1,366 @@
+"""Native rules that look across datasets or at the whole submission (GX validates one table at a time).
+
+DM against TA (arms), DS against DM (death date), SUPP--/RELREC against their parents, DM RFXSTDTC/RFXENDTC
+against EX, dates after RFPENDTC, --DY against its date and RFSTDTC, TS parameters, implausible death dates,
+and the FDA technical rejection criteria of a submission folder (TS with SSTDTC, DM/ADSL, define.xml).
+Every check is vectorised: subject-level values are mapped onto rows with one index lookup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from ..dates import digits_after, dtc_to_dt, is_iso8601, iso_digits, study_day
+from ..standards import SDTMIG
+from .native_rules import Context, Hit, is_text
+
+_pos = np.flatnonzero
+
+
+def _has_dm(ctx: Context, df: pd.DataFrame, column: str) -> bool:
+    dm = ctx.datasets.get("DM")
+    return dm is not None and {"USUBJID", column} <= set(dm.columns) and "USUBJID" in df.columns
+
+
+def _subject_column(ctx: Context, name: str, column: str) -> pd.Series | None:
+    """DM.<column> of each row's subject of dataset ``name`` (missing where the subject or column is absent)."""
+    df = ctx.datasets[name]
+    if not _has_dm(ctx, df, column):
+        return None
+    pos = ctx.subject_positions(name)
+    values = ctx.datasets["DM"][column].to_numpy(dtype=object)
+    out = np.where(pos >= 0, values[np.maximum(pos, 0)], None)
+    return pd.Series(out, index=df.index, dtype=object)
+
+
+# ---------------------------------------------------------------- DM vs TA
+_ARM_RULES = (
+    ("ARMCD", "ARMCD", "DM-ARMCD-NOT-IN-TA"),
+    ("ARM", "ARM", "DM-ARM-NOT-IN-TA"),
+    ("ACTARMCD", "ARMCD", "DM-ACTARMCD-NOT-IN-TA"),
+    ("ACTARM", "ARM", "DM-ACTARM-NOT-IN-TA"),
+)
+
+
+def check_arms_in_ta(ctx: Context) -> list[Hit]:
+    """CG0512-CG0518: DM ARMCD/ARM/ACTARMCD/ACTARM, when filled, are arms of TA."""
+    dm, ta = ctx.datasets.get("DM"), ctx.datasets.get("TA")
+    if dm is None or ta is None:
+        return []
+    hits = []
+    for col, ta_col, rule in _ARM_RULES:
+        if col not in dm.columns or ta_col not in ta.columns:
+            continue
+        s = dm[col]
+        rows = _pos(s.notna() & ~s.isin(ta[ta_col].dropna().unique()))
+        if len(rows):
+            values = ", ".join(map(repr, pd.unique(s.iloc[rows])[:5]))
+            hits.append(Hit(rule, "DM", col, rows, f"{len(rows)} subject(s) with {col} not in TA.{ta_col}: {values}"))
+    return hits
+
+
+# ---------------------------------------------------------------- DS death vs DM
+def check_death_dates(ctx: Context) -> list[Hit]:
+    """CG0069/FB0611: DSSTDTC of a DSDECOD = DEATH record equals the subject's DM.DTHDTC."""
+    ds = ctx.datasets.get("DS")
+    if ds is None or not {"DSDECOD", "DSSTDTC", "USUBJID"} <= set(ds.columns):
+        return []
+    dthdtc = _subject_column(ctx, "DS", "DTHDTC")
+    if dthdtc is None:
+        return []
+    death = ds["DSDECOD"].astype(object).str.upper().eq("DEATH").fillna(False).to_numpy(dtype=bool)
+    same = ds["DSSTDTC"].astype(object).eq(dthdtc).fillna(False).to_numpy(dtype=bool)
+    rows = _pos(death & ~same)
+    if not len(rows):
+        return []
+    return [
+        Hit(
+            "DS-DEATH-DTHDTC",
+            "DS",
+            "DSSTDTC",
+            rows,
+            f"{len(rows)} death record(s) whose DSSTDTC is not DM.DTHDTC",
+            ("DSDECOD",),
+            {"DM.DTHDTC": dthdtc.iloc[rows].tolist()},
+        )
+    ]
+
+
+def check_death_before_dose(ctx: Context) -> list[Hit]:
+    """A death date before the first dose (both in DM) is implausible."""
+    dm = ctx.datasets.get("DM")
+    if dm is None or not {"DTHDTC", "RFXSTDTC"} <= set(dm.columns):
+        return []
+    rows = _pos(digits_after(ctx.iso("DM", "RFXSTDTC"), ctx.iso("DM", "DTHDTC")))
+    if not len(rows):
+        return []
+    return [
+        Hit(
+            "DTHDTC-BEFORE-FIRST-DOSE",
+            "DM",
+            "DTHDTC",
+            rows,
+            f"{len(rows)} subject(s) died before their first dose",
+            ("RFXSTDTC",),
+        )
+    ]
+
+
+def check_fatal_ae(ctx: Context) -> list[Hit]:
+    """FB0609: a subject with DTHFL = Y has an AE with AEOUT = FATAL and AESDTH = Y; FB0612: the end date of a
+    fatal AE is DM.DTHDTC (compared at the precision both share)."""
+    dm, ae = ctx.datasets.get("DM"), ctx.datasets.get("AE")
+    if dm is None or ae is None or "USUBJID" not in ae.columns:
+        return []
+    hits = []
+    fatal = ae["AEOUT"].eq("FATAL").fillna(False) if "AEOUT" in ae.columns else pd.Series(False, index=ae.index)
+    if "DTHFL" in dm.columns and "AESDTH" in ae.columns:
+        died = set(ae.loc[fatal & ae["AESDTH"].eq("Y").fillna(False), "USUBJID"])
+        rows = _pos(dm["DTHFL"].eq("Y").fillna(False).to_numpy(dtype=bool) & ~dm["USUBJID"].isin(died).to_numpy())
+        if len(rows):
+            hits.append(
+                Hit("DTHFL-FATAL-AE", "DM", "DTHFL", rows, f"{len(rows)} subject(s) without a fatal AE", ("DTHDTC",))
+            )
+    if "AEENDTC" in ae.columns:
+        dth = _subject_column(ctx, "AE", "DTHDTC")
+        if dth is not None:
+            a, b = ctx.iso("AE", "AEENDTC"), ctx.subject_iso("AE", "DTHDTC")
+            differ = digits_after(a, b) | digits_after(b, a) | (a[0] != b[0])
+            rows = _pos(fatal.to_numpy(dtype=bool) & differ)
+            if len(rows):
+                hits.append(
+                    Hit(
+                        "AE-FATAL-DTHDTC",
+                        "AE",
+                        "AEENDTC",
+                        rows,
+                        f"{len(rows)} fatal AE(s) ending on another day than DM.DTHDTC",
+                        ("AEOUT",),
+                        {"DM.DTHDTC": dth.iloc[rows].tolist()},
+                    )
+                )
+    return hits
+
+
+# ---------------------------------------------------------------- SUPP-- / RELREC parents
+def _parent_rows(ctx: Context, rel: pd.DataFrame, name: str) -> list[Hit]:
+    """Rows of a SUPP--/RELREC dataset whose RDOMAIN, IDVAR or IDVARVAL do not resolve to a parent record."""
+    if not {"RDOMAIN", "USUBJID"} <= set(rel.columns):
+        return []
+    bad: np.ndarray = np.zeros(len(rel), dtype=bool)
+    why = []
+    idvar = rel["IDVAR"] if "IDVAR" in rel.columns else pd.Series(None, index=rel.index, dtype=object)
+    idval = rel["IDVARVAL"] if "IDVARVAL" in rel.columns else pd.Series(None, index=rel.index, dtype=object)
+    for (rdomain, var), part in rel.groupby([rel["RDOMAIN"], idvar.fillna("")], dropna=False, sort=True):
+        idx = part.index.to_numpy()
+        parent = ctx.datasets.get(str(rdomain))
+        if parent is None:
+            bad[idx] = True
+            why.append(f"RDOMAIN {rdomain!r} is not in the study")
+            continue
+        keys = ["USUBJID"] if "USUBJID" in parent.columns else []
+        if var == "":
+            if keys:  # subject-level: the subject must be in the parent
+                miss = ~part["USUBJID"].isin(parent["USUBJID"].dropna().unique()).to_numpy()
+                bad[idx[miss]] = True
+            continue
+        if var not in parent.columns:
+            bad[idx] = True
+            why.append(f"{rdomain} has no variable {var}")
+            continue
+        pv = parent[var]
+        text = pv.map(lambda v: f"{v:g}" if isinstance(v, float) else v) if pd.api.types.is_numeric_dtype(pv) else pv
+        ref = pd.MultiIndex.from_arrays([parent["USUBJID"].astype(object), text.astype(object).str.strip()])
+        val = idval.loc[idx].astype(object).str.strip()
+        got = pd.MultiIndex.from_arrays([part["USUBJID"].astype(object), val])
+        miss = ~got.isin(ref)
+        if miss.any():
+            bad[idx[miss]] = True
+            why.append(f"{int(miss.sum())} {var} value(s) not in {rdomain}")
+    rows = _pos(bad)
+    if not len(rows):
+        return []
+    return [Hit("SUPP-PARENT", name, "IDVARVAL", rows, "; ".join(why[:5]), ("RDOMAIN", "IDVAR"))]
+
+
+def check_parents(ctx: Context) -> list[Hit]:
+    """CG0369-CG0371: every SUPP-- and RELREC record points at an existing parent record."""
+    hits = []
+    for name, df in ctx.datasets.items():
+        if (name.startswith("SUPP") or name == "RELREC") and ctx.standards.get(name) == SDTMIG:
+            hits.extend(_parent_rows(ctx, df, name))
+    return hits
+
+
+# ---------------------------------------------------------------- DM RFX vs EX, dates after RFPENDTC
+def check_rfx_ex(ctx: Context) -> list[Hit]:
+    """CG0147/CG0148: RFXSTDTC is the earliest EXSTDTC and RFXENDTC the latest EXSTDTC/EXENDTC of the subject."""
+    dm, ex = ctx.datasets.get("DM"), ctx.datasets.get("EX")
+    if dm is None or ex is None or not {"USUBJID", "EXSTDTC"} <= set(ex.columns):
+        return []
+    starts = ex[["USUBJID", "EXSTDTC"]].dropna()
+    ends = pd.concat(
+        [starts.rename(columns={"EXSTDTC": "D"})]
+        + ([ex[["USUBJID", "EXENDTC"]].dropna().rename(columns={"EXENDTC": "D"})] if "EXENDTC" in ex.columns else [])
+    )
+    hits = []
+    for col, dates, pick in (
+        ("RFXSTDTC", starts.rename(columns={"EXSTDTC": "D"}), "first"),
+        ("RFXENDTC", ends, "last"),
+    ):
+        if col not in dm.columns or dates.empty:
+            continue
+        # order by the zero-padded digits of each date, then take the subject's first / last
+        d = dates.assign(_full=iso_digits(dates["D"])[1]).sort_values(["USUBJID", "_full"], kind="stable")
+        want = d.groupby("USUBJID", sort=False)["D"].agg(pick)
+        expected = dm["USUBJID"].map(want)
+        has = dm["USUBJID"].isin(want.index).to_numpy()
+        got = dm[col].astype(object)
+        rows = _pos(has & ~got.eq(expected).fillna(False).to_numpy(dtype=bool))
+        if len(rows):
+            hits.append(
+                Hit(
+                    "RFX-EX",
+                    "DM",
+                    col,
+                    rows,
+                    f"{len(rows)} subject(s) whose {col} is not the {pick} exposure date",
+                    extra={f"EX {pick}": expected.iloc[rows].tolist()},
+                )
+            )
+    return hits
+
+
+def check_after_rfpendtc(ctx: Context) -> list[Hit]:
+    """FB3406/FB3407: --DTC and --ENDTC on or before the subject's DM.RFPENDTC (shared precision)."""
+    hits = []
+    for name, df in ctx.datasets.items():
+        if name == "DM" or ctx.standards.get(name) != SDTMIG or "USUBJID" not in df.columns:
+            continue
+        code = name[:2]
+        cols = [c for c in (f"{code}DTC", f"{code}ENDTC") if c in df.columns and is_text(df[c])]
+        if not cols:
+            continue
+        if not _has_dm(ctx, df, "RFPENDTC"):
+            return []
+        end = _subject_column(ctx, name, "RFPENDTC")
+        assert end is not None
+        bound = ctx.subject_iso(name, "RFPENDTC")
+        for col in cols:
+            rows = _pos(digits_after(ctx.iso(name, col), bound))
+            if len(rows):
+                hits.append(
+                    Hit(
+                        "DTC-AFTER-RFPENDTC",
+                        name,
+                        col,
+                        rows,
+                        f"{len(rows)} date(s) after DM.RFPENDTC",
+                        extra={"DM.RFPENDTC": end.iloc[rows].tolist()},
+                    )
+                )
+    return hits
+
+
+# ---------------------------------------------------------------- study days
+def check_study_day_values(ctx: Context) -> list[Hit]:
+    """CG0006/CG0220/CG0222: --DY/--STDY/--ENDY equal the study day of their date and DM.RFSTDTC (complete dates)."""
+    hits = []
+    for name, df in ctx.datasets.items():
+        if name == "DM" or ctx.standards.get(name) != SDTMIG or "USUBJID" not in df.columns:
+            continue
+        code = name[:2]
+        pairs = [(f"{code}{d}", f"{code}{y}") for d, y in (("DTC", "DY"), ("STDTC", "STDY"), ("ENDTC", "ENDY"))]
+        pairs = [(d, y) for d, y in pairs if d in df.columns and y in df.columns and is_text(df[d])]
+        if not pairs:
+            continue
+        rf = _subject_column(ctx, name, "RFSTDTC")
+        if rf is None:
+            return []
+        for dcol, ycol in pairs:
+            if not pd.api.types.is_numeric_dtype(df[ycol]):
+                continue
+            want = study_day(df[dcol], rf)
+            got = df[ycol].astype(float)
+            rows = _pos((want.notna() & got.notna() & (want != got)).to_numpy(dtype=bool))
+            if len(rows):
+                hits.append(
+                    Hit(
+                        "DY-CALC",
+                        name,
+                        ycol,
+                        rows,
+                        f"{len(rows)} {ycol} value(s) differ from the study day of {dcol}",
+                        (dcol,),
+                        {"expected": want.iloc[rows].tolist(), "DM.RFSTDTC": rf.iloc[rows].tolist()},
+                    )
+                )
+    return hits
+
+
+# ---------------------------------------------------------------- TS
+def check_ts_fda_parameters(ctx: Context) -> list[Hit]:
+    """FB1111: TS has INTMODEL, INTTYPE and PCLASS with TSVAL filled."""
+    ts = ctx.datasets.get("TS")
+    if ts is None or not {"TSPARMCD", "TSVAL"} <= set(ts.columns):
+        return []
+    filled = set(ts.loc[ts["TSVAL"].notna(), "TSPARMCD"].dropna())
+    missing = [p for p in ("INTMODEL", "INTTYPE", "PCLASS") if p not in filled]
+    if not missing:
+        return []
+    return [Hit("TS-PARAMS-FDA", "TS", "TSPARMCD", detail=f"no TSVAL for {', '.join(missing)}")]
+
+
+# ---------------------------------------------------------------- FDA technical rejection criteria
+def check_submission(ctx: Context) -> list[Hit]:
+    """TRC 1734 (TS with an ISO 8601 SSTDTC), 1736 (DM for SDTM, ADSL for ADaM; define.xml). Folder checks only."""
+    sub = ctx.submission
+    if sub is None:
+        return []
+    hits = []
+    names = set(ctx.datasets)
+    sdtm = {n for n in names if ctx.standards.get(n) == SDTMIG}
+    adam = names - sdtm
+    if sdtm:
+        ts = ctx.datasets.get("TS")
+        where = "TS" if ts is not None else "(study)"
+        if ts is None:
+            hits.append(Hit("TRC-TS-SSTDTC", where, None, detail="no TS dataset"))
+        elif not {"TSPARMCD", "TSVAL"} <= set(ts.columns):
+            hits.append(Hit("TRC-TS-SSTDTC", "TS", "TSPARMCD", detail="TS has no TSPARMCD/TSVAL"))
+        else:
+            sst = ts.loc[ts["TSPARMCD"].eq("SSTDTC").fillna(False), "TSVAL"]
+            ok = is_iso8601(sst) & dtc_to_dt(sst).notna()
+            if not ok.any():
+                detail = (
+                    "no TSPARMCD = SSTDTC record"
+                    if sst.empty
+                    else f"SSTDTC is not a complete ISO 8601 date: {sst.tolist()[:3]}"
+                )
+                hits.append(
+                    Hit("TRC-TS-SSTDTC", "TS", "TSVAL", _pos(ts["TSPARMCD"].eq("SSTDTC").fillna(False)), detail)
+                )
+        if "DM" not in names:
+            hits.append(Hit("TRC-DM-ADSL", "(study)", None, detail="no DM dataset in an SDTM folder"))
+    if adam and "ADSL" not in names:
+        hits.append(Hit("TRC-DM-ADSL", "(study)", None, detail="no ADSL dataset in an ADaM folder"))
+    if not sub.get("define", True):
+        hits.append(Hit("TRC-DEFINE", "(study)", None, detail="no define.xml in the folder"))
+    return hits
+
+
+CROSS: list[Callable[[Context], list[Hit]]] = [
+    check_arms_in_ta,
+    check_death_dates,
+    check_death_before_dose,
+    check_fatal_ae,
+    check_parents,
+    check_rfx_ex,
+    check_after_rfpendtc,
+    check_study_day_values,
+    check_ts_fda_parameters,
+    check_submission,
+]
