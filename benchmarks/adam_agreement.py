@@ -69,7 +69,7 @@ def read_reference_sdtm(folder: Path = DATA / "reference-sdtm") -> dict[str, pd.
     out = {}
     for path in sorted(folder.glob("*.csv.gz")):
         name = path.name.split(".")[0].upper()
-        out[name] = normalise_missing(_typed_csv(pd.read_csv(path, dtype=str, keep_default_na=False), name))
+        out[name] = normalise_missing(_typed_csv(pd.read_csv(path, dtype=str, keep_default_na=False), name, path))
     return out
 
 

@@ -262,7 +262,7 @@ CASES = [
     ),
     (
         "length-cm",
-        _all(_set("TR", "TRSTRESU", 1, "cm"), _set("TR", "TRSTRESN", 1, 150.0)),
+        _all(_set("TR", "TRSTRESU", 1, "cm"), _set("TR", "TRSTRESN", 1, 350.0)),
         "LENGTH-IMPLAUSIBLE-CM",
         [("TR", "TRSTRESN", [1])],
     ),
