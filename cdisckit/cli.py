@@ -318,7 +318,12 @@ def _format_summary(summary: dict) -> str:
     if checks:
         lines.append(
             "Checks  "
-            + "  ".join(f"{k}: {v['errors']} error(s), {v['warnings']} warning(s)" for k, v in checks.items())
+            + "  ".join(
+                f"{k}: {v['errors']} error(s)"
+                + (f" ({v['accepted']} accepted by the study)" if v.get("accepted") else "")
+                + f", {v['warnings']} warning(s)"
+                for k, v in checks.items()
+            )
         )
     return "\n".join(lines)
 

@@ -173,6 +173,32 @@ def write_datasets(
     return written
 
 
+def with_accepted_explanations(guide: dict, study: dict) -> dict:
+    """The reviewer's guide text with the reasons of study.yaml ``accepted_findings`` added as explanations (the
+    guide's own explanation of the same rule wins)."""
+    explanations = dict(guide.get("explanations") or {})
+    for a in study.get("accepted_findings") or []:
+        explanations.setdefault(f"{a['rule']}/{a['dataset']}" if a.get("dataset") else a["rule"], a["reason"])
+    return {**guide, "explanations": explanations}
+
+
+def accepted_reason(finding, accepted: list[dict] | None) -> str | None:
+    """The study's reason for accepting a finding: an entry whose ``rule`` is the finding's rule id or one of the
+    CDISC/FDA/CORE ids it cites, and whose ``dataset`` (if given) is the finding's; None when none matches.
+
+    >>> from cdisckit.checks.report import Finding
+    >>> f = Finding("BDSYCD-MISSING", "error", "AE", "AEBDSYCD", "...", "SDTMIG 3.4", refs=["CG0082"])
+    >>> accepted_reason(f, [{"rule": "CG0082", "dataset": "AE", "reason": "not coded in the raw export"}])
+    'not coded in the raw export'
+    >>> accepted_reason(f, [{"rule": "CG0082", "dataset": "CM", "reason": "x"}]) is None
+    True
+    """
+    for a in accepted or []:
+        if a["rule"] in (finding.rule_id, *finding.refs) and a.get("dataset") in (None, finding.dataset):
+            return a["reason"]
+    return None
+
+
 def gate(
     datasets: dict[str, pd.DataFrame],
     txn: OutputFolder,
@@ -183,16 +209,24 @@ def gate(
     allow_errors: bool,
     progress: Progress = _noop,
     specs: dict | None = None,
+    accepted: list[dict] | None = None,
 ):
     """Run the checks, write their reports, and raise :class:`ChecksFailed` when errors block output.
 
-    A blocked run changes nothing in ``out/``; its check reports are kept in ``<out>-failed/checks/``."""
+    Errors the study accepts (study.yaml ``accepted_findings``, see :func:`accepted_reason`) are reported but do
+    not block. A blocked run changes nothing in ``out/``; its check reports are kept in ``<out>-failed/checks/``."""
     report = check_datasets(datasets, standard=standard, engine=engine, specs=specs)
     write_check_reports(report, datasets, txn.root, stage, standard)
-    progress(f"checks {stage}: {len(report.errors)} error(s), {len(report.warnings)} warning(s)")
-    if report.has_errors and not allow_errors:
+    blocking = [e for e in report.errors if accepted_reason(e, accepted) is None]
+    known = len(report.errors) - len(blocking)
+    progress(
+        f"checks {stage}: {len(report.errors)} error(s)"
+        + (f" ({known} accepted by the study's accepted_findings)" if known else "")
+        + f", {len(report.warnings)} warning(s)"
+    )
+    if blocking and not allow_errors:
         exc = ChecksFailed(
-            f"{len(report.errors)} conformance error(s) in {stage.upper()}; nothing written to {txn.shown()}. "
+            f"{len(blocking)} conformance error(s) in {stage.upper()}; nothing written to {txn.shown()}. "
             f"See {txn.keep_on_failure(Path('checks') / (stage + '.html'))} (or rerun with --allow-errors).\n"
             + report.console_summary()
         )
@@ -241,9 +275,16 @@ def sdtm_stage(
     result = map_study(Path(study_dir), Path(raw_dir) if raw_dir else None, progress=progress)
     for w in result.warnings:
         warn(w["message"])
-    guide = load_guide(result.study.get("reviewers_guide"))
+    guide = with_accepted_explanations(load_guide(result.study.get("reviewers_guide")), result.study)
     report = gate(
-        result.datasets, txn, "sdtm", standard="sdtmig-3.4", engine=engine, allow_errors=allow_errors, progress=progress
+        result.datasets,
+        txn,
+        "sdtm",
+        standard="sdtmig-3.4",
+        engine=engine,
+        allow_errors=allow_errors,
+        progress=progress,
+        accepted=result.study.get("accepted_findings"),
     )
     study_id = study_id_of(result.study)
     raw = _raw_dir(result.study, raw_dir)
@@ -287,6 +328,7 @@ def adam_stage(
     guide: dict | None = None,
     spec_files: list[Path] | None = None,
     dictionaries: dict | None = None,
+    accepted: list[dict] | None = None,
 ):
     """SDTM datasets -> ADaM inside a transaction: checked, written to ``<staging>/adam`` with define.xml and the
     ADRG (adrg.html)."""
@@ -304,6 +346,7 @@ def adam_stage(
         allow_errors=allow_errors,
         progress=progress,
         specs=specs,
+        accepted=accepted,
     )
     adrg = build_adrg(
         adam,
@@ -357,8 +400,14 @@ def sdtm_summary(result, report) -> dict:
     return {
         "reconciliation": reconciliation_table(result.reconciliation),
         "records_written": {k: int(len(v)) for k, v in sorted(result.datasets.items())},
-        "checks": {"sdtm": {"errors": len(report.errors), "warnings": len(report.warnings)}},
+        "checks": {"sdtm": check_counts(report, result.study.get("accepted_findings"))},
     }
+
+
+def check_counts(report, accepted: list[dict] | None = None) -> dict:
+    """Errors, warnings and the errors the study accepts (study.yaml ``accepted_findings``) of one check report."""
+    known = sum(accepted_reason(e, accepted) is not None for e in report.errors)
+    return {"errors": len(report.errors), "warnings": len(report.warnings), "accepted": known}
 
 
 def run_adam(
@@ -444,9 +493,10 @@ def run_study(
             allow_errors=allow_errors,
             progress=progress,
             warn=warn,
-            guide=load_guide(sdtm_result.study.get("reviewers_guide")),
+            guide=with_accepted_explanations(load_guide(sdtm_result.study.get("reviewers_guide")), sdtm_result.study),
             spec_files=[Path(params_file) if params_file else study_dir / "adam.yaml"],
             dictionaries=(sdtm_result.study.get("design") or {}).get("dictionaries"),
+            accepted=sdtm_result.study.get("accepted_findings"),
         )
         summary = {
             "cdisckit": __version__,
@@ -460,8 +510,8 @@ def run_study(
             },
             "sdtm_warnings": sdtm_result.warnings,
             "checks": {
-                "sdtm": {"errors": len(sdtm_report.errors), "warnings": len(sdtm_report.warnings)},
-                "adam": {"errors": len(adam_report.errors), "warnings": len(adam_report.warnings)},
+                "sdtm": check_counts(sdtm_report, sdtm_result.study.get("accepted_findings")),
+                "adam": check_counts(adam_report, sdtm_result.study.get("accepted_findings")),
             },
         }
         from .report import build_report

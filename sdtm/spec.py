@@ -46,6 +46,7 @@ STUDY_KEYS = {
     "data_cutoff",
     "same_facts",
     "reviewers_guide",
+    "accepted_findings",
 }
 COLUMN_KEYS = {"subject", "site", "record", "folder"}
 FORM_KEYS = {"file", "columns", "description", "encoding", "subject", "site", "record", "visit", "dates"}
@@ -140,6 +141,7 @@ def load_study(study_dir: Path) -> dict:
         "data_cutoff": _data_cutoff(doc),
         "same_facts": same_facts,
         "reviewers_guide": _guide_file(doc, study_dir),
+        "accepted_findings": _accepted_findings(doc),
         "config": doc,
         "domains": {},
     }
@@ -191,6 +193,30 @@ def _data_cutoff(doc) -> str | None:
     if not re.fullmatch(r"\d{4}-\d\d-\d\d", text):
         raise spec_error(f"data_cutoff must be an ISO 8601 date (YYYY-MM-DD), got {text!r}", doc, "data_cutoff")
     return text
+
+
+def _accepted_findings(doc) -> list[dict]:
+    """``accepted_findings: [{rule: CG0082, dataset: AE, reason: ...}]``: conformance errors the study knows of and
+    explains (data as collected); they are still reported, in the cSDRG with the reason, but do not block output.
+    ``rule`` is a cdisckit rule id or a CDISC/FDA/CORE id the rule cites; ``dataset`` (optional) limits it."""
+    items = doc.get("accepted_findings")
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise spec_error("accepted_findings lists {rule, dataset, reason}", doc, "accepted_findings")
+    out = []
+    for i, a in enumerate(items):
+        pk = f"accepted_findings[{i}]"
+        _check_keys(a, {"rule", "dataset", "reason"}, "accepted finding", pk)
+        for key in ("rule", "reason"):
+            if not isinstance(a.get(key), str) or not a[key].strip():
+                raise spec_error(f"an accepted finding needs {key}: (text)", a, key if key in a else None, pk)
+        if a.get("dataset") is not None and not isinstance(a["dataset"], str):
+            raise spec_error("dataset names one dataset (e.g. AE)", a, "dataset", f"{pk}.dataset")
+        out.append(
+            {"rule": a["rule"].strip(), "dataset": (a.get("dataset") or "").upper() or None, "reason": a["reason"]}
+        )
+    return out
 
 
 def _guide_file(doc, study_dir: Path) -> Path | None:

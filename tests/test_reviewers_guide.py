@@ -56,7 +56,8 @@ def test_csdrg_follows_the_phuse_layout_and_is_drafted_from_the_data(csdrg, bund
     report = json.loads((out / "checks" / "sdtm.json").read_text())
     assert report["findings"]
     for f in report["findings"]:
-        assert f"<td>{f['rule_id']}</td><td>{f['dataset']}</td>" in csdrg
+        ids = ", ".join(dict.fromkeys([f["rule_id"], *(f.get("refs") or [])]))  # the rule and the ids it cites
+        assert f"<td>{ids}</td><td>{f['dataset']}</td>" in csdrg
     assert "NO EXPLANATION GIVEN" not in csdrg
     assert "NA is a sponsor extension of the extensible codelist ONCRSR" in text
     # how the data were produced: each spec file with its SHA-256

@@ -48,24 +48,25 @@ def test_error_in_a_writer_leaves_no_output(tmp_path):
 @pytest.fixture(scope="module")
 def bundled_datasets():
     """The SDTM and ADaM datasets of the bundled study, derived as `cdisckit run` derives them."""
-    from cdisckit.adam import derive_adam, load_params
+    from cdisckit.adam import adam_specs, derive_adam, load_params
     from cdisckit.sdtm import map_study
 
     study = pipeline.bundled_study_dir()
     result = map_study(study)
-    adam = derive_adam(result.datasets, load_params(None, study_dir=study))
-    return pipeline.study_id_of(result.study), {"sdtm": result.datasets, "adam": adam}
+    params = load_params(None, study_dir=study)
+    adam = derive_adam(result.datasets, params)
+    return pipeline.study_id_of(result.study), {"sdtm": result.datasets, "adam": adam}, adam_specs(params)
 
 
 def test_bundled_run_files_are_the_reference_writers_bytes(bundled_run, bundled_datasets, tmp_path):
     """Every .xpt and .json of `cdisckit run` equals pyreadstat's write_xport and the json.dumps writer."""
     out, _ = bundled_run
-    study_id, stages = bundled_datasets
+    study_id, stages, study_specs = bundled_datasets
     checked = 0
     for stage, datasets in stages.items():
         assert sorted(p.stem.upper() for p in (out / stage).glob("*.xpt")) == sorted(datasets)
         for name, df in sorted(datasets.items()):
-            spec = dataset_spec(name)
+            spec = study_specs.get(name) or dataset_spec(name)  # ADaM: + the study-declared variables
             xpt = write_xpt(df, tmp_path / f"{name}.xpt", spec, name=name, engine="pyreadstat")
             assert (out / stage / f"{name.lower()}.xpt").read_bytes() == xpt.read_bytes(), name
             js = write_dataset_json(

@@ -217,10 +217,14 @@ def _datasets_table(datasets: dict, notes: dict) -> str:
 
 
 def _finding_ids(f: dict) -> list[str]:
-    """The rule id of a finding and any other rule ids it cites (CDISC CG, FDA, CORE)."""
+    """The rule id of a finding and any other rule ids it cites (CDISC CG, FDA, CORE: ``refs`` of the checks).
+
+    >>> _finding_ids({"rule_id": "EPOCH-MISSING", "refs": ["FB2201", "CORE-000701"]})
+    ['EPOCH-MISSING', 'FB2201', 'CORE-000701']
+    """
     ids = [str(f.get("rule_id"))]
     for k, v in f.items():
-        if k != "rule_id" and k.lower().endswith(("_id", "_ids", "ids")) and v:
+        if k != "rule_id" and (k == "refs" or k.lower().endswith(("_id", "_ids", "ids"))) and v:
             ids += [str(x) for x in (v if isinstance(v, list) else [v])]
     return ids
 

@@ -32,6 +32,10 @@ EXPECTED = {
     ("DM", "RFPENDTC"): 67,  # the published value comes from domains with no raw form here (LB, QS, ...)
     ("DM", "RFXENDTC"): 6,  # the pilot ignored the start of an open last exposure record
     ("DM", "RFENDTC"): 1,  # the pilot took the death record's collection date
+    ("DM", "ARMCD"): 52,  # screen failures: no arm (SDTMIG 3.4); the pilot wrote Scrnfail / Screen Failure
+    ("DM", "ARM"): 52,
+    ("DM", "ACTARMCD"): 52,
+    ("DM", "ACTARM"): 52,
     ("DS", "DSSEQ"): 2,  # two events on one day in the other order
     ("SUPPAE", "QVAL"): 9,  # AETRTEM of the 15 AEs whose partial start date the raw lost
     ("VS", "VSSEQ"): 216,  # NOT DONE records numbered in the other order
@@ -42,6 +46,7 @@ EXPECTED = {
 }
 #: variables SDTM requires nothing of that stay below 98 % because of the published data (see EXPECTED)
 BELOW_98 = {("AE", "AELLTCD"), ("AE", "AESOCCD"), ("AE", "AESEQ"), ("DM", "RFICDTC"), ("DM", "RFPENDTC")}
+BELOW_98 |= {("DM", v) for v in ("ARMCD", "ARM", "ACTARMCD", "ACTARM")}  # SDTMIG 3.4 screen failures
 
 
 @pytest.fixture(scope="module")
