@@ -329,6 +329,13 @@ def _sdtm_has(domain: str, var: str) -> bool:
         return False
 
 
+_SUBJECT_DESIGN = {
+    "SE": "From the trial design's element start rules applied to the subject's dates (first element start, next "
+    "element start = this element's end).",
+    "SV": "From the visits present in the visit forms: first and last date of the visit's records.",
+}
+
+
 def _default_origin(ds: str, var: str, standard: str, spec_var: VariableSpec | None, label: str) -> _Origin:
     if spec_var is not None and spec_var.origin:
         o = _parse_origin((spec_var.origin, spec_var.method or None), f"specs {ds}.{var}.origin")
@@ -368,6 +375,12 @@ def _default_origin(ds: str, var: str, standard: str, spec_var: VariableSpec | N
                 method=f"Standardized result copied or converted from {var[:2]}ORRES"
                 f"{'U' if suffix == 'STRESU' else ''}.",
             )
+        from cdisckit.sdtm_model import domain_class
+
+        if domain_class(ds) == "Trial Design":  # TA TE TV TI TS: the protocol's design (the study's design file)
+            return _Origin("Protocol")
+        if ds in _SUBJECT_DESIGN:
+            return _Origin("Derived", method=_SUBJECT_DESIGN[ds])
         return _Origin("Collected", "Investigator")
     # ADaM: copied from SDTM -> Predecessor; everything else Derived
     source = ds[2:] if ds.startswith("AD") else ""
