@@ -256,6 +256,10 @@ def _raw_dir(study: dict, raw_dir: Path | None) -> Path:
     return (Path(study["dir"]) / study["raw"]).resolve()
 
 
+#: SDTM warnings printed one by one (the same fact on two forms); the rest are counted, and all are in run.json
+WARNINGS_SHOWN = 20
+
+
 def sdtm_stage(
     study_dir: Path,
     raw_dir: Path | None,
@@ -273,8 +277,10 @@ def sdtm_stage(
     from .writers.guide import build_csdrg, load_guide, study_spec_files
 
     result = map_study(Path(study_dir), Path(raw_dir) if raw_dir else None, progress=progress)
-    for w in result.warnings:
+    for w in result.warnings[:WARNINGS_SHOWN]:
         warn(w["message"])
+    if len(result.warnings) > WARNINGS_SHOWN:
+        warn(f"... and {len(result.warnings) - WARNINGS_SHOWN} more such warnings (all in run.json and the cSDRG)")
     guide = with_accepted_explanations(load_guide(result.study.get("reviewers_guide")), result.study)
     report = gate(
         result.datasets,
