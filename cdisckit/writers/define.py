@@ -256,7 +256,8 @@ def _item_type(name: str, s: pd.Series) -> _Type:
         return _Type(_iso_kind(s))
     if name.endswith("DUR"):
         return _Type("durationDatetime")
-    return _Type("text", char_length(s.astype(object).where(s.notna(), None)))
+    # the longest value in bytes: the longest distinct value
+    return _Type("text", char_length(pd.Series(_distinct(s), dtype=object)))
 
 
 @dataclass
