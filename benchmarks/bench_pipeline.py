@@ -1,67 +1,334 @@
-"""Times synth -> SDTM -> checks -> ADaM -> XPT at several study sizes; prints seconds and peak memory per stage.
+"""Times every stage of ``cdisckit run`` (and ``cdisckit check``) at several study sizes, through the pipeline's
+own functions; prints seconds, rows/s and peak RSS per stage, the growth 1k -> 10k and the issue-11 targets.
 
-    python benchmarks/bench_pipeline.py                 # 44, 1000, 10000 subjects
-    python benchmarks/bench_pipeline.py 44 2000         # chosen sizes
-    python benchmarks/bench_pipeline.py --heap 1000     # also the Python-heap peak per stage (tracemalloc; slower)
+    python benchmarks/bench_pipeline.py                     # 44 and 1,000 subjects
+    python benchmarks/bench_pipeline.py --subjects 10000    # 44, 1,000 and 10,000 (the targets are at 10k)
+    python benchmarks/bench_pipeline.py 1000 30000          # chosen sizes
+    python benchmarks/bench_pipeline.py --formats 1000      # + the writers beside pyreadstat / json.dumps
+    python benchmarks/bench_pipeline.py --json out.json     # also the figures as JSON
 
-Figures, not pass/fail. Targets: SDTM of 10,000 subjects < 20 s; ADaM < 20 s; native checks < 10 s.
-Memory is the process high-water mark (ru_maxrss) after each stage; with --heap, also the stage's own heap peak.
-Timings are taken without tracemalloc, which slows pandas-heavy code several-fold.
+How: ``cdisckit synth --subjects N --seed 31`` writes the raw export (not timed as part of the run), then
+:func:`cdisckit.pipeline.run_study` runs exactly as ``cdisckit run --allow-errors`` does, with a timer wrapped
+around each function it calls (``map_study``, ``check_datasets``, ``write_xpt``, ``write_define`` ...): the
+stages are the pipeline's own functions, not a copy of the pipeline. After the run, ``cdisckit check`` is timed
+on the SDTM folder it wrote (reading + checks, as the CLI does). Each size runs in a fresh process so that its
+memory figures are its own.
+
+Peak RSS per stage is the kernel's high-water mark (VmHWM), reset when a stage starts (``/proc/self/clear_refs``)
+and read when it ends; a stage's peak includes the data already held by the run. Rows: the records a stage
+reads or writes (SDTM records for map/checks/writers of SDTM, ADaM records for derive and the ADaM stages).
+
+``--formats`` runs ``benchmarks/bench_formats.py`` on the same sizes: the XPT and Dataset-JSON writers beside
+pyreadstat and json.dumps in the same period (ratios, since the machine is shared and noisy).
+Figures, not pass/fail.
 """
 
 from __future__ import annotations
 
-import resource
+import argparse
+import contextlib
+import functools
+import json
+import os
+import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
 from pathlib import Path
 
-from cdisckit.pipeline import bundled_study_dir
-
-HEAP = False
-
-
-def measure(label: str, fn):
-    t0 = time.perf_counter()
-    result = fn()
-    secs = time.perf_counter() - t0
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    heap = ""
-    if HEAP:
-        tracemalloc.start()
-        fn()
-        heap = f"   peak heap {tracemalloc.get_traced_memory()[1] / 2**20:8.1f} MiB"
-        tracemalloc.stop()
-    print(f"  {label:<22} {secs:8.2f} s   max RSS {rss:8.1f} MiB{heap}", flush=True)
-    return result
+SEED = 31
+TARGET_TOTAL_S = 20.0  # 10,000 subjects end to end, report and define.xml included, 2 cores
+TARGET_RSS_MIB = 1024.0
+TARGET_CHECK_S = 3.0  # cdisckit check on the 10k SDTM, reading included
+GROWTH_SLACK = 1.25  # a stage "grows no faster than its rows" when time growth <= 1.25 x row growth
 
 
-def bench(n: int, work: Path) -> None:
-    from cdisckit.adam import derive_adam, load_params
-    from cdisckit.checks import run_checks
-    from cdisckit.pipeline import write_datasets
-    from cdisckit.sdtm import map_study
+# --- memory ----------------------------------------------------------------------------------------------------
+def _hwm_mib() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _reset_hwm() -> None:
+    with contextlib.suppress(OSError), open("/proc/self/clear_refs", "w") as f:
+        f.write("5")  # reset the peak RSS to the current RSS (Linux >= 4.0)
+
+
+# --- timers around the pipeline's functions ---------------------------------------------------------------------
+class Timers:
+    """Wraps module attributes with timers; keeps per-stage seconds, rows and peak RSS.
+
+    Stages nest (e.g. ``write_datasets`` holds the writers and define.xml); a stage's figures are inclusive, and
+    the table shows the leaves plus the run's total."""
+
+    def __init__(self):
+        self.stats: dict[str, dict] = {}
+        self.order: list[str] = []
+        self.active: list[str] = []  # stages running now, outermost first
+        self.phase = ""  # "sdtm" or "adam": which half of the run
+        self._undo: list = []
+
+    def _bump_peaks(self, peak: float) -> None:
+        for label in self.active:
+            self.stats[label]["rss"] = max(self.stats[label]["rss"], peak)
+
+    @contextlib.contextmanager
+    def stage(self, label: str, rows: int = 0):
+        if label not in self.stats:
+            self.stats[label] = {"secs": 0.0, "rows": 0, "rss": 0.0, "calls": 0}
+            self.order.append(label)
+        self._bump_peaks(_hwm_mib())  # what the enclosing stages reached so far
+        _reset_hwm()
+        self.active.append(label)
+        t0 = time.perf_counter()
+        try:
+            yield self.stats[label]
+        finally:
+            st = self.stats[label]
+            st["secs"] += time.perf_counter() - t0
+            st["rows"] += rows
+            st["calls"] += 1
+            self._bump_peaks(_hwm_mib())
+            self.active.pop()
+
+    def wrap(self, module, attr: str, label, rows=None, result_rows=None, phase: str | None = None):
+        """Time ``module.attr``; ``label``: text or fn(args, kwargs) -> text; ``rows``: fn(args, kwargs) -> int;
+        ``result_rows``: fn(result) -> int; ``phase``: sets the run's phase while the function runs."""
+        original = getattr(module, attr)
+
+        @functools.wraps(original)
+        def timed(*args, **kwargs):
+            name = label(args, kwargs) if callable(label) else label
+            name = name.format(phase=self.phase)
+            before = self.phase
+            if phase:
+                self.phase = phase
+            try:
+                with self.stage(name, rows(args, kwargs) if rows else 0) as st:
+                    result = original(*args, **kwargs)
+                    if result_rows is not None:
+                        st["rows"] += result_rows(result)
+                return result
+            finally:
+                self.phase = before
+
+        setattr(module, attr, timed)
+        self._undo.append((module, attr, original))
+
+    def undo(self) -> None:
+        for module, attr, original in reversed(self._undo):
+            setattr(module, attr, original)
+        self._undo.clear()
+
+
+def _records(datasets) -> int:
+    return sum(len(df) for df in datasets.values())
+
+
+def _first_datasets(args, kwargs) -> int:
+    return _records(args[0] if args else kwargs["datasets"])
+
+
+def instrument(timers: Timers) -> None:
+    """Put a timer around every function ``run_study`` calls, where it looks them up."""
+    import cdisckit.adam
+    import cdisckit.formats.datasetjson
+    import cdisckit.formats.xpt
+    import cdisckit.pipeline as pipeline
+    import cdisckit.report
+    import cdisckit.sdtm
+    import cdisckit.transaction
+    import cdisckit.writers.define
+    import cdisckit.writers.guide
+
+    t = timers
+    t.wrap(pipeline, "validate_study_inputs", "validate inputs (specs, raw headers)")
+    t.wrap(pipeline, "sdtm_stage", "sdtm stage (all)", phase="sdtm")
+    t.wrap(pipeline, "adam_stage", "adam stage (all)", phase="adam")
+    t.wrap(cdisckit.sdtm, "map_study", "SDTM map", result_rows=lambda r: _records(r.datasets))
+    t.wrap(cdisckit.adam, "derive_adam", "ADaM derive", result_rows=_records)
+    t.wrap(pipeline, "check_datasets", "checks {phase}", rows=_first_datasets)
+    t.wrap(pipeline, "write_check_reports", "check reports + GX suites {phase}")
+    t.wrap(cdisckit.writers.guide, "build_csdrg", "guide cSDRG", rows=_first_datasets)
+    t.wrap(cdisckit.writers.guide, "build_adrg", "guide ADRG", rows=_first_datasets)
+    t.wrap(cdisckit.formats.xpt, "write_xpt", "XPT {phase}", rows=lambda a, k: len(a[0]))
+    t.wrap(cdisckit.formats.datasetjson, "write_dataset_json", "Dataset-JSON {phase}", rows=lambda a, k: len(a[0]))
+    t.wrap(cdisckit.writers.define, "write_define", "define.xml {phase}", rows=_first_datasets)
+    t.wrap(cdisckit.writers.define, "write_define_html", "define.html {phase}")
+    t.wrap(cdisckit.report, "build_report", "report.html", rows=_first_datasets)
+    t.wrap(cdisckit.transaction.OutputFolder, "_commit", "transaction swap")
+
+
+# Leaves shown in the table, in the order a run meets them (containers such as "sdtm stage (all)" are not).
+SHOWN = [
+    "validate inputs (specs, raw headers)",
+    "SDTM map",
+    "checks sdtm",
+    "check reports + GX suites sdtm",
+    "guide cSDRG",
+    "XPT sdtm",
+    "Dataset-JSON sdtm",
+    "define.xml sdtm",
+    "define.html sdtm",
+    "ADaM derive",
+    "checks adam",
+    "check reports + GX suites adam",
+    "guide ADRG",
+    "XPT adam",
+    "Dataset-JSON adam",
+    "define.xml adam",
+    "define.html adam",
+    "report.html",
+    "transaction swap",
+]
+
+
+def one_size(n: int, seed: int) -> dict:
+    """Synth + ``run_study`` (instrumented) + ``cdisckit check`` on the SDTM it wrote, for ``n`` subjects."""
+    from cdisckit.pipeline import bundled_study_dir, run_study
     from cdisckit.synth import write_raw_export
 
     study = bundled_study_dir()
-    raw = work / f"raw{n}"
-    print(f"{n} subjects")
-    measure("synth", lambda: write_raw_export(study / "synth.yaml", raw, n, 31))
-    res = measure("sdtm (map)", lambda: map_study(study, raw))
-    measure("checks sdtm (native)", lambda: run_checks(res.datasets, standard="sdtmig-3.4"))
-    params = load_params(None, study_dir=study)
-    adam = measure("adam (derive)", lambda: derive_adam(res.datasets, params))
-    measure("checks adam (native)", lambda: run_checks(adam, standard="adamig-1.3"))
-    measure("write sdtm xpt+json", lambda: write_datasets(res.datasets, work / f"out{n}", "sdtm", study_id="S"))
-    rows = sum(len(d) for d in res.datasets.values())
-    print(f"  SDTM records {rows:,}; ADaM records {sum(len(d) for d in adam.values()):,}")
+    timers = Timers()
+    with tempfile.TemporaryDirectory() as tmp:
+        raw, out = Path(tmp) / "raw", Path(tmp) / "out"
+        t0 = time.perf_counter()
+        write_raw_export(study / "synth.yaml", raw, n, seed)
+        synth_secs = time.perf_counter() - t0
+        instrument(timers)
+        try:
+            _reset_hwm()
+            with timers.stage("run (end to end)"):
+                summary = run_study(study, raw, out, allow_errors=True)
+        finally:
+            timers.undo()
+        check = check_folder(out / "sdtm")
+        written = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+    records = summary["records_written"]
+    return {
+        "subjects": n,
+        "synth_secs": synth_secs,
+        "stats": timers.stats,
+        "check": check,
+        "records": records,
+        "bytes_written": written,
+        "checks": summary["checks"],
+    }
+
+
+def check_folder(folder: Path) -> dict:
+    """``cdisckit check FOLDER`` as the CLI does it: read every dataset, run the checks."""
+    from cdisckit.io import read_folder
+    from cdisckit.pipeline import check_datasets
+
+    _reset_hwm()
+    t0 = time.perf_counter()
+    datasets = read_folder(folder)
+    read_secs = time.perf_counter() - t0
+    check_datasets(datasets, standard=None, engine="native")
+    total = time.perf_counter() - t0
+    return {"read": read_secs, "total": total, "rows": _records(datasets), "rss": _hwm_mib()}
+
+
+# --- printing ---------------------------------------------------------------------------------------------------
+def _rate(rows: int, secs: float) -> str:
+    return f"{rows / secs:>12,.0f}" if rows and secs > 0 else f"{'':>12}"
+
+
+def print_size(r: dict) -> None:
+    st = r["stats"]
+    sdtm_rows = sum(v for k, v in r["records"].items() if not k.startswith("AD"))
+    adam_rows = sum(v for k, v in r["records"].items() if k.startswith("AD"))
+    print(
+        f"\n{r['subjects']:,} subjects: {sdtm_rows:,} SDTM + {adam_rows:,} ADaM records, "
+        f"{r['bytes_written'] / 2**20:,.1f} MiB written (synth {r['synth_secs']:.1f} s, not counted); "
+        f"checks: {r['checks']}"
+    )
+    print(f"  {'stage':<36} {'seconds':>8} {'share':>6} {'rows/s':>12} {'peak RSS MiB':>13}")
+    total = st["run (end to end)"]["secs"]
+    shown = 0.0
+    for label in SHOWN:
+        if label in st:
+            s = st[label]
+            shown += s["secs"]
+            print(f"  {label:<36} {s['secs']:8.2f} {100 * s['secs'] / total:5.1f}% {_rate(s['rows'], s['secs'])}"
+                  f" {s['rss']:13.0f}")  # fmt: skip
+    print(f"  {'(rest: run.json, staging, glue)':<36} {total - shown:8.2f} {100 * (total - shown) / total:5.1f}%")
+    print(f"  {'run (end to end)':<36} {total:8.2f} {100.0:5.1f}% {'':>12} {st['run (end to end)']['rss']:13.0f}")
+    c = r["check"]
+    print(f"  {'cdisckit check sdtm (read + checks)':<36} {c['total']:8.2f} {'':>6} {_rate(c['rows'], c['total'])}"
+          f" {c['rss']:13.0f}   (reading {c['read']:.2f} s)")  # fmt: skip
+
+
+def print_growth(small: dict, big: dict) -> None:
+    a, b = small["stats"], big["stats"]
+    print(f"\ngrowth {small['subjects']:,} -> {big['subjects']:,} subjects (time growth / row growth; "
+          f"<= {GROWTH_SLACK} means the stage grows no faster than its rows)")  # fmt: skip
+    print(f"  {'stage':<36} {'time x':>8} {'rows x':>8} {'ratio':>7}")
+    for label in [*SHOWN, "run (end to end)"]:
+        if label in a and label in b and a[label]["secs"] > 0:
+            tx = b[label]["secs"] / a[label]["secs"]
+            rows_a, rows_b = a[label]["rows"], b[label]["rows"]
+            rx = rows_b / rows_a if rows_a else big["subjects"] / small["subjects"]
+            flag = "" if tx <= GROWTH_SLACK * rx else "  <- faster than its rows"
+            print(f"  {label:<36} {tx:8.1f} {rx:8.1f} {tx / rx:7.2f}{flag}")
+
+
+def print_targets(r: dict) -> None:
+    st = r["stats"]
+    total, rss, check = st["run (end to end)"]["secs"], st["run (end to end)"]["rss"], r["check"]["total"]
+    print(f"\ntargets at {r['subjects']:,} subjects (issue 11):")
+    for text, value, target, unit in (
+        ("end to end incl. report and define.xml", total, TARGET_TOTAL_S, "s"),
+        ("peak RSS of the run", rss, TARGET_RSS_MIB, "MiB"),
+        ("cdisckit check on the SDTM, reading included", check, TARGET_CHECK_S, "s"),
+    ):
+        verdict = "met" if value <= target else "NOT met"
+        print(f"  {text:<46} {value:9.1f} {unit:<4} target <= {target:g} {unit}: {verdict}")
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("sizes", nargs="*", type=int, help="study sizes (default 44 1000)")
+    ap.add_argument("--subjects", type=int, action="append", default=[], help="add a size (e.g. 10000)")
+    ap.add_argument("--seed", type=int, default=SEED)
+    ap.add_argument("--formats", action="store_true", help="also bench_formats.py (writers vs pyreadstat/json)")
+    ap.add_argument("--json", type=Path, help="write the figures as JSON here")
+    ap.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: run one size, print JSON
+    args = ap.parse_args(argv)
+    if args.one is not None:
+        print(json.dumps(one_size(args.one, args.seed)))
+        return 0
+    sizes = sorted(set(args.sizes or [44, 1000]) | set(args.subjects))
+    print(f"cdisckit run stage by stage, seed {args.seed}, {os.cpu_count()} CPUs, pid {os.getpid()}")
+    results = []
+    for n in sizes:
+        cmd = [sys.executable, __file__, "--one", str(n), "--seed", str(args.seed)]
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if proc.returncode:
+            print(proc.stdout[-2000:], proc.stderr[-4000:], file=sys.stderr)
+            return proc.returncode
+        results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        print_size(results[-1])
+    by_size = {r["subjects"]: r for r in results}
+    if 1000 in by_size and 10000 in by_size:
+        print_growth(by_size[1000], by_size[10000])
+    elif len(results) >= 2:
+        print_growth(results[-2], results[-1])
+    print_targets(results[-1])
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1) + "\n")
+    if args.formats:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import bench_formats
+
+        for n in sizes:
+            bench_formats.bench(n, args.seed)
+    return 0
 
 
 if __name__ == "__main__":
-    HEAP = "--heap" in sys.argv
-    sizes = [int(a) for a in sys.argv[1:] if a != "--heap"] or [44, 1000, 10000]
-    with tempfile.TemporaryDirectory() as tmp:
-        for n in sizes:
-            bench(n, Path(tmp))
+    sys.exit(main(sys.argv[1:]))

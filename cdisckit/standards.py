@@ -149,6 +149,7 @@ _TEMPLATE_TOKENS = [
 ]
 
 
+@cache
 def _template_regex(template: str) -> re.Pattern:
     out = ""
     i = 0
@@ -169,11 +170,17 @@ def _adam_table():
     return _read_csv(SPECS_DIR / "adamig-1.3" / "variables.csv")
 
 
+@cache
+def _adam_rows(structure: str):
+    """The ADaMIG rows of one structure (filtered once per process, not once per variable looked up)."""
+    table = _adam_table()
+    return table[table["structure"] == structure]
+
+
 def adam_variable(name: str, structures: tuple[str, ...]) -> VariableSpec | None:
     """Resolve a concrete ADaM variable (e.g. ``TRT01P``) against the IG templates of ``structures``."""
-    table = _adam_table()
     for structure in structures:
-        rows = table[table["structure"] == structure]
+        rows = _adam_rows(structure)
         exact = rows[rows["variable"] == name]
         cand = exact if not exact.empty else rows[[bool(_template_regex(t).match(name)) for t in rows["variable"]]]
         if not cand.empty:

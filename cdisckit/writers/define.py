@@ -156,16 +156,57 @@ def _text(parent, tag: str, text: str, ns: str = ODM):
     return el
 
 
+def _distinct(series: pd.Series):
+    """The non-missing values, each distinct value once where that is exact, else every value.
+
+    Text, numbers and naive datetimes: their distinct values have the same ``str`` as every value (and a column of
+    10,000 subjects has a few hundred distinct values among 100,000s). Object columns mixing types (``1`` and
+    ``True`` hash equal but print differently) keep every value.
+
+    >>> list(_distinct(pd.Series(["b", None, "a", "b"], dtype=object))), list(_distinct(pd.Series([1, True])))
+    (['b', 'a'], [1, True])
+    """
+    s = series.dropna()
+    dtype = s.dtype
+    exact = (
+        pd.api.types.is_numeric_dtype(dtype)
+        or pd.api.types.is_datetime64_dtype(dtype)
+        or pd.api.types.infer_dtype(s, skipna=False) in ("string", "empty")
+    )
+    return pd.unique(s) if exact else s
+
+
 def _values(series: pd.Series) -> list[str]:
     """Distinct non-missing values as text (numbers without a trailing .0), sorted."""
     out = set()
-    for v in series.dropna():
+    for v in _distinct(series):
         if isinstance(v, (float, np.floating)) and float(v).is_integer():
             v = int(v)
         s = str(v)
         if s.strip():
             out.add(s)
     return sorted(out)
+
+
+def _text_keys(series: pd.Series) -> pd.Series:
+    """The values as ``str`` (None where missing), as a where-clause compares them; text columns as they are."""
+    if pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
+        return series.astype(object)
+    return series.astype(object).map(lambda x: None if pd.isna(x) else str(x))
+
+
+def _rows_by_combo(df: pd.DataFrame, where_vars: list[str]) -> dict[tuple[str, ...], np.ndarray]:
+    """Row positions of every combination of the where-columns' values (as text; rows with a missing one left out).
+
+    One grouping per dataset instead of one comparison of every row per combination and target variable.
+
+    >>> df = pd.DataFrame({"PARAMCD": ["A", "B", "A", None], "AVISITN": [1.0, 1.0, 1.0, 2.0]})
+    >>> sorted((k, v.tolist()) for k, v in _rows_by_combo(df, ["PARAMCD", "AVISITN"]).items())
+    [(('A', '1.0'), [0, 2]), (('B', '1.0'), [1])]
+    """
+    keys = pd.DataFrame({w: _text_keys(df[w]).to_numpy() for w in where_vars})
+    groups = keys.groupby(where_vars, sort=False, dropna=True).indices
+    return {(k if isinstance(k, tuple) else (k,)): np.asarray(v) for k, v in groups.items()}
 
 
 def _is_number(text: str) -> bool:
@@ -178,7 +219,7 @@ def _is_number(text: str) -> bool:
 
 def _iso_kind(series: pd.Series) -> str:
     """Define-XML DataType of ISO 8601 text: date, datetime, partialDate, partialDatetime, incompleteDatetime."""
-    vals = [str(v) for v in series.dropna() if str(v).strip()]
+    vals = [str(v) for v in _distinct(series) if str(v).strip()]
     if not vals:
         return "datetime"
     if any("--" in v or v.startswith("-") for v in vals):
@@ -203,7 +244,8 @@ def _item_type(name: str, s: pd.Series) -> _Type:
     if pd.api.types.is_bool_dtype(s):
         return _Type("integer", 1)
     if pd.api.types.is_numeric_dtype(s):
-        f = pd.to_numeric(s).astype("float64").dropna()
+        # lengths and decimals are maxima over the values: the distinct values give the same (np.unique)
+        f = np.unique(pd.to_numeric(s).astype("float64").dropna().to_numpy())
         if numeric_kind(name, s) == "integer":
             return _Type("integer", max([1] + [len(str(int(v))) for v in f]))
         texts = [np.format_float_positional(v, trim="-") for v in f]
@@ -214,7 +256,8 @@ def _item_type(name: str, s: pd.Series) -> _Type:
         return _Type(_iso_kind(s))
     if name.endswith("DUR"):
         return _Type("durationDatetime")
-    return _Type("text", char_length(s.astype(object).where(s.notna(), None)))
+    # the longest value in bytes: the longest distinct value
+    return _Type("text", char_length(pd.Series(_distinct(s), dtype=object)))
 
 
 @dataclass
@@ -596,18 +639,17 @@ def build_define(
             if where_vars and where_vars[-1] == rule[0][-1]:
                 combos = df[where_vars].dropna().drop_duplicates()
                 combos = sorted(tuple(str(x) for x in r) for r in combos.itertuples(index=False))
+                rows_of = _rows_by_combo(df, where_vars)
                 for target in rule[1]:
                     if target not in df.columns:
                         continue
                     parent = by_name[target]
                     refs = []
                     for combo in combos:
-                        mask: np.ndarray = np.ones(len(df), dtype=bool)
-                        for w, val in zip(where_vars, combo):
-                            mask &= (
-                                df[w].astype(object).map(lambda x: None if pd.isna(x) else str(x)) == val
-                            ).to_numpy()
-                        sub = df.loc[mask, target]
+                        rows = rows_of.get(combo)
+                        if rows is None:
+                            continue
+                        sub = df[target].iloc[rows]
                         if not sub.notna().any():
                             continue
                         wc_oid = _oid("WC", name, *[p for w, val in zip(where_vars, combo) for p in (w, val)])
@@ -622,7 +664,7 @@ def build_define(
                         elif (
                             name.startswith("SUPP")
                             and "QORIG" in df.columns
-                            and len(qorig := _values(df.loc[mask, "QORIG"])) == 1
+                            and len(qorig := _values(df["QORIG"].iloc[rows])) == 1
                         ):
                             parsed = (
                                 _parse_origin(qorig[0], f"{name}.QORIG")
@@ -636,7 +678,7 @@ def build_define(
                             o = parent.origin
                         vlabel = f"{parent.label} ({' / '.join(combo)})"
                         if name.startswith("SUPP") and "QLABEL" in df.columns:
-                            qlabel = _values(df.loc[mask, "QLABEL"])
+                            qlabel = _values(df["QLABEL"].iloc[rows])
                             vlabel = qlabel[0] if len(qlabel) == 1 else vlabel
                         vi = _Var(
                             target,
