@@ -1,7 +1,7 @@
 """The bundled run writes the same bytes as before the speed work (issue 11): every ``.xpt``, Dataset-JSON
 ``.json`` and ``define.xml`` of ``cdisckit run`` on the bundled study, pinned by sha256.
 
-The hashes are data: they were computed once from main at 8a66c2b (``cdisckit run --out OUT`` then
+The hashes are data: they were computed once from main at 8a66c2b, sdtm/define.xml refreshed when trial design variables got origin Protocol (``cdisckit run --out OUT`` then
 ``sha256sum`` of ``OUT/sdtm/*`` and ``OUT/adam/*``). Speed work must not change them. When a change is MEANT to
 change the output (a new variable, a fixed derivation, a new define.xml element), refresh them deliberately:
 
@@ -35,7 +35,7 @@ PINNED = {
     "sdtm/cm.xpt": "74a9638fef4b2bf419b4b8c307884dbbaf4304bbff2ef31cffb6a587c39d5a18",
     "sdtm/dd.json": "325700c70864b3d8a595b57729dfd1931bb3165c6893b5b33c94d38afaecca64",
     "sdtm/dd.xpt": "d4e1ed0050ea28c9c380a0b240e3721a40723bdc25effed0838f16c42dd7c66c",
-    "sdtm/define.xml": "d967d333a9f0ee5ed65f8447b7f281090a877179fe31e964bd24c6ffba9cae04",
+    "sdtm/define.xml": "e0aa7e1f5dc925303229e5b9be80247ac9c3bc7a905e8afab754f4a8e39eefc5",
     "sdtm/dm.json": "a12b56b3d193148c326d72998e4f4547490485c412dbe0b22dba24be26242e68",
     "sdtm/dm.xpt": "0eb4daae7dd5510025d072c6355b84e1e459dfbf8f94f7fcdc3abe3b8b40345f",
     "sdtm/ds.json": "2e354d89efdb86d1b61d19692bb2717a4f2c71e217b8267ab308f10278b8ba2a",
