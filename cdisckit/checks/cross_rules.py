@@ -197,7 +197,8 @@ def check_parents(ctx: Context) -> list[Hit]:
 
 # ---------------------------------------------------------------- DM RFX vs EX, dates after RFPENDTC
 def check_rfx_ex(ctx: Context) -> list[Hit]:
-    """CG0147/CG0148: RFXSTDTC is the earliest EXSTDTC and RFXENDTC the latest EXSTDTC/EXENDTC of the subject."""
+    """CG0147/CG0148: RFXSTDTC is the earliest EXSTDTC and RFXENDTC the latest EXSTDTC/EXENDTC of the subject,
+    compared at the precision both dates share."""
     dm, ex = ctx.datasets.get("DM"), ctx.datasets.get("EX")
     if dm is None or ex is None or not {"USUBJID", "EXSTDTC"} <= set(ex.columns):
         return []
@@ -219,7 +220,10 @@ def check_rfx_ex(ctx: Context) -> list[Hit]:
         expected = dm["USUBJID"].map(want)
         has = dm["USUBJID"].isin(want.index).to_numpy()
         got = dm[col].astype(object)
-        rows = _pos(has & ~got.eq(expected).fillna(False).to_numpy(dtype=bool))
+        # equal, or equal at the precision both share (RFXENDTC 2024 vs EX last 2024-01-12, SDTMIG 3.4 4.4.2)
+        pg, pe = iso_digits(got), iso_digits(expected)
+        same = pg[0] & pe[0] & ~digits_after(pg, pe) & ~digits_after(pe, pg)
+        rows = _pos(has & ~(got.eq(expected).fillna(False).to_numpy(dtype=bool) | same))
         if len(rows):
             hits.append(
                 Hit(
@@ -303,12 +307,13 @@ def check_study_day_values(ctx: Context) -> list[Hit]:
 
 # ---------------------------------------------------------------- TS
 def check_ts_fda_parameters(ctx: Context) -> list[Hit]:
-    """FB1111: TS has INTMODEL, INTTYPE and PCLASS with TSVAL filled."""
+    """FB1111: TS has INTMODEL, INTTYPE and the pharmacologic class with TSVAL filled (TSPARMCD PCLAS, C98768:
+    FB1111 writes "PCLASS", which is not a term of the TSPARMCD codelist)."""
     ts = ctx.datasets.get("TS")
     if ts is None or not {"TSPARMCD", "TSVAL"} <= set(ts.columns):
         return []
     filled = set(ts.loc[ts["TSVAL"].notna(), "TSPARMCD"].dropna())
-    missing = [p for p in ("INTMODEL", "INTTYPE", "PCLASS") if p not in filled]
+    missing = [p for p in ("INTMODEL", "INTTYPE", "PCLAS") if p not in filled]
     if not missing:
         return []
     return [Hit("TS-PARAMS-FDA", "TS", "TSPARMCD", detail=f"no TSVAL for {', '.join(missing)}")]

@@ -10,9 +10,10 @@ both engines (native pandas and great-expectations) evaluate exactly the same th
 >>> ae = pd.DataFrame({"AEBODSYS": ["Cardiac disorders", None], "AEBDSYCD": [None, None]})
 >>> suite = Suite("AE", "SDTMIG 3.4", None)
 >>> add_declared(suite, ae)
->>> [(e.rule_id, e.type, e.kwargs["column"]) for e in suite.expectations if e.rule_id == "BDSYCD-MISSING"]
-[('BDSYCD-MISSING', 'expect_column_values_to_not_be_null', 'AEBDSYCD')]
->>> suite.expectations[0].kwargs["row_condition"]
+>>> (e,) = [e for e in suite.expectations if e.rule_id == "BDSYCD-MISSING"]
+>>> e.type, e.kwargs["column"]
+('expect_column_values_to_not_be_null', 'AEBDSYCD')
+>>> e.kwargs["row_condition"]
 {'type': 'nullity', 'column': {'name': 'AEBODSYS'}, 'is_null': False}
 """
 

@@ -173,7 +173,7 @@ def sdtm_model_spec(name: str, columns=None) -> DatasetSpec | None:
         return allowed_variables(name)
     except CdiscKitError:
         pass
-    cols = set(columns or ())
+    cols = set(() if columns is None else columns)
     code = name[:2]
     for topic, class_ in (("TESTCD", "Findings"), ("TRT", "Interventions"), ("TERM", "Events")):
         if len(name) in (2, 4) and f"{code}{topic}" in cols:

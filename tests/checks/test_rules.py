@@ -191,6 +191,25 @@ CASES = [
     ("dosu", _set("EX", "EXDOSU", 1, None), "DOSU-MISSING", [("EX", "EXDOSU", [1])]),
     ("epoch", _set("AE", "EPOCH", 0, None), "EPOCH-MISSING", [("AE", "EPOCH", [0])]),
     ("epoch-var", _drop("TU", "EPOCH"), "EPOCH-VAR-MISSING", [("TU", "EPOCH", [])]),
+    # ---- Findings: one baseline / last-before-exposure record per test (S1-001 lesion T01 at visits 1 and 2)
+    ("lobxfl-unique", _set("TR", "TRLOBXFL", 1, "Y"), "LOBXFL-UNIQUE", [("TR", "TRLOBXFL", [0, 1])]),
+    ("blfl-unique", _add("TR", "TRBLFL", ["Y", "Y", None]), "BLFL-UNIQUE", [("TR", "TRBLFL", [0, 1])]),
+    # ---- deaths: DM.DTHFL = Y needs a fatal AE; a fatal AE ends on DM.DTHDTC
+    (
+        "dthfl-fatal-ae",
+        _all(_set("DM", "DTHFL", 0, "Y"), _set("DM", "DTHDTC", 0, "2024-06-29"), _add("AE", "AESDTH", ["N"] * 3)),
+        "DTHFL-FATAL-AE",
+        [("DM", "DTHFL", [0])],
+    ),
+    (
+        "ae-fatal-dthdtc",
+        _all(
+            _set("DM", "DTHDTC", 0, "2024-03-05"),
+            _add("AE", "AEOUT", ["RECOVERED/RESOLVED", "FATAL", "NOT RECOVERED/NOT RESOLVED"]),
+        ),
+        "AE-FATAL-DTHDTC",
+        [("AE", "AEENDTC", [1])],  # AEENDTC 2024-03-02, DTHDTC 2024-03-05
+    ),
     # ---- DM
     ("rfendtc-missing", _set("DM", "RFENDTC", 1, None), "DM-RFENDTC-MISSING", [("DM", "RFENDTC", [1])]),
     ("rfendtc-armnrs", _set("DM", "ARMNRS", 0, "SCREEN FAILURE"), "DM-RFENDTC-ARMNRS", [("DM", "RFENDTC", [0])]),
@@ -271,7 +290,7 @@ CASES = [
 TS_CLEAN = _dataset(
     "TS",
     TSSEQ=[1.0] * 4,
-    TSPARMCD=["SSTDTC", "INTMODEL", "INTTYPE", "PCLASS"],
+    TSPARMCD=["SSTDTC", "INTMODEL", "INTTYPE", "PCLAS"],  # PCLAS (C98768): the CT code FB1111 calls "PCLASS"
     TSPARM=["Study Start Date", "Intervention Model", "Intervention Type", "Pharmacologic Class"],
     TSVAL=["2024-01-02", "PARALLEL", "DRUG", "Kinase Inhibitor"],
 )
