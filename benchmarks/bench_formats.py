@@ -13,22 +13,18 @@ the same run are what count. Each measurement also checks that both sides wrote 
 from __future__ import annotations
 
 import multiprocessing
-import pickle
 import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-WORK = Path(__file__).resolve().parent / "_work"
 _DATA: dict = {}
 
 
 def datasets(n: int, seed: int) -> tuple[str, dict]:
-    """(study id, {"SDTM": {...}, "ADaM": {...}}) for ``n`` synthetic subjects, cached on disk."""
-    cache = WORK / f"formats-{n}-{seed}.pkl"
-    if cache.exists():
-        return pickle.loads(cache.read_bytes())
+    """(study id, {"SDTM": {...}, "ADaM": {...}}) for ``n`` synthetic subjects (mapped and derived afresh: no
+    pickle cache, a benchmark loads no code from disk)."""
     from cdisckit.adam import derive_adam, load_params
     from cdisckit.pipeline import bundled_study_dir, study_id_of
     from cdisckit.sdtm import map_study
@@ -40,8 +36,6 @@ def datasets(n: int, seed: int) -> tuple[str, dict]:
         result = map_study(study, Path(tmp) / "raw")
     adam = derive_adam(result.datasets, load_params(None, study_dir=study))
     value = (study_id_of(result.study), {"SDTM": result.datasets, "ADaM": adam})
-    WORK.mkdir(exist_ok=True)
-    cache.write_bytes(pickle.dumps(value))
     return value
 
 
