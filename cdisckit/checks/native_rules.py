@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from cdisckit.dates import digits_after, iso_digits, partial_after
+from cdisckit.dates import digits_after, partial_after
 
 from ..standards import ADAMIG, SDTMIG, DatasetSpec
-from .native import EMPTY, FrameCache
+from .native import EMPTY, FrameCache, iso_digits_by_value
 from .rules import XPT_NAME_REGEX
 
 DATE_BOUNDS = (4, 7, 10, 16, 19)  # YYYY, YYYY-MM, YYYY-MM-DD, ...THH:MM, ...THH:MM:SS
@@ -53,7 +53,7 @@ class Context:
         """Memoised :func:`iso_digits` of one text column (dates are compared by several rules)."""
         key = f"iso:{name}.{col}"
         if key not in self.memo:
-            self.memo[key] = iso_digits(self.datasets[name][col])
+            self.memo[key] = iso_digits_by_value(self.datasets[name][col], self.cache(name).text(col))
         return self.memo[key]
 
     def subject_positions(self, name: str) -> np.ndarray:
@@ -361,14 +361,14 @@ def check_exposure_window(ctx: Context) -> list[Hit]:
     bounds = {}
     for rcol in ("RFXSTDTC", "RFXENDTC"):
         if rcol in dm.columns and is_text(dm[rcol]):
-            v, f, n = iso_digits(dm[rcol])
+            v, f, n = ctx.iso("DM", rcol)
             take = np.where(pos >= 0, dm_rows[np.maximum(pos, 0)], 0)
             bounds[rcol] = (v[take] & (pos >= 0), f[take], n[take])
     hits = []
     for col in ("EXSTDTC", "EXENDTC"):
         if col not in ex.columns or not is_text(ex[col]):
             continue
-        value = iso_digits(ex[col])
+        value = ctx.iso("EX", col)
         bad: np.ndarray = np.zeros(len(ex), dtype=bool)
         if "RFXSTDTC" in bounds:
             bad |= digits_after(bounds["RFXSTDTC"], value)
