@@ -37,6 +37,31 @@ def _subject_column(ctx: Context, name: str, column: str) -> pd.Series | None:
     return pd.Series(out, index=df.index, dtype=object)
 
 
+def _dates_by_value(ctx: Context, name: str, column: str) -> np.ndarray:
+    """:func:`dtc_to_dt` of a column (datetime64[ns]) computed on its distinct values, memoised per column."""
+    key = f"dt:{name}.{column}"
+    if key not in ctx.memo:
+        t = ctx.cache(name).text(column)
+        if t is None:
+            out = dtc_to_dt(ctx.datasets[name][column]).to_numpy(dtype="datetime64[ns]")
+        else:
+            codes, u = t
+            dates = dtc_to_dt(u).to_numpy(dtype="datetime64[ns]") if len(u) else np.zeros(0, "datetime64[ns]")
+            out = np.append(dates, np.datetime64("NaT", "ns"))[np.where(codes >= 0, codes, len(u))]
+        ctx.memo[key] = (out,)
+    return ctx.memo[key][0]
+
+
+def _study_day_of(ctx: Context, name: str, dcol: str) -> np.ndarray:
+    """:func:`study_day` of ``name.dcol`` against each row's DM.RFSTDTC, as floats (NaN: no complete dates)."""
+    date = _dates_by_value(ctx, name, dcol)
+    pos = ctx.subject_positions(name)
+    ref = np.where(pos >= 0, _dates_by_value(ctx, "DM", "RFSTDTC")[np.maximum(pos, 0)], np.datetime64("NaT", "ns"))
+    diff = date - ref
+    days = np.where(np.isnat(diff), np.nan, diff.view(np.int64) / 86_400_000_000_000)
+    return np.where(days < 0, days, days + 1)
+
+
 # ---------------------------------------------------------------- DM vs TA
 _ARM_RULES = (
     ("ARMCD", "ARMCD", "DM-ARMCD-NOT-IN-TA"),
@@ -147,6 +172,28 @@ def check_fatal_ae(ctx: Context) -> list[Hit]:
 
 
 # ---------------------------------------------------------------- SUPP-- / RELREC parents
+def _strip(u: pd.Series) -> pd.Series:
+    return u.astype(object).str.strip()
+
+
+def _by_value(s: pd.Series, func) -> np.ndarray:
+    """Object array of ``func`` (object Series -> Series, value by value) of ``s``, computed once per distinct
+    value; missing values stay as they are."""
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        x = s.to_numpy()
+        same_numbers = x.dtype.kind in "iu" or (x.dtype.kind == "f" and not (np.signbit(x) & (x == 0)).any())
+        codes, uniques = pd.factorize(x, use_na_sentinel=True) if same_numbers else (None, None)
+        u = pd.Series(uniques)
+    else:  # text: only when every value is a str (factorize would merge 1, 1.0 and True)
+        codes, uniques = pd.factorize(s.astype(object), use_na_sentinel=True)
+        u = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+        if pd.api.types.infer_dtype(u, skipna=True) != "string":
+            codes = None
+    if codes is None or (codes < 0).any() or len(u) == len(s):
+        return func(s).to_numpy(dtype=object)
+    return func(u).to_numpy(dtype=object)[codes]
+
+
 def _parent_rows(ctx: Context, rel: pd.DataFrame, name: str) -> list[Hit]:
     """Rows of a SUPP--/RELREC dataset whose RDOMAIN, IDVAR or IDVARVAL do not resolve to a parent record."""
     if not {"RDOMAIN", "USUBJID"} <= set(rel.columns):
@@ -173,9 +220,12 @@ def _parent_rows(ctx: Context, rel: pd.DataFrame, name: str) -> list[Hit]:
             why.append(f"{rdomain} has no variable {var}")
             continue
         pv = parent[var]
-        text = pv.map(lambda v: f"{v:g}" if isinstance(v, float) else v) if pd.api.types.is_numeric_dtype(pv) else pv
-        ref = pd.MultiIndex.from_arrays([parent["USUBJID"].astype(object), text.astype(object).str.strip()])
-        val = idval.loc[idx].astype(object).str.strip()
+        if pd.api.types.is_numeric_dtype(pv):  # each distinct number formatted once
+            text = _by_value(pv, lambda u: u.map(lambda v: f"{v:g}" if isinstance(v, float) else v))
+        else:
+            text = pv
+        ref = pd.MultiIndex.from_arrays([parent["USUBJID"].astype(object), _by_value(text, _strip)])
+        val = _by_value(idval, _strip)[idx]
         got = pd.MultiIndex.from_arrays([part["USUBJID"].astype(object), val])
         miss = ~got.isin(ref)
         if miss.any():
@@ -251,12 +301,12 @@ def check_after_rfpendtc(ctx: Context) -> list[Hit]:
             continue
         if not _has_dm(ctx, df, "RFPENDTC"):
             return []
-        end = _subject_column(ctx, name, "RFPENDTC")
-        assert end is not None
         bound = ctx.subject_iso(name, "RFPENDTC")
         for col in cols:
             rows = _pos(digits_after(ctx.iso(name, col), bound))
             if len(rows):
+                end = _subject_column(ctx, name, "RFPENDTC")
+                assert end is not None
                 hits.append(
                     Hit(
                         "DTC-AFTER-RFPENDTC",
@@ -282,16 +332,23 @@ def check_study_day_values(ctx: Context) -> list[Hit]:
         pairs = [(d, y) for d, y in pairs if d in df.columns and y in df.columns and is_text(df[d])]
         if not pairs:
             continue
-        rf = _subject_column(ctx, name, "RFSTDTC")
-        if rf is None:
+        if not _has_dm(ctx, df, "RFSTDTC"):
             return []
+        dm_text = ctx.cache("DM").text("RFSTDTC") is not None
+        rf = None
         for dcol, ycol in pairs:
             if not pd.api.types.is_numeric_dtype(df[ycol]):
                 continue
-            want = study_day(df[dcol], rf)
             got = df[ycol].astype(float)
+            if dm_text and ctx.cache(name).text(dcol) is not None:  # all text: study days from the distinct dates
+                want = pd.Series(_study_day_of(ctx, name, dcol), index=df.index)
+            else:
+                rf = _subject_column(ctx, name, "RFSTDTC") if rf is None else rf
+                want = study_day(df[dcol], rf)
             rows = _pos((want.notna() & got.notna() & (want != got)).to_numpy(dtype=bool))
             if len(rows):
+                rf = _subject_column(ctx, name, "RFSTDTC") if rf is None else rf
+                assert rf is not None
                 hits.append(
                     Hit(
                         "DY-CALC",

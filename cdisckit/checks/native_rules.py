@@ -233,8 +233,9 @@ def check_xpt_values(name: str, df: pd.DataFrame, ctx: Context) -> list[Hit]:
         if not nn.any():
             continue
         codes = codes[nn]
-        ascii_u = u.str.fullmatch(r"[\x00-\x7f]*").to_numpy(dtype=bool)  # str.isascii needs pandas 3
-        nbytes = np.array(u.str.len().to_numpy(dtype=np.int64))
+        values = u.to_numpy(dtype=object)  # all str (FrameCache.text)
+        ascii_u = np.fromiter(map(str.isascii, values), dtype=bool, count=len(values))
+        nbytes = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
         cand = (nbytes > MAX_BYTES // 4) & ~ascii_u
         if cand.any():
             nbytes[cand] = u[cand].str.encode("utf-8").str.len().to_numpy(dtype=np.int64)
@@ -316,7 +317,12 @@ def check_subjects(ctx: Context) -> list[Hit]:
             if name == parent or ctx.standards[name] != std or "USUBJID" not in df.columns:
                 continue
             s = df["USUBJID"]
-            rows = _pos(s.notna() & ~s.isin(known))
+            t = ctx.cache(name).text("USUBJID")
+            if t is not None:  # on the distinct values, mapped back by the codes
+                codes, u = t
+                rows = _pos((codes >= 0) & ~np.append(u.isin(known).to_numpy(dtype=bool), True)[codes])
+            else:
+                rows = _pos(s.notna() & ~s.isin(known))
             if len(rows):
                 ids = pd.unique(s.iloc[rows])
                 hits.append(

@@ -159,7 +159,8 @@ def read_xpt(path, *, encoding: str | None = None, warn: Warn | None = None, eng
     decodes with pyreadstat (the reference reader) after the same verification.
     """
     path = Path(path)
-    buf = np.fromfile(path, dtype=np.uint8)
+    # mapped, not copied: the records are read once, column by column, and every value is copied out of them
+    buf = np.memmap(path, dtype=np.uint8, mode="r") if path.stat().st_size else np.zeros(0, np.uint8)
     head = buf[:RECORD].tobytes()
     if head.startswith(_HEAD + b"LIBV8   " + _BANG):  # SAS XPORT version 8: pyreadstat reads it
         if buf.size % RECORD:
