@@ -49,7 +49,8 @@ def read_dataset(path: Path, *, encoding: str | None = None, warn: Callable[[str
         raise
     except Exception as exc:  # unreadable file: say which one
         raise InputError(f"cannot read dataset: {exc}", file=path) from exc
-    return normalise_missing(df)
+    # read_xpt already gives blank (and all-NUL) text as None and never "" or " ": normalising again is a no-op
+    return df if suffix == ".xpt" else normalise_missing(df)
 
 
 def _spec_of(name: str):

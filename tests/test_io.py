@@ -99,3 +99,16 @@ def test_staged_outputs_have_the_usual_permissions(tmp_path):
     os.umask(mask)
     assert stat.S_IMODE((tmp_path / "sdtm").stat().st_mode) == 0o777 & ~mask
     assert stat.S_IMODE((tmp_path / "run.json").stat().st_mode) == 0o666 & ~mask
+
+
+def test_xpt_blank_text_is_missing_as_read_without_a_second_pass(tmp_path):
+    """read_dataset returns read_xpt's frame as is: blank text is already None, and normalising changes nothing."""
+    from cdisckit.formats.xpt import write_xpt
+    from cdisckit.io import normalise_missing, read_dataset
+
+    frame = pd.DataFrame({"TXT": ["x", "", " ", None, "  y"], "N": [1.0, 2.0, None, 4.0, 5.0]})
+    write_xpt(frame, tmp_path / "xx.xpt", None, name="XX")
+    df = read_dataset(tmp_path / "xx.xpt")
+    assert df["TXT"].tolist() == ["x", None, None, None, "  y"]  # trailing blanks are SAS padding, leading kept
+    assert df["TXT"].dtype == object
+    pd.testing.assert_frame_equal(normalise_missing(df.copy()), df)
