@@ -342,7 +342,20 @@ def _link(ctx: Context, child: str, ccol: str, parent: str, pcol: str, rule: str
     c, p = ctx.datasets.get(child), ctx.datasets.get(parent)
     if c is None or p is None or not {"USUBJID", ccol} <= set(c.columns) or not {"USUBJID", pcol} <= set(p.columns):
         return []
-    mask = c[ccol].notna().to_numpy() & ~_pair_index(c["USUBJID"], c[ccol]).isin(_pair_index(p["USUBJID"], p[pcol]))
+    ref = _pair_index(p["USUBJID"], p[pcol])
+    ts, tv = ctx.cache(child).text("USUBJID"), ctx.cache(child).text(ccol)
+    if ts is not None and tv is not None and not ((ts[0] < 0) & (tv[0] >= 0)).any():
+        # the distinct (USUBJID, value) pairs of the filled rows looked up once, mapped back by their codes
+        (cs, us), (cv, uv) = ts, tv
+        filled = np.flatnonzero(cv >= 0)
+        pair, first = pd.factorize(cs[filled].astype(np.int64) * (len(uv) + 1) + cv[filled])
+        pairs = pd.MultiIndex.from_arrays(
+            [us.to_numpy(dtype=object)[first // (len(uv) + 1)], uv.to_numpy(dtype=object)[first % (len(uv) + 1)]]
+        )
+        mask: np.ndarray = np.zeros(len(c), dtype=bool)
+        mask[filled] = ~np.asarray(pairs.isin(ref), dtype=bool)[pair]
+    else:
+        mask = c[ccol].notna().to_numpy() & ~_pair_index(c["USUBJID"], c[ccol]).isin(ref)
     rows = _pos(mask)
     if not len(rows):
         return []
