@@ -31,7 +31,15 @@ def test_iso_digits_by_value_by_hand_and_as_iso_digits():
 
 
 def test_iso_digits_of_odd_strings_go_through_iso_digits():
-    odd = ["2024-03-05T10:07:09.5", "-----T10:05", "2024-3-05", " 2024", "2024-03-05\n", "２０２４", "2024-03-05T10:07Z"]
+    odd = [
+        "2024-03-05T10:07:09.5",
+        "-----T10:05",
+        "2024-3-05",
+        " 2024",
+        "2024-03-05\n",
+        "２０２４",
+        "2024-03-05T10:07Z",
+    ]
     values = np.array(odd, dtype=object)
     for got, want in zip(_iso_digits_of_str(values), iso_digits(pd.Series(values))):
         assert np.array_equal(got, want)
