@@ -289,6 +289,34 @@ def check_rfx_ex(ctx: Context) -> list[Hit]:
     return hits
 
 
+def check_mh_before_rfstdtc(ctx: Context) -> list[Hit]:
+    """CG0079: MHSTDTC before DM.RFSTDTC. Reported where it is certainly on or after it: later at the precision
+    both share (capped at the day), or the same day with both dates complete to the day."""
+    mh = ctx.datasets.get("MH")
+    if mh is None or "MHSTDTC" not in mh.columns or not is_text(mh["MHSTDTC"]) or not _has_dm(ctx, mh, "RFSTDTC"):
+        return []
+    va, fa, na = ctx.iso("MH", "MHSTDTC")
+    vb, fb, nb = ctx.subject_iso("MH", "RFSTDTC")
+    day = 8  # digits of YYYYMMDD
+    scale = np.power(10, 14 - np.minimum(np.minimum(na, nb), day)).astype(np.int64)
+    a, b = fa // scale, fb // scale
+    rows = _pos(va & vb & ((a > b) | ((a == b) & (na >= day) & (nb >= day))))
+    if not len(rows):
+        return []
+    rf = _subject_column(ctx, "MH", "RFSTDTC")
+    assert rf is not None
+    return [
+        Hit(
+            "MH-START-ON-AFTER-RFSTDTC",
+            "MH",
+            "MHSTDTC",
+            rows,
+            f"{len(rows)} medical history record(s) starting on or after DM.RFSTDTC",
+            extra={"DM.RFSTDTC": rf.iloc[rows].tolist()},
+        )
+    ]
+
+
 def check_after_rfpendtc(ctx: Context) -> list[Hit]:
     """FB3406/FB3407: --DTC and --ENDTC on or before the subject's DM.RFPENDTC (shared precision)."""
     hits = []
@@ -422,6 +450,7 @@ CROSS: list[Callable[[Context], list[Hit]]] = [
     check_fatal_ae,
     check_parents,
     check_rfx_ex,
+    check_mh_before_rfstdtc,
     check_after_rfpendtc,
     check_study_day_values,
     check_ts_fda_parameters,

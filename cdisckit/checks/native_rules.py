@@ -274,6 +274,36 @@ def check_xpt_values(name: str, df: pd.DataFrame, ctx: Context) -> list[Hit]:
     return hits
 
 
+_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+
+
+def check_stresn_stresc(name: str, df: pd.DataFrame, ctx: Context) -> list[Hit]:
+    """FB3103: a filled --STRESN is the number written in --STRESC (SDTMIG 3.4 §4.5.1); leading zeros are numbers.
+
+    Each distinct --STRESC is parsed once; a text --STRESC ("<5", "NEGATIVE") or a different number is reported.
+    """
+    code = name[:2]
+    c, n = f"{code}STRESC", f"{code}STRESN"
+    if ctx.standards.get(name) != SDTMIG or c not in df.columns or n not in df.columns:
+        return []
+    if not is_text(df[c]) or not pd.api.types.is_numeric_dtype(df[n]) or pd.api.types.is_bool_dtype(df[n]):
+        return []
+    stresn = df[n].to_numpy(dtype=float, na_value=np.nan)
+    filled = ~np.isnan(stresn)
+    t = ctx.cache(name).text(c)
+    if not filled.any() or t is None:
+        return []
+    codes, u = t
+    stripped = u.str.strip()
+    value = pd.to_numeric(stripped.where(stripped.str.fullmatch(_NUMBER).fillna(False)), errors="coerce")
+    per_row = np.where(codes >= 0, value.to_numpy(dtype=float, na_value=np.nan)[np.maximum(codes, 0)], np.nan)
+    same = np.isclose(per_row, stresn, rtol=1e-9, atol=0.0)  # NaN (text or empty --STRESC) is never close
+    rows = _pos(filled & ~same)
+    if not len(rows):
+        return []
+    return [Hit("STRESN-STRESC", name, n, rows, f"{len(rows)} {n} value(s) are not the number in {c}", (c,))]
+
+
 def check_paramcd_param(name: str, df: pd.DataFrame, ctx: Context) -> list[Hit]:
     """PARAMCD and PARAM one to one (rows of every PARAMCD/PARAM taking part in a conflict)."""
     if not {"PARAMCD", "PARAM"} <= set(df.columns):
@@ -296,6 +326,7 @@ PER_DATASET: list[Callable[[str, pd.DataFrame, Context], list[Hit]]] = [
     check_date_order,
     check_xpt_names,
     check_xpt_values,
+    check_stresn_stresc,
     check_paramcd_param,
 ]
 

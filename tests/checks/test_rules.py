@@ -6,6 +6,7 @@ identical findings.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -13,6 +14,8 @@ from cdisckit.checks import RULES, run_checks
 from cdisckit.errors import CdiscKitError
 
 from .conftest import sdtm
+
+N = np.nan
 
 
 def _set(ds, col, row, value):
@@ -67,6 +70,16 @@ def _attrs(ds, **attrs):
 def _dup_row(ds, row):
     def mutate(st):
         st[ds] = pd.concat([st[ds], st[ds].iloc[[row]]], ignore_index=True)
+
+    return mutate
+
+
+def _dup_row_with(ds, row, **values):
+    def mutate(st):
+        extra = st[ds].iloc[[row]].copy()
+        for col, value in values.items():
+            extra[col] = value
+        st[ds] = pd.concat([st[ds], extra], ignore_index=True)
 
     return mutate
 
@@ -253,6 +266,28 @@ CASES = [
         [("SUPPDM", "QNAM", [0])],
     ),
     ("rfx-ex", _set("DM", "RFXSTDTC", 1, "2024-01-13"), "RFX-EX", [("DM", "RFXSTDTC", [1])]),
+    # RFXENDTC 2024-05-01 is the last EXENDTC, but a later record starts 2024-05-02 (the pilot's case: CORE-000238
+    # accepts RFXENDTC when it equals the latest EXENDTC alone)
+    (
+        "rfx-ex-later-start",
+        _dup_row_with("EX", 1, EXSEQ=3.0, EXSTDTC="2024-05-02", EXENDTC=None, EXSTDY=114.0, EXENDY=N),
+        "RFX-EX",
+        [("DM", "RFXENDTC", [0])],
+    ),
+    # MH of S1-001 (RFSTDTC 2024-01-10): 2024 and 2023-12-31 may / do lie before it; 2024-01-10 is the same day,
+    # 2024-02 is later; S1-002 (RFSTDTC 2024-01-12): 2024-01 may lie before it (the pilot's 2 CORE-000236 records)
+    (
+        "mh-after-rfstdtc",
+        _dataset(
+            "MH",
+            USUBJID=["S1-001"] * 4 + ["S1-002"],
+            MHSEQ=[1.0, 2.0, 3.0, 4.0, 1.0],
+            MHTERM=["Asthma"] * 5,
+            MHSTDTC=["2024", "2024-01-10", "2023-12-31", "2024-02", "2024-01"],
+        ),
+        "MH-START-ON-AFTER-RFSTDTC",
+        [("MH", "MHSTDTC", [1, 3])],
+    ),
     ("after-rfpendtc", _set("TR", "TRDTC", 1, "2024-07-05"), "DTC-AFTER-RFPENDTC", [("TR", "TRDTC", [1])]),
     (
         "ts-fda",
@@ -271,6 +306,14 @@ CASES = [
         ),
         "TS-AGE-DURATION",
         [("TS", "TSVAL", [1])],
+    ),
+    # ---- --STRESN is the number in --STRESC: "025" is 25 (leading zero, the pilot's SCSTRESC "09"); "<20" is no
+    # number; 3.1 is not 31
+    (
+        "stresn-stresc",
+        _all(_set("TR", "TRSTRESC", 0, "025"), _set("TR", "TRSTRESC", 1, "<20"), _set("TR", "TRSTRESN", 2, 3.1)),
+        "STRESN-STRESC",
+        [("TR", "TRSTRESN", [1, 2])],
     ),
     # ---- implausible values (a lesion of -20 mm or 20,000 mm)
     (
