@@ -162,15 +162,15 @@ def read_csv_text(path: Path, *, encoding: str | None = None, record: str | None
             )
         raise InputError(why, file=str(path), line=int(lines[int(bad[0])]), row=rid or None, column=column)
     _check_header(header, path)
+    # rows whose every field is blank (Excel's left-overs) are not records: a row is blank when its fields joined
+    # are whitespace only; checked on the parsed rows, before the frame is built
     body = [rows[i] for i in keep]
+    empty = np.fromiter((not "".join(r).strip() for r in body), dtype=bool, count=len(body))
+    row_lines = lines[keep][~empty]
+    if empty.any():
+        body = [r for r, e in zip(body, empty) if not e]
     df = pd.DataFrame(body, columns=pd.Index(header), dtype=object) if body else pd.DataFrame(columns=header)
-    df = df.astype(object)
-    row_lines = lines[keep]
-    if len(df):
-        empty: np.ndarray = np.ones(len(df), dtype=bool)
-        for j in range(df.shape[1]):
-            empty &= df.iloc[:, j].str.strip().eq("").to_numpy()
-        df, row_lines = df[~empty], row_lines[~empty]
+    df = df.astype("str")
     named = []
     for j, c in enumerate(header):  # an unnamed column must be empty (Excel's trailing comma); it is dropped
         filled: Any = np.flatnonzero(df.iloc[:, j].str.strip().ne("").to_numpy()) if not c else []

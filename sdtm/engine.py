@@ -493,7 +493,8 @@ def not_number(values: pd.Series, *, file, rows, column: str, var: str) -> None:
 
 
 def standardise(df: pd.DataFrame, ds) -> pd.DataFrame:
-    """Columns in SDTMIG order (Req/Exp always, others only when populated); Num float64, Char object/None.
+    """Columns in SDTMIG order (Req/Exp always, others only when populated); Num float64, Char pandas ``str``
+    (arrow-backed text, missing = NaN) from here to the writers.
 
     A Num variable holding text that is not a number is an InputError naming the raw file and record
     (``_FILE``/``_RECORDID``, while the frame still has them), never a silent NaN."""
@@ -513,6 +514,5 @@ def standardise(df: pd.DataFrame, ds) -> pd.DataFrame:
                     not_number(part, file=file, rows=df["_RECORDID"], column=v.name, var=v.name)
             out[v.name] = pd.to_numeric(s, errors="coerce").astype("float64")
         else:
-            s = s.astype(object)
-            out[v.name] = s.where(s.notna(), None)
+            out[v.name] = s.astype("str")
     return out.reset_index(drop=True)

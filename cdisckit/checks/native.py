@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..dates import iso_digits
+from ..dates import iso_digits_by_value, str_codes  # noqa: F401  (iso_digits_by_value: used by the rules)
 from .suites import Expectation, Suite
 
 EMPTY = np.array([], dtype=np.int64)
@@ -72,101 +72,6 @@ class FrameCache:
     def notna(self, col: str) -> np.ndarray:
         t = self.text(col)
         return t[0] >= 0 if t is not None else self.df[col].notna().to_numpy()
-
-
-def str_codes(s: pd.Series) -> tuple[np.ndarray, pd.Series] | None:
-    """(codes, distinct values as an object Series) of a text column whose values are all ``str``, else None."""
-    if not (s.dtype == object or isinstance(s.dtype, pd.StringDtype)):
-        return None
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    u = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
-    if pd.api.types.infer_dtype(u, skipna=True) not in ("string", "empty"):
-        return None
-    return np.asarray(codes), u
-
-
-def iso_digits_by_value(
-    s: pd.Series, text: tuple[np.ndarray, pd.Series] | None = None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`cdisckit.dates.iso_digits` of ``s`` computed once per distinct value and spread back by the codes.
-
-    ``text`` is the column's ``(codes, str uniques)`` when already known (:meth:`FrameCache.text`). Columns that
-    are not all ``str`` are handed to ``iso_digits`` as they are. A missing value is (invalid, 0, 0 digits), as
-    ``iso_digits`` gives it.
-
-    >>> v, f, n = iso_digits_by_value(pd.Series(["2024-03", None, "2024-03", "x"], dtype=object))
-    >>> v.tolist(), f.tolist(), n.tolist()
-    ([True, False, True, False], [20240300000000, 0, 20240300000000, 0], [6, 0, 6, 0])
-    """
-    if text is None:
-        text = str_codes(s)
-        if text is None:
-            return iso_digits(s)
-    codes, u = text
-    take = np.where(codes >= 0, codes, len(u))
-    v, f, n = _iso_digits_of_str(u.to_numpy(dtype=object))
-    return (
-        np.append(v, False)[take],
-        np.append(f, 0).astype(f.dtype)[take],
-        np.append(n, 0).astype(n.dtype)[take],
-    )
-
-
-#: The shapes of complete-component ISO 8601 values, by length: YYYY, YYYY-MM, YYYY-MM-DD, ...THH, ...THH:MM,
-#: ...THH:MM:SS; the separator at each position (0 = a digit).
-_ISO_LENGTHS = (4, 7, 10, 13, 16, 19)
-_ISO_SEPARATORS = np.array([0, 0, 0, 0, ord("-"), 0, 0, ord("-"), 0, 0, ord("T"), 0, 0, ord(":"), 0, 0, ord(":"), 0, 0])
-#: (first, last) position of year, month, day, hour, minute, second and the largest value ISO8601_REGEX allows.
-_ISO_FIELDS = ((0, 4, 9999), (5, 7, 12), (8, 10, 31), (11, 13, 23), (14, 16, 59), (17, 19, 59))
-
-
-def _iso_digits_of_str(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`cdisckit.dates.iso_digits` of an object array of ``str``, vectorised with numpy for the usual shapes.
-
-    Values made of ASCII digits in one of the ``_ISO_LENGTHS`` shapes are read from their code points: every
-    component is known, the number of digits follows from the length, and the value is valid when month, day,
-    hour, minute and second are in ISO8601_REGEX's ranges (month and day from 1). Any other value (partial with
-    "-", fractional seconds, text) goes through ``iso_digits`` itself.
-    """
-    n = len(values)
-    valid: np.ndarray = np.zeros(n, dtype=bool)
-    full: np.ndarray = np.zeros(n, dtype=np.int64)
-    ndig: np.ndarray = np.zeros(n, dtype=np.int64)
-    if not n:
-        return valid, full, ndig
-    lengths = np.fromiter(map(len, values), dtype=np.int64, count=n)
-    fast = np.isin(lengths, _ISO_LENGTHS)
-    idx = np.flatnonzero(fast)
-    if len(idx):
-        width = len(_ISO_SEPARATORS)
-        chars = np.array(values[idx].tolist(), dtype=f"<U{width}").view(np.uint32).reshape(len(idx), width)
-        ln = lengths[idx]
-        used = np.arange(width)[None, :] < ln[:, None]
-        sep = _ISO_SEPARATORS[None, :]
-        digit = (chars >= ord("0")) & (chars <= ord("9"))
-        shape_ok = np.where(used, np.where(sep == 0, digit, chars == sep), True).all(axis=1)
-        keep = idx[shape_ok]
-        chars, ln = chars[shape_ok], ln[shape_ok]
-        number: np.ndarray = np.zeros(len(keep), dtype=np.int64)
-        ok: np.ndarray = np.ones(len(keep), dtype=bool)
-        for i, (a, b, top) in enumerate(_ISO_FIELDS):
-            present = ln >= b
-            part: np.ndarray = np.zeros(len(keep), dtype=np.int64)
-            for k in range(a, b):
-                part = part * 10 + (chars[:, k].astype(np.int64) - ord("0"))
-            part = np.where(present, part, 0)
-            if i:
-                low = 1 if i in (1, 2) else 0
-                ok &= ~present | ((part >= low) & (part <= top))
-            number = number * 10 ** (b - a) + part
-        valid[keep], full[keep] = ok, number
-        ndig[keep] = (ln - 4) // 3 * 2 + 4  # 4 -> 4, 7 -> 6, ... 19 -> 14
-        fast[idx[~shape_ok]] = False
-    rest = np.flatnonzero(~fast)
-    if len(rest):
-        v, f, d = iso_digits(pd.Series(values[rest], dtype=object))
-        valid[rest], full[rest], ndig[rest] = v, f, d
-    return valid, full, ndig
 
 
 def _rows(mask) -> np.ndarray:

@@ -6,13 +6,12 @@ import numpy as np
 import pandas as pd
 
 from cdisckit.checks import run_checks
-from cdisckit.checks.native import _iso_digits_of_str, iso_digits_by_value
-from cdisckit.dates import iso_digits
+from cdisckit.dates import _iso_digits_of_str, _iso_digits_parsed, iso_digits_by_value
 
 DTC = ["2024-03-05T10:07", None, "2024-13", "2024---05", "2024-03-05T10:07", "2024-02-30", "2024-03-05T24:00", "2024"]
 
 
-def test_iso_digits_by_value_by_hand_and_as_iso_digits():
+def test_iso_digits_by_value_by_hand_and_as_the_regex_parser():
     valid, full, ndig = iso_digits_by_value(pd.Series(DTC, dtype=object))
     assert valid.tolist() == [True, False, False, True, True, True, False, True]  # no calendar check: 02-30 valid
     assert full.tolist() == [
@@ -26,11 +25,11 @@ def test_iso_digits_by_value_by_hand_and_as_iso_digits():
         20240000000000,
     ]
     assert ndig.tolist() == [12, 0, 6, 4, 12, 8, 12, 4]
-    for got, want in zip((valid, full, ndig), iso_digits(pd.Series(DTC, dtype=object))):
+    for got, want in zip((valid, full, ndig), _iso_digits_parsed(pd.Series(DTC, dtype=object))):
         assert got.dtype == want.dtype and np.array_equal(got, want)
 
 
-def test_iso_digits_of_odd_strings_go_through_iso_digits():
+def test_iso_digits_of_odd_strings_go_through_the_regex_parser():
     odd = [
         "2024-03-05T10:07:09.5",
         "-----T10:05",
@@ -41,7 +40,7 @@ def test_iso_digits_of_odd_strings_go_through_iso_digits():
         "2024-03-05T10:07Z",
     ]
     values = np.array(odd, dtype=object)
-    for got, want in zip(_iso_digits_of_str(values), iso_digits(pd.Series(values))):
+    for got, want in zip(_iso_digits_of_str(values), _iso_digits_parsed(pd.Series(values))):
         assert np.array_equal(got, want)
 
 

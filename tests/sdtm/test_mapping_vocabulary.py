@@ -187,7 +187,7 @@ def test_dm_cuts_and_concat(demo):
 def test_declared_date_formats_partial_dates_and_pivot(demo):
     ex = demo.datasets["EX"]
     assert ex["EXSTDTC"].tolist() == ["2014-01-02", "2014-01-16", "2014-01-10"]  # DDMMMYYYY
-    assert ex["EXENDTC"].tolist() == ["2014-01-15", None, "2014"]  # UNUNK2014: year only
+    assert ex["EXENDTC"].fillna("<missing>").tolist() == ["2014-01-15", "<missing>", "2014"]  # UNUNK2014: year only
     ae = demo.datasets["AE"]
     # DD/MM/YY, pivot 1950: 03/01/14 -> 2014-01-03; UN/UN/13 -> 2013; 20/UN/14 -> 2014---20 (day known, month not)
     assert dict(zip(ae["AETERM"], ae["AESTDTC"])) == {
@@ -196,8 +196,8 @@ def test_declared_date_formats_partial_dates_and_pivot(demo):
         "RASH": "2014-01-03",
         "HEADACHE": "2014-02-05",
     }
-    assert dict(zip(ae["AETERM"], ae["AEENDTC"])) == {
-        "COUGH": None,
+    assert dict(zip(ae["AETERM"], ae["AEENDTC"].fillna("<missing>"))) == {
+        "COUGH": "<missing>",
         "FEVER": "2014-01-01",
         "RASH": "2014-01",
         "HEADACHE": "2014-01-01",
@@ -221,7 +221,12 @@ def test_conditions_compare_two_columns_and_two_dates(demo):
     ae = demo.datasets["AE"].set_index("AETERM")
     # HEADACHE ends 2014-01-01 before its start 2014-02-05; FEVER's end 2014-01-01 and start 2014---20 share only
     # the year (2014 = 2014), so it is not before; RASH end 2014-01 vs start 2014-01-03: equal at the month
-    assert ae["AEENRF"].to_dict() == {"COUGH": None, "RASH": None, "FEVER": None, "HEADACHE": "BEFORE"}
+    assert ae["AEENRF"].fillna("<missing>").to_dict() == {
+        "COUGH": "<missing>",
+        "RASH": "<missing>",
+        "FEVER": "<missing>",
+        "HEADACHE": "BEFORE",
+    }
     supp = demo.datasets["SUPPAE"]
     flags = dict(zip(supp["USUBJID"] + "/" + supp["IDVARVAL"], supp["QVAL"]))
     # first dose 2014-01-02 (701-15) and 2014-01-10 (702-7): RASH 2014-01-03 Y; COUGH 2013 N; FEVER 2014---20 shares
