@@ -63,6 +63,8 @@ def _text(s) -> pd.Series:
     s = s if isinstance(s, pd.Series) else pd.Series(s, dtype=object)
     if pd.api.types.is_datetime64_any_dtype(s):
         return s.dt.strftime("%Y-%m-%dT%H:%M:%S").str.replace("T00:00:00", "", regex=False).where(s.notna())
+    if isinstance(s.dtype, pd.StringDtype):  # already text, missing = NaN: no copy into Python objects
+        return s
     return s.astype(object).where(s.notna(), None)
 
 

@@ -21,6 +21,7 @@ import pandas as pd
 
 from cdisckit import conditions
 from cdisckit.conditions import normalise_text, normalise_value
+from cdisckit.dates import per_unique
 from cdisckit.errors import InputError
 from cdisckit.standards import DatasetSpec
 
@@ -230,6 +231,13 @@ def _clean(s: pd.Series, ops) -> pd.Series:
     ops = ops if isinstance(ops, list) else [ops]
     if s.isna().all():  # nothing to clean (and pandas' .str refuses an all-missing column)
         return s
+    if isinstance(s.dtype, pd.StringDtype) or pd.api.types.infer_dtype(s, skipna=True) == "string":
+        # each distinct text is cleaned once
+        return per_unique(s, lambda u: _clean_ops(u.astype("str"), ops)).where(lambda t: t.notna() & t.ne(""))
+    return _clean_ops(s, ops)
+
+
+def _clean_ops(s: pd.Series, ops: list) -> pd.Series:
     for op in ops:
         if op == "strip":
             s = s.str.strip()

@@ -163,8 +163,8 @@ def derive_epoch_from_se(dtc: pd.Series, usubjid: pd.Series, se: pd.DataFrame) -
     out = pd.Series(np.nan, index=dtc.index, dtype=object)
     if se is None or se.empty or dtc.isna().all():
         return out
-    codes, uniq = pd.factorize(dtc.astype(object).where(dtc.notna(), None), use_na_sentinel=True)
-    u = pd.Series(uniq, dtype=object)
+    codes, uniq = pd.factorize(dtc, use_na_sentinel=True)
+    u = pd.Series(np.asarray(uniq, dtype=object), dtype=object)
     lo_u = impute_dtc_dt(u, "M", "first")[0].to_numpy()
     hi_u = impute_dtc_dt(u, "M", "last")[0].to_numpy()
     has = codes >= 0
