@@ -179,13 +179,27 @@ def normalise_text(s: pd.Series) -> pd.Series:
     >>> normalise_text(pd.Series([" a  b", "", None])).tolist()
     ['A B', None, None]
     """
-    codes, uniq = pd.factorize(s.astype(object).where(s.notna(), None), use_na_sentinel=True)
-    if len(uniq) == 0:
+    codes, keys = _text_keys(s)
+    if len(keys) == 0:
         return pd.Series(np.nan, index=s.index, dtype=object)
-    keys = pd.Series(uniq, dtype="str").str.split().str.join(" ").str.upper()
-    keys = keys.astype(object).where(keys.ne(""), None).to_numpy(dtype=object)
     out = np.where(codes >= 0, keys[np.maximum(codes, 0)], None)
     return pd.Series(out, index=s.index, dtype=object)
+
+
+def _text_keys(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, comparison form of each distinct value, None for blank): the text is normalised once per value."""
+    codes, uniq = pd.factorize(s, use_na_sentinel=True)
+    if len(uniq) == 0:
+        return np.asarray(codes), np.array([], dtype=object)
+    keys = pd.Series(np.asarray(uniq, dtype=object), dtype="str").str.split().str.join(" ").str.upper()
+    return np.asarray(codes), keys.astype(object).where(keys.ne(""), None).to_numpy(dtype=object)
+
+
+def _key_mask(s: pd.Series, test) -> np.ndarray:
+    """``test`` (distinct comparison keys -> bool array) spread back to the rows; missing text is False."""
+    codes, keys = _text_keys(s)
+    per_key = np.append(np.asarray(test(keys), dtype=bool), False)
+    return per_key[np.where(codes >= 0, codes, len(keys))]
 
 
 def normalise_value(v) -> str:
@@ -200,7 +214,7 @@ def normalise_value(v) -> str:
 def _missing(s: pd.Series) -> pd.Series:
     miss = s.isna()
     if s.dtype == object or pd.api.types.is_string_dtype(s):
-        miss = miss | normalise_text(s).isna()
+        miss = miss | ~_key_mask(s, lambda keys: pd.notna(keys))
     return miss.astype(bool)
 
 
@@ -222,8 +236,8 @@ def _equals_any(s: pd.Series, values: list, key: str, name: str) -> pd.Series:
         if nums.isna().any():
             raise SpecError(f"{values!r}: numeric column {name} compared with text", key=key)
         return s.isin(list(nums)).fillna(False).astype(bool)
-    keys = normalise_text(s)
-    hit = keys.isin([normalise_value(v) for v in values]) & keys.notna()
+    wanted = {normalise_value(v) for v in values}
+    hit = pd.Series(_key_mask(s, lambda keys: [k is not None and k in wanted for k in keys]), index=s.index)
     nums = [v for v in values if not isinstance(v, str)]
     if nums:  # a number against a text column (e.g. IDVARVAL "1"): also compare as numbers
         hit |= pd.to_numeric(s, errors="coerce").isin(nums)

@@ -44,7 +44,7 @@ _BY_CODE: list = [None, {}]  # [the ADRS frame, {PARAMCD: rows}]: one pass over 
 def _param_records(adrs: pd.DataFrame, paramcd: str) -> pd.DataFrame:
     if _BY_CODE[0] is not adrs:  # the cache holds the frame itself, so it is never mistaken for another one
         codes = adrs["PARAMCD"].astype(object).astype(str)
-        _BY_CODE[:] = [adrs, {k: adrs.loc[idx] for k, idx in codes.groupby(codes, sort=False).groups.items()}]
+        _BY_CODE[:] = [adrs, dict(tuple(adrs.groupby(codes, sort=False)))]
     r = _BY_CODE[1].get(paramcd, adrs.iloc[0:0])
     if "ANL01FL" in r and _yes(r, "ANL01FL").any():
         r = r[_yes(r, "ANL01FL")]
