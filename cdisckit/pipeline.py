@@ -277,6 +277,9 @@ def sdtm_stage(
     from .writers.guide import build_csdrg, load_guide, study_spec_files
 
     result = map_study(Path(study_dir), Path(raw_dir) if raw_dir else None, progress=progress)
+    from .memory import release_memory
+
+    release_memory()  # the raw forms and the mapping's intermediate frames are gone
     for w in result.warnings[:WARNINGS_SHOWN]:
         warn(w["message"])
     if len(result.warnings) > WARNINGS_SHOWN:
@@ -342,6 +345,9 @@ def adam_stage(
     from .writers.guide import build_adrg
 
     adam = derive_adam(sdtm, params, warn=warn)
+    from .memory import release_memory
+
+    release_memory()
     specs = {k: v for k, v in adam_specs(params).items() if k in adam}  # + the study-declared variables
     report = gate(
         adam,
@@ -480,8 +486,10 @@ def run_study(
     """
     from . import __version__
     from .adam import load_params
+    from .memory import release_memory, use_system_allocator
     from .writers.guide import load_guide
 
+    use_system_allocator()
     study_dir = Path(study_dir).resolve() if study_dir else bundled_study_dir()
     study = validate_study_inputs(study_dir, raw_dir)
     params = load_params(params_file, study_dir=study_dir)
@@ -489,6 +497,7 @@ def run_study(
         sdtm_result, sdtm_report = sdtm_stage(
             study_dir, raw_dir, txn, engine=engine, allow_errors=allow_errors, progress=progress, warn=warn
         )
+        release_memory()
         study_id = study_id_of(sdtm_result.study)
         adam, adam_report = adam_stage(
             sdtm_result.datasets,
@@ -504,6 +513,7 @@ def run_study(
             dictionaries=(sdtm_result.study.get("design") or {}).get("dictionaries"),
             accepted=sdtm_result.study.get("accepted_findings"),
         )
+        release_memory()
         summary = {
             "cdisckit": __version__,
             "study": study_id,

@@ -1,0 +1,44 @@
+"""Memory a run hands back between its stages.
+
+The text columns are arrow-backed (pandas ``str``): their buffers come from pyarrow's memory pool. pyarrow's
+default pool (mimalloc) keeps the pages of freed buffers for reuse, so a run's resident memory only grows: at
+10,000 subjects the SDTM map leaves ~1.1 GB resident for 0.25 GB of datasets. A run therefore uses the system
+allocator (``ARROW_DEFAULT_MEMORY_POOL=system``, unless the user chose a pool through that variable) and, after
+each stage, returns what is free to the operating system. Nothing here changes a value.
+
+>>> release_memory()  # safe to call at any time
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import gc
+import os
+
+
+def use_system_allocator() -> None:
+    """Arrow buffers from malloc (returned by :func:`release_memory`), unless ARROW_DEFAULT_MEMORY_POOL is set."""
+    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        return
+    import pyarrow as pa
+
+    pa.set_memory_pool(pa.system_memory_pool())
+
+
+def release_memory() -> None:
+    """Collect garbage and hand free heap pages back to the OS (pyarrow's pool, then glibc's ``malloc_trim``)."""
+    gc.collect()
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    _malloc_trim()
+
+
+def _malloc_trim() -> None:
+    name = ctypes.util.find_library("c")
+    if not name:
+        return
+    trim = getattr(ctypes.CDLL(name), "malloc_trim", None)  # glibc only; musl and macOS have none
+    if trim is not None:
+        trim(0)
