@@ -120,7 +120,7 @@ def derive_adam(
         if not adrs.empty:
             out["ADRS"] = adrs
     extra = [c for c in adsl.columns if c not in out["ADSL"]]
-    adsl_all = out["ADSL"].merge(adsl[["USUBJID"] + extra].astype({"USUBJID": object}), on="USUBJID", how="left")
+    adsl_all = out["ADSL"].merge(adsl[["USUBJID"] + extra].astype({"USUBJID": "str"}), on="USUBJID", how="left")
     adtte = derive_adtte(adsl_all, adrs, params, new_therapy, warn, sdtm=sdtm)
     if not adtte.empty:
         out["ADTTE"] = _ordered_with_aseq(adtte, "ADTTE", specs["ADTTE"])
