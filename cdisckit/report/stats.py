@@ -36,11 +36,11 @@ def clopper_pearson(k: int, n: int, confidence: float = CONFIDENCE) -> tuple[flo
     """
     if n <= 0:
         return (math.nan, math.nan)
-    from scipy import stats
+    from scipy.special import betaincinv  # the beta quantile, without scipy.stats' per-call overhead
 
     a = (1 - confidence) / 2
-    low = 0.0 if k <= 0 else float(stats.beta.ppf(a, k, n - k + 1))
-    high = 1.0 if k >= n else float(stats.beta.ppf(1 - a, k + 1, n - k))
+    low = 0.0 if k <= 0 else float(betaincinv(k, n - k + 1, a))
+    high = 1.0 if k >= n else float(betaincinv(k + 1, n - k, 1 - a))
     return (low, high)
 
 
