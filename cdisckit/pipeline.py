@@ -513,6 +513,8 @@ def run_study(
             dictionaries=(sdtm_result.study.get("design") or {}).get("dictionaries"),
             accepted=sdtm_result.study.get("accepted_findings"),
         )
+        sdtm_records = {k: int(len(v)) for k, v in sorted(sdtm_result.datasets.items())}
+        sdtm_result.datasets.clear()  # written and checked: the report needs only ADaM
         release_memory()
         summary = {
             "cdisckit": __version__,
@@ -521,7 +523,7 @@ def run_study(
             "inputs": {"study_dir": str(study_dir), "raw_dir": str(_raw_dir(study, raw_dir).resolve())},
             "reconciliation": reconciliation_table(sdtm_result.reconciliation),
             "records_written": {
-                **{k: int(len(v)) for k, v in sorted(sdtm_result.datasets.items())},
+                **sdtm_records,
                 **{k: int(len(v)) for k, v in sorted(adam.items())},
             },
             "sdtm_warnings": sdtm_result.warnings,
