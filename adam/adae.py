@@ -166,12 +166,11 @@ def derive_var_extreme_flag(
     >>> derive_var_extreme_flag(d, by=["USUBJID"], order=["ASTDT", "AESEQ"], new="AOCCFL")["AOCCFL"].tolist()
     [None, 'Y']
     """
-    out = dataset.copy()
-    rows = out if where is None else out[where.fillna(False).astype(bool)]
-    rows = rows.sort_values(order, na_position="last", kind="stable")
+    rows = dataset if where is None else dataset[where.fillna(False).astype(bool)]
+    rows = rows[list(dict.fromkeys(by + order))].sort_values(order, na_position="last", kind="stable")
     keep = rows.drop_duplicates(by, keep="first" if mode == "first" else "last").index
-    out[new] = pd.Series(np.where(out.index.isin(keep), "Y", None), index=out.index, dtype=object)
-    return out
+    flag = pd.Series(np.where(dataset.index.isin(keep), "Y", None), index=dataset.index, dtype=object)
+    return dataset.assign(**{new: flag})
 
 
 def derive_adae(

@@ -68,14 +68,13 @@ def col(dataset: pd.DataFrame | None, name: str, default=None) -> pd.Series:
 
 
 def upper(s: pd.Series) -> pd.Series:
-    return (
-        pd.Series(s, dtype=object)
-        .where(pd.Series(s).notna(), None)
-        .astype("str")
-        .str.strip()
-        .str.upper()
-        .where(pd.Series(s).notna())
-    )
+    """Trimmed upper-case text; missing stays missing.
+
+    >>> upper(pd.Series([" cr ", None])).tolist()
+    ['CR', nan]
+    """
+    s = pd.Series(s)
+    return s.astype("str").str.strip().str.upper().where(s.notna())
 
 
 def order_columns(dataset: pd.DataFrame, name: str, spec=None) -> pd.DataFrame:

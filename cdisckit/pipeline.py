@@ -148,11 +148,13 @@ def write_datasets(
     ``shown``: the folder named in the progress message (the final ``out/`` while ``out`` is a staging folder)."""
     created = created or creation_datetime(datasets)
     with staged_dir(out, name) as tmp:
+        progress(f"writing {len(datasets)} {name} datasets (XPT v5, Dataset-JSON)")
         _write_all(datasets, tmp, study_id, created, specs)
         written = [out / name / f"{n.lower()}.{ext}" for n in sorted(datasets) for ext in ("xpt", "json")]
         if define_standard:
             from .writers.define import write_define, write_define_html
 
+            progress(f"writing {name} define.xml")
             write_define(
                 datasets,
                 tmp / "define.xml",
@@ -215,6 +217,9 @@ def gate(
 
     Errors the study accepts (study.yaml ``accepted_findings``, see :func:`accepted_reason`) are reported but do
     not block. A blocked run changes nothing in ``out/``; its check reports are kept in ``<out>-failed/checks/``."""
+    progress(
+        f"checking {({'adam': 'ADaM'}).get(stage, stage.upper())}: {sum(len(d) for d in datasets.values()):,} records"
+    )
     report = check_datasets(datasets, standard=standard, engine=engine, specs=specs)
     write_check_reports(report, datasets, txn.root, stage, standard)
     blocking = [e for e in report.errors if accepted_reason(e, accepted) is None]
@@ -344,6 +349,7 @@ def adam_stage(
     from .adam import adam_specs, define_origins, derive_adam
     from .writers.guide import build_adrg
 
+    progress("deriving ADaM")
     adam = derive_adam(sdtm, params, warn=warn)
     from .memory import release_memory
 
@@ -534,6 +540,7 @@ def run_study(
         }
         from .report import build_report
 
+        progress("writing the study report")
         build_report(adam, txn.path("report.html"), run_summary=summary, title=f"{study_id} study report")
         write_run_summary(txn.root, summary)
     progress(f"wrote {txn.shown('report.html')} and {txn.shown('run.json')}")
