@@ -198,7 +198,7 @@ def _text_keys(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 def _key_mask(s: pd.Series, test) -> np.ndarray:
     """``test`` (distinct comparison keys -> bool array) spread back to the rows; missing text is False."""
     codes, keys = _text_keys(s)
-    per_key = np.append(np.asarray(test(keys), dtype=bool), False)
+    per_key: np.ndarray = np.append(np.asarray(test(keys), dtype=bool), False)
     return per_key[np.where(codes >= 0, codes, len(keys))]
 
 
