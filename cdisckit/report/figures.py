@@ -223,10 +223,12 @@ def _draw_spider(df: pd.DataFrame, title: str, cohorts: list[str]):
     df = df.sort_values(["USUBJID", "ADY"])
     n_subj = df["USUBJID"].nunique()
     many = n_subj > MAX_SUBJECTS
-    segs, colours = [], []
-    for (_s, cohort), g in df.groupby(["USUBJID", "cohort"], sort=True):  # one path per subject (points per subject)
-        segs.append(np.c_[g["ADY"].to_numpy(float), g["PCHG"].to_numpy(float)])
-        colours.append(col.get(cohort, "#4d4d4d"))
+    # one path per subject, points in study-day order: split the (subject, cohort)-sorted rows at each new subject
+    d = df[df["USUBJID"].notna() & df["cohort"].notna()].sort_values(["USUBJID", "cohort"], kind="stable")
+    subj, coh = d["USUBJID"].to_numpy(object), d["cohort"].to_numpy(object)
+    starts = np.flatnonzero(np.r_[True, (subj[1:] != subj[:-1]) | (coh[1:] != coh[:-1])]) if len(d) else []
+    segs = np.split(np.c_[d["ADY"].to_numpy(float), d["PCHG"].to_numpy(float)], starts[1:]) if len(d) else []
+    colours = [col.get(c, "#4d4d4d") for c in coh[starts]] if len(d) else []
     ax.add_collection(
         LineCollection(segs, colors=colours, linewidths=0.5 if many else 1.0, alpha=0.15 if many else 0.85)
     )
