@@ -128,6 +128,7 @@ _LABELS = {
     "records_written": "Records written",
     "reconciliation": "Reconciliation of raw records",
     "checks": "Conformance checks",
+    "sdtm_warnings": "Mapping warnings (the same fact on two raw forms)",
 }
 
 
@@ -156,6 +157,38 @@ def _checks(v) -> str:
             counts = df.groupby(key).size()
             return table(["Severity", "Findings"], [[esc(k), str(int(n))] for k, n in counts.items()])
     return esc(v)
+
+
+WARNINGS_LISTED = 50
+
+
+def _sdtm_warnings(v) -> str:
+    """The mapping's warnings (the same fact differing between two raw forms) as a table: subject, what, and each
+    form's file name (not its machine path), row, column and value; the first WARNINGS_LISTED, then a count."""
+    if not isinstance(v, list) or not v:
+        return "<p>none</p>"
+    if not all(isinstance(w, dict) for w in v):
+        return esc(v)
+
+    def where(w: dict) -> str:
+        forms = w.get("forms") or []
+        return "; ".join(
+            f"{Path(str(f.get('file', ''))).name} row {f.get('row', '')} {f.get('column', '')} {f.get('value', '')!r}"
+            for f in forms
+            if isinstance(f, dict)
+        )
+
+    rows = [
+        [
+            esc(w.get("subject", "")),
+            esc(" ".join(str(w.get(k, "")) for k in ("fact", "kind")).strip() or w.get("message", "")),
+            esc(where(w)),
+        ]
+        for w in v[:WARNINGS_LISTED]
+    ]
+    more = len(v) - WARNINGS_LISTED
+    tail = f"<p>... and {more} more (all in run.json and the cSDRG).</p>" if more > 0 else ""
+    return table(["Subject", "Warning", "Raw forms (file, row, column, value)"], rows, num_from=99) + tail
 
 
 def appendix(run_summary: dict | None, meta: dict) -> str:
@@ -193,6 +226,8 @@ def appendix(run_summary: dict | None, meta: dict) -> str:
     rec = rs.pop("records_written", None)
     if rec is not None:
         parts += [f"<h3>{_LABELS['records_written']}</h3>", _records_table(rec)]
+    if "sdtm_warnings" in rs:
+        parts += [f"<h3>{_LABELS['sdtm_warnings']}</h3>", _sdtm_warnings(rs.pop("sdtm_warnings"))]
     for k, v in rs.items():
         parts += [f"<h3>{esc(str(k).replace('_', ' ').capitalize())}</h3>", _records_table(v)]
     parts += ["<h3>ADaM datasets read</h3>", "<p>" + esc(", ".join(meta["datasets"]) or "none") + "</p>"]

@@ -175,3 +175,29 @@ def test_run_summary_in_pipeline_shape(tmp_path, adam):
     assert "mappings/c-car031" not in run and "<td>c-car031</td>" in run
     assert "records_written" not in run and "raw_dir" not in run and "Records written" in run
     assert text.index('id="key"') < text.index('id="subjects"') < text.index('id="run"')  # results first
+
+
+def test_mapping_warnings_listed_as_a_table_with_file_names(tmp_path, adam):
+    from cdisckit.report.html import WARNINGS_LISTED
+
+    def warning(i):
+        return {
+            "fact": "date of death",
+            "subject": f"101-{i:03d}",
+            "kind": "less precise",
+            "forms": [
+                {"file": "/home/dm/export/dd.csv", "row": str(i), "column": "DTHDAT", "value": "UN-Oct-2025"},
+                {"file": "/home/dm/export/ds.csv", "row": str(i + 40), "column": "DSDAT", "value": "31-Oct-2025"},
+            ],
+            "message": "date of death of subject ... (long text with the paths)",
+        }
+
+    summary = {"study": "S", "sdtm_warnings": [warning(i) for i in range(1, WARNINGS_LISTED + 4)]}
+    text = build_report({"ADSL": adam["ADSL"]}, tmp_path / "r.html", run_summary=summary).read_text(encoding="utf-8")
+    run = text[text.index('<h2 id="run">') :]
+    assert "Mapping warnings" in run and "sdtm_warnings" not in run and "[{" not in run  # a table, not a repr
+    assert "<td>101-001</td><td>date of death less precise</td>" in run
+    assert "dd.csv row 1 DTHDAT &#x27;UN-Oct-2025&#x27;; ds.csv row 41 DSDAT &#x27;31-Oct-2025&#x27;" in run
+    assert "/home/dm" not in run  # file names, not machine paths
+    assert f"<td>101-{WARNINGS_LISTED:03d}</td>" in run and f"<td>101-{WARNINGS_LISTED + 1:03d}</td>" not in run
+    assert "... and 3 more (all in run.json and the cSDRG)." in run
