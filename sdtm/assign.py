@@ -284,7 +284,7 @@ def derive_ascii_text(s: pd.Series) -> pd.Series:
     >>> derive_ascii_text(pd.Series(["na\u00efve \u2013 fever", "ok"])).tolist()
     ['naive - fever', 'ok']
     """
-    out = s.str.translate(_ASCII_PUNCT).str.normalize("NFKD").str.replace(r"[\u0300-\u036f]", "", regex=True)
+    out = s.str.translate(_ASCII_PUNCT).str.normalize("NFKD").str.replace("[\u0300-\u036f]", "", regex=True)
     return out.where(s.notna())
 
 

@@ -226,7 +226,7 @@ def _draw_spider(df: pd.DataFrame, title: str, cohorts: list[str]):
     # one path per subject, points in study-day order: split the (subject, cohort)-sorted rows at each new subject
     d = df[df["USUBJID"].notna() & df["cohort"].notna()].sort_values(["USUBJID", "cohort"], kind="stable")
     subj, coh = d["USUBJID"].to_numpy(object), d["cohort"].to_numpy(object)
-    starts = np.flatnonzero(np.r_[True, (subj[1:] != subj[:-1]) | (coh[1:] != coh[:-1])]) if len(d) else []
+    starts: Any = np.flatnonzero(np.r_[True, (subj[1:] != subj[:-1]) | (coh[1:] != coh[:-1])]) if len(d) else []
     segs = np.split(np.c_[d["ADY"].to_numpy(float), d["PCHG"].to_numpy(float)], starts[1:]) if len(d) else []
     colours = [col.get(c, "#4d4d4d") for c in coh[starts]] if len(d) else []
     ax.add_collection(
