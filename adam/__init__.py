@@ -128,13 +128,4 @@ def derive_adam(
         adtr = _ordered_with_aseq(derive_adtr(sdtm, adsl, params, warn), "ADTR", specs["ADTR"])
         if not adtr.empty:
             out["ADTR"] = adtr
-    return {name: _text_as_str(df) for name, df in out.items()}
-
-
-def _text_as_str(df: pd.DataFrame) -> pd.DataFrame:
-    """Char (object) columns as pandas ``str`` (arrow-backed, missing = NaN), as SDTM text is: a fraction of
-    the memory of Python strings, and what the writers read fastest."""
-    text = {c: "str" for c in df.columns if df[c].dtype == object}
-    out = df.astype(text) if text else df
-    out.attrs = df.attrs
     return out

@@ -34,6 +34,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from .dates import dtc_to_dt, is_iso8601, partial_after, per_unique
 from .errors import SpecError
 
 COMPARE = ("eq", "ne", "lt", "le", "gt", "ge")
@@ -179,27 +180,18 @@ def normalise_text(s: pd.Series) -> pd.Series:
     >>> normalise_text(pd.Series([" a  b", "", None])).tolist()
     ['A B', None, None]
     """
-    codes, keys = _text_keys(s)
-    if len(keys) == 0:
+    codes, uniq = pd.factorize(s, use_na_sentinel=True)
+    if len(uniq) == 0:
         return pd.Series(np.nan, index=s.index, dtype=object)
+    keys = _comparison_keys(pd.Series(uniq)).to_numpy(dtype=object)
     out = np.where(codes >= 0, keys[np.maximum(codes, 0)], None)
     return pd.Series(out, index=s.index, dtype=object)
 
 
-def _text_keys(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(codes, comparison form of each distinct value, None for blank): the text is normalised once per value."""
-    codes, uniq = pd.factorize(s, use_na_sentinel=True)
-    if len(uniq) == 0:
-        return np.asarray(codes), np.array([], dtype=object)
-    keys = pd.Series(np.asarray(uniq, dtype=object), dtype="str").str.split().str.join(" ").str.upper()
-    return np.asarray(codes), keys.astype(object).where(keys.ne(""), None).to_numpy(dtype=object)
-
-
-def _key_mask(s: pd.Series, test) -> np.ndarray:
-    """``test`` (distinct comparison keys -> bool array) spread back to the rows; missing text is False."""
-    codes, keys = _text_keys(s)
-    per_key: np.ndarray = np.append(np.asarray(test(keys), dtype=bool), False)
-    return per_key[np.where(codes >= 0, codes, len(keys))]
+def _comparison_keys(u: pd.Series) -> pd.Series:
+    """:func:`normalise_text` of distinct values (object, None for blank); callers spread it back to the rows."""
+    keys = u.astype("str").str.split().str.join(" ").str.upper()
+    return keys.astype(object).where(keys.ne(""), None)
 
 
 def normalise_value(v) -> str:
@@ -214,7 +206,7 @@ def normalise_value(v) -> str:
 def _missing(s: pd.Series) -> pd.Series:
     miss = s.isna()
     if s.dtype == object or pd.api.types.is_string_dtype(s):
-        miss = miss | ~_key_mask(s, lambda keys: pd.notna(keys))
+        miss = miss | ~per_unique(s, lambda u: _comparison_keys(u).notna())
     return miss.astype(bool)
 
 
@@ -237,7 +229,7 @@ def _equals_any(s: pd.Series, values: list, key: str, name: str) -> pd.Series:
             raise SpecError(f"{values!r}: numeric column {name} compared with text", key=key)
         return s.isin(list(nums)).fillna(False).astype(bool)
     wanted = {normalise_value(v) for v in values}
-    hit = pd.Series(_key_mask(s, lambda keys: [k is not None and k in wanted for k in keys]), index=s.index)
+    hit = per_unique(s, lambda u: _comparison_keys(u).isin(wanted))
     nums = [v for v in values if not isinstance(v, str)]
     if nums:  # a number against a text column (e.g. IDVARVAL "1"): also compare as numbers
         hit |= pd.to_numeric(s, errors="coerce").isin(nums)
@@ -246,12 +238,8 @@ def _equals_any(s: pd.Series, values: list, key: str, name: str) -> pd.Series:
 
 def _compare(op: str, a: pd.Series, b: pd.Series) -> pd.Series:
     """Element-wise comparison with the one rule (dates, numbers, text); False where either side is missing."""
-    from .dates import is_iso8601, partial_after
-
     present = ~_missing(a) & ~_missing(b)
     if pd.api.types.is_datetime64_any_dtype(a) or pd.api.types.is_datetime64_any_dtype(b):
-        from .dates import dtc_to_dt
-
         x, y = dtc_to_dt(a), dtc_to_dt(b)
         return _ordered(op, x, y, present & x.notna() & y.notna())
     if _is_num_col(a) and _is_num_col(b):

@@ -2,9 +2,10 @@
 
 The text columns are arrow-backed (pandas ``str``): their buffers come from pyarrow's memory pool. pyarrow's
 default pool (mimalloc) keeps the pages of freed buffers for reuse, so a run's resident memory only grows: at
-10,000 subjects the SDTM map leaves ~1.1 GB resident for 0.25 GB of datasets. A run therefore uses the system
-allocator (``ARROW_DEFAULT_MEMORY_POOL=system``, unless the user chose a pool through that variable) and, after
-each stage, returns what is free to the operating system. Nothing here changes a value.
+10,000 subjects the SDTM map leaves ~1.1 GB resident for 0.25 GB of datasets. The pipeline's SDTM and ADaM
+stages therefore take arrow buffers from malloc (as ``ARROW_DEFAULT_MEMORY_POOL=system`` would; a pool the user
+chose through that variable is kept) and, after each stage, return what is free to the operating system. Nothing
+here changes a value.
 
 >>> release_memory()  # safe to call at any time
 """

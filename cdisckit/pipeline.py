@@ -15,6 +15,7 @@ import pandas as pd
 
 from .errors import ChecksFailed, InputError
 from .io import staged_dir, staged_file
+from .memory import release_memory, use_system_allocator
 from .transaction import OutputFolder
 
 Progress = Callable[[str], None]
@@ -201,6 +202,9 @@ def accepted_reason(finding, accepted: list[dict] | None) -> str | None:
     return None
 
 
+STAGE_NAMES = {"sdtm": "SDTM", "adam": "ADaM"}
+
+
 def gate(
     datasets: dict[str, pd.DataFrame],
     txn: OutputFolder,
@@ -217,21 +221,19 @@ def gate(
 
     Errors the study accepts (study.yaml ``accepted_findings``, see :func:`accepted_reason`) are reported but do
     not block. A blocked run changes nothing in ``out/``; its check reports are kept in ``<out>-failed/checks/``."""
-    progress(
-        f"checking {({'adam': 'ADaM'}).get(stage, stage.upper())}: {sum(len(d) for d in datasets.values()):,} records"
-    )
+    progress(f"checking {STAGE_NAMES.get(stage, stage)}: {sum(len(d) for d in datasets.values()):,} records")
     report = check_datasets(datasets, standard=standard, engine=engine, specs=specs)
     write_check_reports(report, datasets, txn.root, stage, standard)
-    blocking = [e for e in report.errors if accepted_reason(e, accepted) is None]
-    known = len(report.errors) - len(blocking)
+    counts = check_counts(report, accepted)
+    blocking = counts["errors"] - counts["accepted"]
     progress(
-        f"checks {stage}: {len(report.errors)} error(s)"
-        + (f" ({known} accepted by the study's accepted_findings)" if known else "")
-        + f", {len(report.warnings)} warning(s)"
+        f"checks {stage}: {counts['errors']} error(s)"
+        + (f" ({counts['accepted']} accepted by the study's accepted_findings)" if counts["accepted"] else "")
+        + f", {counts['warnings']} warning(s)"
     )
     if blocking and not allow_errors:
         exc = ChecksFailed(
-            f"{len(blocking)} conformance error(s) in {stage.upper()}; nothing written to {txn.shown()}. "
+            f"{blocking} conformance error(s) in {stage.upper()}; nothing written to {txn.shown()}. "
             f"See {txn.keep_on_failure(Path('checks') / (stage + '.html'))} (or rerun with --allow-errors).\n"
             + report.console_summary()
         )
@@ -281,9 +283,8 @@ def sdtm_stage(
     from .sdtm.origins import derive_define_comments, derive_define_origins
     from .writers.guide import build_csdrg, load_guide, study_spec_files
 
+    use_system_allocator()
     result = map_study(Path(study_dir), Path(raw_dir) if raw_dir else None, progress=progress)
-    from .memory import release_memory
-
     release_memory()  # the raw forms and the mapping's intermediate frames are gone
     for w in result.warnings[:WARNINGS_SHOWN]:
         warn(w["message"])
@@ -349,10 +350,9 @@ def adam_stage(
     from .adam import adam_specs, define_origins, derive_adam
     from .writers.guide import build_adrg
 
+    use_system_allocator()
     progress("deriving ADaM")
     adam = derive_adam(sdtm, params, warn=warn)
-    from .memory import release_memory
-
     release_memory()
     specs = {k: v for k, v in adam_specs(params).items() if k in adam}  # + the study-declared variables
     report = gate(
@@ -492,10 +492,8 @@ def run_study(
     """
     from . import __version__
     from .adam import load_params
-    from .memory import release_memory, use_system_allocator
     from .writers.guide import load_guide
 
-    use_system_allocator()
     study_dir = Path(study_dir).resolve() if study_dir else bundled_study_dir()
     study = validate_study_inputs(study_dir, raw_dir)
     params = load_params(params_file, study_dir=study_dir)

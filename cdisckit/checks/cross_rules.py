@@ -13,9 +13,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from ..dates import digits_after, dtc_to_dt, is_iso8601, study_day
+from ..dates import digits_after, dtc_to_dt, is_iso8601, iso_digits, study_day
 from ..standards import SDTMIG
-from .native import iso_digits_by_value
 from .native_rules import Context, Hit, is_text
 
 _pos = np.flatnonzero
@@ -266,13 +265,13 @@ def check_rfx_ex(ctx: Context) -> list[Hit]:
         if col not in dm.columns or dates.empty:
             continue
         # order by the zero-padded digits of each date, then take the subject's first / last
-        d = dates.assign(_full=iso_digits_by_value(dates["D"])[1]).sort_values(["USUBJID", "_full"], kind="stable")
+        d = dates.assign(_full=iso_digits(dates["D"])[1]).sort_values(["USUBJID", "_full"], kind="stable")
         want = d.groupby("USUBJID", sort=False)["D"].agg(pick)
         expected = dm["USUBJID"].map(want)
         has = dm["USUBJID"].isin(want.index).to_numpy()
         got = dm[col].astype(object)
         # equal, or equal at the precision both share (RFXENDTC 2024 vs EX last 2024-01-12, SDTMIG 3.4 4.4.2)
-        pg, pe = iso_digits_by_value(got), iso_digits_by_value(expected)
+        pg, pe = iso_digits(got), iso_digits(expected)
         same = pg[0] & pe[0] & ~digits_after(pg, pe) & ~digits_after(pe, pg)
         rows = _pos(has & ~(got.eq(expected).fillna(False).to_numpy(dtype=bool) | same))
         if len(rows):

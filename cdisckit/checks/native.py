@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..dates import iso_digits_by_value, str_codes  # noqa: F401  (iso_digits_by_value: used by the rules)
+from ..dates import str_codes
 from .suites import Expectation, Suite
 
 EMPTY = np.array([], dtype=np.int64)

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from cdisckit.dates import digits_after, partial_after
+from cdisckit.dates import digits_after, iso_digits_by_value, partial_after
 
 from ..standards import ADAMIG, SDTMIG, DatasetSpec
-from .native import EMPTY, FrameCache, iso_digits_by_value
+from .native import EMPTY, FrameCache
 from .rules import XPT_NAME_REGEX
 
 DATE_BOUNDS = (4, 7, 10, 16, 19)  # YYYY, YYYY-MM, YYYY-MM-DD, ...THH:MM, ...THH:MM:SS
