@@ -262,3 +262,11 @@ def _study_params() -> dict:
 
 
 STUDY_PARAMS = _study_params()
+
+
+def missing_as_none(x):
+    """Missing text (NaN in a pandas ``str`` column) as None, in a value or a list/Series of values, so that an
+    expected value reads as the CRF does."""
+    if isinstance(x, (list, pd.Series)):
+        return [None if pd.isna(v) else v for v in x]
+    return None if pd.isna(x) else x

@@ -7,17 +7,10 @@ at most 1 NE between, SD needs ADT - origin >= 42, PFS censored after 2 missed a
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
-from sdtm_factory import STUDY_PARAMS, make_sdtm, subject
+from sdtm_factory import STUDY_PARAMS, make_sdtm, missing_as_none, subject
 
 from cdisckit.adam import derive_adam, load_params
-
-
-def _none(x):
-    """Missing (NaN in a pandas str column) as None, so expected values read as the CRF does."""
-    return [None if pd.isna(v) else v for v in x] if isinstance(x, (list, pd.Series)) else (None if pd.isna(x) else x)
-
 
 SCENARIOS = [
     # id, RECIST responses, extra subject kwargs, params, expected {PARAMCD: AVALC}, expected PFS (AVAL, CNSR)
@@ -194,7 +187,7 @@ def test_ovr_anl01fl_and_visits():
     out, _ = run([(-3, "SD"), (40, "PR"), (40, "PD"), (90, "PR")])
     ovr = out["ADRS"][out["ADRS"]["PARAMCD"] == "OVR"]
     assert ovr["AVALC"].tolist() == ["SD", "PR", "PD", "PR"]
-    assert _none(ovr["ANL01FL"].tolist()) == [
+    assert missing_as_none(ovr["ANL01FL"].tolist()) == [
         None,
         None,
         "Y",

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from sdtm_factory import STUDY_PARAMS, day, make_sdtm, subject
+from sdtm_factory import STUDY_PARAMS, day, make_sdtm, missing_as_none, subject
 
 from cdisckit.adam import derive_adam, load_params
 from cdisckit.adam.adae import derive_var_extreme_flag, derive_var_trtemfl, derive_vars_aesi
 from cdisckit.adam.util import derive_vars_dt
 from cdisckit.dates import impute_dtc_dt
-
-
-def _none(x):
-    """Missing (NaN in a pandas str column) as None, so expected values read as the CRF does."""
-    return [None if pd.isna(v) else v for v in x] if isinstance(x, (list, pd.Series)) else (None if pd.isna(x) else x)
 
 
 def params(**kw):
@@ -90,7 +85,7 @@ def test_ae_partial_onset_around_teae_boundary(aestdtc, astdt, flag, teae):
     out, _ = adam([subject("001", ae=[{"AESTDTC": aestdtc}])])
     r = out["ADAE"].iloc[0]
     assert (None if pd.isna(r["ASTDT"]) else r["ASTDT"].strftime("%Y-%m-%d")) == astdt
-    assert _none(r["ASTDTF"]) == flag and _none(r["TRTEMFL"]) == teae
+    assert missing_as_none(r["ASTDTF"]) == flag and missing_as_none(r["TRTEMFL"]) == teae
 
 
 @pytest.mark.parametrize(
@@ -124,7 +119,7 @@ def test_ae_imputation_bounds_are_parameters():
 
 def test_teae_window_param_changes_answer():
     out, _ = adam([subject("001", ae=[{"AESTDTC": "2025-06-01"}])], teae_window_days=90)
-    assert _none(out["ADAE"]["TRTEMFL"].iloc[0]) is None
+    assert missing_as_none(out["ADAE"]["TRTEMFL"].iloc[0]) is None
 
 
 def test_ae_end_capped_at_death_and_study_days():
@@ -157,15 +152,15 @@ def test_aesi_astct_relationship_and_first_occurrence():
     ]
     out, _ = adam([subject("001", ae=aes)])
     ae = out["ADAE"]
-    assert _none(ae["AESIFL"].tolist()) == ["Y", "Y", "Y", None]
-    assert _none(ae["AESICAT"].tolist()) == ["CRS", "ICANS", "CRS", None]  # 2: from the configured PT list
-    assert _none(ae["ASTCTGR"].tolist()[:2]) == ["2", None] and ae["ASTCTGRN"].iloc[0] == 2.0
+    assert missing_as_none(ae["AESIFL"].tolist()) == ["Y", "Y", "Y", None]
+    assert missing_as_none(ae["AESICAT"].tolist()) == ["CRS", "ICANS", "CRS", None]  # 2: from the configured PT list
+    assert missing_as_none(ae["ASTCTGR"].tolist()[:2]) == ["2", None] and ae["ASTCTGRN"].iloc[0] == 2.0
     assert ae["ATOXGR"].iloc[0] == "3" and ae["ATOXGRN"].iloc[0] == 3.0
     assert ae["ARELLD"].iloc[0] == "NOT RELATED" and ae["AREL"].iloc[0] == "RELATED"
-    assert _none(ae["TRTEMFL"].tolist()) == ["Y", "Y", "Y", None]
-    assert _none(ae["AOCCFL"].tolist()) == ["Y", None, None, None]
-    assert _none(ae["AOCCSFL"].tolist()) == ["Y", "Y", None, None]
-    assert _none(ae["AOCCPFL"].tolist()) == ["Y", "Y", None, None]
+    assert missing_as_none(ae["TRTEMFL"].tolist()) == ["Y", "Y", "Y", None]
+    assert missing_as_none(ae["AOCCFL"].tolist()) == ["Y", None, None, None]
+    assert missing_as_none(ae["AOCCSFL"].tolist()) == ["Y", "Y", None, None]
+    assert missing_as_none(ae["AOCCPFL"].tolist()) == ["Y", "Y", None, None]
     assert ae["TRT01A"].eq("Cohort DL1").all()
 
 

@@ -6,19 +6,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from sdtm_factory import STUDY_PARAMS, make_sdtm, subject
+from sdtm_factory import STUDY_PARAMS, make_sdtm, missing_as_none, subject
 
 from cdisckit.adam import derive_adam, load_params
 from cdisckit.adam.adsl import derive_vars_trt
 from cdisckit.conditions import condition_problem, filter_rows
 from cdisckit.conditions import frame_mask as condition_mask
 from cdisckit.errors import SpecError
-
-
-def _none(x):
-    """Missing (NaN in a pandas str column) as None, so expected values read as the CRF does."""
-    return [None if pd.isna(v) else v for v in x] if isinstance(x, (list, pd.Series)) else (None if pd.isna(x) else x)
-
 
 ADAM_DIR = Path(__file__).resolve().parents[2] / "adam"
 D = pd.DataFrame(
@@ -183,8 +177,8 @@ def test_partial_dm_death_date_completed_by_ds_death_date():
     p = load_params()
     p.update(STUDY_PARAMS)
     a = derive_adam(sdtm, p, warn=lambda m: None)["ADSL"].iloc[0]
-    assert a["DTHDT"] == pd.Timestamp("2025-03-20") and _none(a["DTHDTF"]) is None
-    assert _none(a["DTHCAUS"]) is None  # 'Subject died' is not a cause (params death_generic_terms)
+    assert a["DTHDT"] == pd.Timestamp("2025-03-20") and missing_as_none(a["DTHDTF"]) is None
+    assert missing_as_none(a["DTHCAUS"]) is None  # 'Subject died' is not a cause (params death_generic_terms)
     sdtm["DS"].loc[sdtm["DS"]["DSDECOD"] == "DEATH", "DSSTDTC"] = "2025-04-02"  # outside the month: imputed
     a = derive_adam(sdtm, p, warn=lambda m: None)["ADSL"].iloc[0]
     assert a["DTHDT"] == pd.Timestamp("2025-03-01") and a["DTHDTF"] == "D"
