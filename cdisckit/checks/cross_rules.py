@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..dates import digits_after, dtc_to_dt, is_iso8601, iso_digits, study_day
 from ..standards import SDTMIG
+from .native import str_codes
 from .native_rules import Context, Hit, is_text
 
 _pos = np.flatnonzero
@@ -177,17 +178,15 @@ def _strip(u: pd.Series) -> pd.Series:
 
 def _by_value(s: pd.Series, func) -> np.ndarray:
     """Object array of ``func`` (object Series -> Series, value by value) of ``s``, computed once per distinct
-    value; missing values stay as they are."""
+    value; missing values stay as they are. ``s``: a Series or an array (the result of an earlier call)."""
+    s = pd.Series(s)
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         x = s.to_numpy()
         same_numbers = x.dtype.kind in "iu" or (x.dtype.kind == "f" and not (np.signbit(x) & (x == 0)).any())
         codes, uniques = pd.factorize(x, use_na_sentinel=True) if same_numbers else (None, None)
         u = pd.Series(uniques)
     else:  # text: only when every value is a str (factorize would merge 1, 1.0 and True)
-        codes, uniques = pd.factorize(s.astype(object), use_na_sentinel=True)
-        u = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
-        if pd.api.types.infer_dtype(u, skipna=True) != "string":
-            codes = None
+        codes, u = str_codes(s.astype(object)) or (None, None)
     if codes is None or (codes < 0).any() or len(u) == len(s):
         return func(s).to_numpy(dtype=object)
     return func(u).to_numpy(dtype=object)[codes]

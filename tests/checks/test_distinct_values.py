@@ -87,6 +87,28 @@ def test_supp_parent_idvarval_stripped_and_parent_numbers_formatted_once_per_val
     assert f.rows == [2, 4] and "2 AESEQ value(s) not in AE" in f.message  # S-1 has no AESEQ 3, S-2 no AESEQ 2
 
 
+def test_supp_parent_on_a_numeric_parent_variable_with_a_missing_value():
+    # IDVAR may name any parent variable; VISITNUM is numeric and may be missing (formatted "nan", never matched)
+    ae = pd.DataFrame(
+        {"STUDYID": "S", "DOMAIN": "AE", "USUBJID": ["S-1", "S-1", "S-2"], "VISITNUM": [1.0, np.nan, 2.5]}
+    )
+    supp = pd.DataFrame(
+        {
+            "STUDYID": "S",
+            "RDOMAIN": "AE",
+            "USUBJID": ["S-1", "S-1", "S-2"],
+            "IDVAR": "VISITNUM",
+            "IDVARVAL": ["1", "2", "2.5"],
+            "QNAM": "AEX",
+            "QLABEL": "x",
+            "QVAL": "y",
+        }
+    )
+    report = run_checks({"DM": _dm(), "AE": ae, "SUPPAE": supp})
+    (f,) = [f for f in report.findings if f.rule_id == "SUPP-PARENT"]
+    assert f.rows == [1] and "1 VISITNUM value(s) not in AE" in f.message  # S-1 has no VISITNUM 2
+
+
 def test_tr_tu_link_on_distinct_pairs():
     tu = pd.DataFrame({"STUDYID": "S", "DOMAIN": "TU", "USUBJID": ["S-1", "S-2"], "TULNKID": ["T01", "T01"]})
     tr = pd.DataFrame(
