@@ -8,11 +8,18 @@ own functions; prints seconds, rows/s and peak RSS per stage, the growth 1k -> 1
     python benchmarks/bench_pipeline.py --json out.json     # also the figures as JSON
 
 How: ``cdisckit synth --subjects N --seed 31`` writes the raw export (not timed as part of the run), then
-:func:`cdisckit.pipeline.run_study` runs exactly as ``cdisckit run --allow-errors`` does, with a timer wrapped
-around each function it calls (``map_study``, ``check_datasets``, ``write_xpt``, ``write_define`` ...): the
-stages are the pipeline's own functions, not a copy of the pipeline. After the run, ``cdisckit check`` is timed
-on the SDTM folder it wrote (reading + checks, as the CLI does). Each size runs in a fresh process so that its
-memory figures are its own.
+:func:`cdisckit.pipeline.run_study` runs as ``cdisckit run --allow-errors`` does, twice:
+
+1. in one process (``CDISCKIT_JOBS=1``), with a timer wrapped around each function it calls (``map_study``,
+   ``check_datasets``, ``write_xpt``, ``write_define`` ...): the stage table. The stages are the pipeline's own
+   functions, not a copy of the pipeline;
+2. as the CLI runs it, the SDTM checks and writers beside the ADaM derive and the ADaM writers beside the report
+   (forked, :mod:`cdisckit.background`): the end-to-end time and memory the targets are judged on. Its memory is
+   the peak of the summed PSS of the main process and its forked step (sampled every 50 ms): pages the fork
+   shares with the main process count once.
+
+After the run, ``cdisckit check`` is timed on the SDTM folder it wrote (reading + checks, as the CLI does). Each
+size runs in a fresh process so that its memory figures are its own.
 
 Peak RSS per stage is the kernel's high-water mark (VmHWM), reset when a stage starts (``/proc/self/clear_refs``)
 and read when it ends; a stage's peak includes the data already held by the run. Rows: the records a stage
@@ -146,8 +153,11 @@ def instrument(timers: Timers) -> None:
 
     t = timers
     t.wrap(pipeline, "validate_study_inputs", "validate inputs (specs, raw headers)")
-    t.wrap(pipeline, "sdtm_stage", "sdtm stage (all)", phase="sdtm")
-    t.wrap(pipeline, "adam_stage", "adam stage (all)", phase="adam")
+    t.wrap(pipeline, "map_sdtm", "sdtm stage (map)", phase="sdtm")
+    t.wrap(pipeline, "publish_sdtm", "sdtm stage (checks, writers)", phase="sdtm")
+    t.wrap(pipeline, "derive_adam_datasets", "adam stage (derive)", phase="adam")
+    t.wrap(pipeline, "gate_adam", "adam stage (checks)", phase="adam")
+    t.wrap(pipeline, "publish_adam", "adam stage (writers)", phase="adam")
     t.wrap(cdisckit.sdtm, "map_study", "SDTM map", result_rows=lambda r: _records(r.datasets))
     t.wrap(cdisckit.adam, "derive_adam", "ADaM derive", result_rows=_records)
     t.wrap(pipeline, "check_datasets", "checks {phase}", rows=_first_datasets)
@@ -201,12 +211,13 @@ def one_size(n: int, seed: int) -> dict:
         instrument(timers)
         try:
             _reset_hwm()
-            with timers.stage("run (end to end)"):
+            with _jobs("1"), timers.stage("run (end to end)"):  # one process: every stage timed where it runs
                 summary = run_study(study, raw, out, allow_errors=True)
         finally:
             timers.undo()
         check = check_folder(out / "sdtm")
         written = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+        two_cores = run_two_cores(study, raw, Path(tmp) / "out2")
     records = summary["records_written"]
     return {
         "subjects": n,
@@ -216,6 +227,92 @@ def one_size(n: int, seed: int) -> dict:
         "records": records,
         "bytes_written": written,
         "checks": summary["checks"],
+        "two_cores": two_cores,
+    }
+
+
+@contextlib.contextmanager
+def _jobs(value: str | None):
+    """``CDISCKIT_JOBS`` set to ``value`` (None: unset) while the block runs."""
+    before = os.environ.get("CDISCKIT_JOBS")
+    if value is None:
+        os.environ.pop("CDISCKIT_JOBS", None)
+    else:
+        os.environ["CDISCKIT_JOBS"] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("CDISCKIT_JOBS", None)
+        else:
+            os.environ["CDISCKIT_JOBS"] = before
+
+
+def _pss_mib(pid: int) -> float:
+    """Proportional set size of one process: its private pages plus its share of the pages it shares."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _children(pid: int) -> list[int]:
+    kids: list[int] = []
+    with contextlib.suppress(OSError):
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                kids += [int(k) for k in f.read().split()]
+    return kids
+
+
+class TreeMemory:
+    """Samples the memory of this process and its forked steps every ``interval`` s (a thread): the peak of
+    their summed PSS is the run's memory, counting pages the fork shares with the main process once."""
+
+    def __init__(self, interval: float = 0.05):
+        import threading
+
+        self.interval, self.peak, self.samples = interval, 0.0, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        me = os.getpid()
+        while not self._stop.is_set():
+            self.peak = max(self.peak, _pss_mib(me) + sum(_pss_mib(k) for k in _children(me)))
+            self.samples += 1
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def run_two_cores(study: Path, raw: Path, out: Path) -> dict:
+    """``run_study`` as ``cdisckit run`` runs it (checks and writers beside the derive and the report): wall
+    seconds, the peak of the summed PSS of the process and its forked steps, and the main process's peak RSS."""
+    import resource
+
+    from cdisckit.pipeline import run_study
+
+    _reset_hwm()
+    with _jobs(None), TreeMemory() as mem:
+        t0 = time.perf_counter()
+        run_study(study, raw, out, allow_errors=True)
+        secs = time.perf_counter() - t0
+    return {
+        "secs": secs,
+        "pss_peak": mem.peak,
+        "main_rss": _hwm_mib(),
+        "step_rss": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,  # largest forked step
     }
 
 
@@ -258,6 +355,10 @@ def print_size(r: dict) -> None:
                   f" {s['rss']:13.0f}")  # fmt: skip
     print(f"  {'(rest: run.json, staging, glue)':<36} {total - shown:8.2f} {100 * (total - shown) / total:5.1f}%")
     print(f"  {'run (end to end)':<36} {total:8.2f} {100.0:5.1f}% {'':>12} {st['run (end to end)']['rss']:13.0f}")
+    two = r["two_cores"]
+    print(f"  {'run as cdisckit run does (2 processes)':<36} {two['secs']:8.2f} {100 * two['secs'] / total:5.1f}%"
+          f" {'':>12} {two['pss_peak']:13.0f}   (summed PSS; main RSS {two['main_rss']:.0f},"
+          f" largest step RSS {two['step_rss']:.0f})")  # fmt: skip
     c = r["check"]
     print(f"  {'cdisckit check sdtm (read + checks)':<36} {c['total']:8.2f} {'':>6} {_rate(c['rows'], c['total'])}"
           f" {c['rss']:13.0f}   (reading {c['read']:.2f} s)")  # fmt: skip
@@ -278,12 +379,12 @@ def print_growth(small: dict, big: dict) -> None:
 
 
 def print_targets(r: dict) -> None:
-    st = r["stats"]
-    total, rss, check = st["run (end to end)"]["secs"], st["run (end to end)"]["rss"], r["check"]["total"]
-    print(f"\ntargets at {r['subjects']:,} subjects (issue 11):")
+    two = r["two_cores"]
+    total, rss, check = two["secs"], two["pss_peak"], r["check"]["total"]
+    print(f"\ntargets at {r['subjects']:,} subjects (issue 11), as `cdisckit run` runs (2 processes):")
     for text, value, target, unit in (
         ("end to end incl. report and define.xml", total, TARGET_TOTAL_S, "s"),
-        ("peak RSS of the run", rss, TARGET_RSS_MIB, "MiB"),
+        ("peak memory (summed PSS, both processes)", rss, TARGET_RSS_MIB, "MiB"),
         ("cdisckit check on the SDTM, reading included", check, TARGET_CHECK_S, "s"),
     ):
         verdict = "met" if value <= target else "NOT met"

@@ -267,21 +267,9 @@ def _raw_dir(study: dict, raw_dir: Path | None) -> Path:
 WARNINGS_SHOWN = 20
 
 
-def sdtm_stage(
-    study_dir: Path,
-    raw_dir: Path | None,
-    txn: OutputFolder,
-    *,
-    engine: str,
-    allow_errors: bool,
-    progress: Progress,
-    warn: Progress = _noop,
-):
-    """Raw export -> SDTM inside a transaction: checked, written to ``<staging>/sdtm`` with define.xml and the
-    cSDRG (csdrg.html)."""
+def map_sdtm(study_dir: Path, raw_dir: Path | None, *, progress: Progress, warn: Progress = _noop):
+    """Raw export -> SDTM datasets (the map, in this process); its first warnings shown, all kept on the result."""
     from .sdtm import map_study
-    from .sdtm.origins import derive_define_comments, derive_define_origins
-    from .writers.guide import build_csdrg, load_guide, study_spec_files
 
     use_system_allocator()
     result = map_study(Path(study_dir), Path(raw_dir) if raw_dir else None, progress=progress)
@@ -290,6 +278,17 @@ def sdtm_stage(
         warn(w["message"])
     if len(result.warnings) > WARNINGS_SHOWN:
         warn(f"... and {len(result.warnings) - WARNINGS_SHOWN} more such warnings (all in run.json and the cSDRG)")
+    return result
+
+
+def publish_sdtm(
+    result, raw_dir: Path | None, txn: OutputFolder, *, engine: str, allow_errors: bool, progress: Progress
+):
+    """Mapped SDTM -> checked (:func:`gate`), then written to ``<staging>/sdtm`` with define.xml and the cSDRG
+    (csdrg.html). Returns the check report."""
+    from .sdtm.origins import derive_define_comments, derive_define_origins
+    from .writers.guide import build_csdrg, load_guide, study_spec_files
+
     guide = with_accepted_explanations(load_guide(result.study.get("reviewers_guide")), result.study)
     report = gate(
         result.datasets,
@@ -327,10 +326,38 @@ def sdtm_stage(
         dictionaries=(result.study.get("design") or {}).get("dictionaries"),
         extra={"csdrg.html": csdrg},
     )
-    return result, report
+    return report
 
 
-def adam_stage(
+def sdtm_stage(
+    study_dir: Path,
+    raw_dir: Path | None,
+    txn: OutputFolder,
+    *,
+    engine: str,
+    allow_errors: bool,
+    progress: Progress,
+    warn: Progress = _noop,
+):
+    """Raw export -> SDTM inside a transaction: mapped (:func:`map_sdtm`), checked and written
+    (:func:`publish_sdtm`). Returns (SdtmResult, CheckReport)."""
+    result = map_sdtm(study_dir, raw_dir, progress=progress, warn=warn)
+    return result, publish_sdtm(result, raw_dir, txn, engine=engine, allow_errors=allow_errors, progress=progress)
+
+
+def derive_adam_datasets(sdtm: dict[str, pd.DataFrame], params: dict, *, progress: Progress, warn: Progress):
+    """SDTM datasets -> ADaM datasets (the derive, in this process)."""
+    from .adam import derive_adam
+
+    use_system_allocator()
+    progress("deriving ADaM")
+    adam = derive_adam(sdtm, params, warn=warn)
+    release_memory()
+    return adam
+
+
+def gate_adam(
+    adam: dict[str, pd.DataFrame],
     sdtm: dict[str, pd.DataFrame],
     params: dict,
     txn: OutputFolder,
@@ -339,21 +366,15 @@ def adam_stage(
     engine: str,
     allow_errors: bool,
     progress: Progress,
-    warn: Progress,
     guide: dict | None = None,
     spec_files: list[Path] | None = None,
     dictionaries: dict | None = None,
     accepted: list[dict] | None = None,
 ):
-    """SDTM datasets -> ADaM inside a transaction: checked, written to ``<staging>/adam`` with define.xml and the
-    ADRG (adrg.html)."""
-    from .adam import adam_specs, define_origins, derive_adam
+    """ADaM datasets -> checked (:func:`gate`); returns (CheckReport, the datasets' specs, the ADRG's HTML)."""
+    from .adam import adam_specs
     from .writers.guide import build_adrg
 
-    use_system_allocator()
-    progress("deriving ADaM")
-    adam = derive_adam(sdtm, params, warn=warn)
-    release_memory()
     specs = {k: v for k, v in adam_specs(params).items() if k in adam}  # + the study-declared variables
     report = gate(
         adam,
@@ -375,7 +396,24 @@ def adam_stage(
         spec_files=spec_files,
         study_id=study_id,
     )
-    write_datasets(
+    return report, specs, adrg
+
+
+def publish_adam(
+    adam: dict[str, pd.DataFrame],
+    params: dict,
+    specs: dict,
+    txn: OutputFolder,
+    *,
+    study_id: str,
+    created: str,
+    adrg: str,
+    progress: Progress,
+) -> list[Path]:
+    """Checked ADaM -> ``<staging>/adam``: XPT, Dataset-JSON, define.xml and the ADRG (adrg.html)."""
+    from .adam import define_origins
+
+    return write_datasets(
         adam,
         txn.root,
         "adam",
@@ -385,9 +423,47 @@ def adam_stage(
         progress=progress,
         shown=txn.shown(),
         extra={"adrg.html": adrg},
-        created=creation_datetime(sdtm),  # ADaM carries no TS: its stamp is the SDTM data cut-off as well
+        created=created,
         specs=specs,
         origins=define_origins(adam, params),
+    )
+
+
+def adam_stage(
+    sdtm: dict[str, pd.DataFrame],
+    params: dict,
+    txn: OutputFolder,
+    *,
+    study_id: str,
+    engine: str,
+    allow_errors: bool,
+    progress: Progress,
+    warn: Progress,
+    guide: dict | None = None,
+    spec_files: list[Path] | None = None,
+    dictionaries: dict | None = None,
+    accepted: list[dict] | None = None,
+):
+    """SDTM datasets -> ADaM inside a transaction: derived, checked, written to ``<staging>/adam`` with
+    define.xml and the ADRG (adrg.html). Returns (datasets, CheckReport)."""
+    adam = derive_adam_datasets(sdtm, params, progress=progress, warn=warn)
+    report, specs, adrg = gate_adam(
+        adam,
+        sdtm,
+        params,
+        txn,
+        study_id=study_id,
+        engine=engine,
+        allow_errors=allow_errors,
+        progress=progress,
+        guide=guide,
+        spec_files=spec_files,
+        dictionaries=dictionaries,
+        accepted=accepted,
+    )
+    # ADaM carries no TS: its creation stamp is the SDTM data cut-off as well
+    publish_adam(
+        adam, params, specs, txn, study_id=study_id, created=creation_datetime(sdtm), adrg=adrg, progress=progress
     )
     return adam, report
 
@@ -489,57 +565,75 @@ def run_study(
 
     One transaction: every input (study specs, ADaM params, raw forms' presence and headers) is validated first,
     all of ``out/`` is written to a staging folder beside it and swapped in only when the whole run succeeded.
+
+    The SDTM checks and writers run beside the ADaM derive, the ADaM writers beside the report, in a forked process
+    (:mod:`cdisckit.background`): ``progress`` is called there for their messages (the CLI prints them as they
+    come). ``CDISCKIT_JOBS=1`` runs everything in this process; the outputs are the same bytes either way.
     """
-    from . import __version__
     from .adam import load_params
+    from .background import beside
     from .writers.guide import load_guide
 
     study_dir = Path(study_dir).resolve() if study_dir else bundled_study_dir()
     study = validate_study_inputs(study_dir, raw_dir)
     params = load_params(params_file, study_dir=study_dir)
     with OutputFolder(out) as txn:
-        sdtm_result, sdtm_report = sdtm_stage(
-            study_dir, raw_dir, txn, engine=engine, allow_errors=allow_errors, progress=progress, warn=warn
-        )
-        release_memory()
+        sdtm_result = map_sdtm(study_dir, raw_dir, progress=progress, warn=warn)
+        sdtm = sdtm_result.datasets
         study_id = study_id_of(sdtm_result.study)
-        adam, adam_report = adam_stage(
-            sdtm_result.datasets,
+        # the SDTM checks and writers run beside the ADaM derive (on the second core); SDTM errors still block the
+        # run before anything of ADaM is checked or written
+        with beside(
+            publish_sdtm, sdtm_result, raw_dir, txn, engine=engine, allow_errors=allow_errors, progress=progress
+        ) as sdtm_step:
+            adam = derive_adam_datasets(sdtm, params, progress=progress, warn=warn)
+            sdtm_report = sdtm_step.result()
+        adam_report, specs, adrg = gate_adam(
+            adam,
+            sdtm,
             params,
             txn,
             study_id=study_id,
             engine=engine,
             allow_errors=allow_errors,
             progress=progress,
-            warn=warn,
             guide=with_accepted_explanations(load_guide(sdtm_result.study.get("reviewers_guide")), sdtm_result.study),
             spec_files=[Path(params_file) if params_file else study_dir / "adam.yaml"],
             dictionaries=(sdtm_result.study.get("design") or {}).get("dictionaries"),
             accepted=sdtm_result.study.get("accepted_findings"),
         )
-        sdtm_records = {k: int(len(v)) for k, v in sorted(sdtm_result.datasets.items())}
-        sdtm_result.datasets.clear()  # written and checked: the report needs only ADaM
-        release_memory()
-        summary = {
-            "cdisckit": __version__,
-            "study": study_id,
-            "standards": {"SDTMIG": "3.4", "ADaMIG": "1.3", "CT": "2025-03-28"},
-            "inputs": {"study_dir": str(study_dir), "raw_dir": str(_raw_dir(study, raw_dir).resolve())},
-            "reconciliation": reconciliation_table(sdtm_result.reconciliation),
-            "records_written": {
-                **sdtm_records,
-                **{k: int(len(v)) for k, v in sorted(adam.items())},
-            },
-            "sdtm_warnings": sdtm_result.warnings,
-            "checks": {
-                "sdtm": check_counts(sdtm_report, sdtm_result.study.get("accepted_findings")),
-                "adam": check_counts(adam_report, sdtm_result.study.get("accepted_findings")),
-            },
-        }
-        from .report import build_report
-
-        progress("writing the study report")
-        build_report(adam, txn.path("report.html"), run_summary=summary, title=f"{study_id} study report")
+        created = creation_datetime(sdtm)  # ADaM carries no TS: its stamp is the SDTM data cut-off as well
+        # the ADaM writers run beside the report
+        with beside(
+            publish_adam, adam, params, specs, txn, study_id=study_id, created=created, adrg=adrg, progress=progress
+        ) as adam_step:
+            summary = _run_report(adam, sdtm_result, sdtm_report, adam_report, txn, study, raw_dir, study_dir, progress)
+            adam_step.result()
         write_run_summary(txn.root, summary)
     progress(f"wrote {txn.shown('report.html')} and {txn.shown('run.json')}")
+    return summary
+
+
+def _run_report(adam, sdtm_result, sdtm_report, adam_report, txn, study, raw_dir, study_dir, progress) -> dict:
+    """The run summary (run.json) and report.html; the SDTM datasets are dropped first (the report needs ADaM)."""
+    from . import __version__
+    from .report import build_report
+
+    study_id = study_id_of(sdtm_result.study)
+    sdtm_records = {k: int(len(v)) for k, v in sorted(sdtm_result.datasets.items())}
+    sdtm_result.datasets.clear()  # written and checked: the report needs only ADaM
+    release_memory()
+    accepted = sdtm_result.study.get("accepted_findings")
+    summary = {
+        "cdisckit": __version__,
+        "study": study_id,
+        "standards": {"SDTMIG": "3.4", "ADaMIG": "1.3", "CT": "2025-03-28"},
+        "inputs": {"study_dir": str(study_dir), "raw_dir": str(_raw_dir(study, raw_dir).resolve())},
+        "reconciliation": reconciliation_table(sdtm_result.reconciliation),
+        "records_written": {**sdtm_records, **{k: int(len(v)) for k, v in sorted(adam.items())}},
+        "sdtm_warnings": sdtm_result.warnings,
+        "checks": {"sdtm": check_counts(sdtm_report, accepted), "adam": check_counts(adam_report, accepted)},
+    }
+    progress("writing the study report")
+    build_report(adam, txn.path("report.html"), run_summary=summary, title=f"{study_id} study report")
     return summary

@@ -1,0 +1,103 @@
+"""cdisckit.background: a step run beside the next one returns its value or raises its error in the caller."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from cdisckit import background
+from cdisckit.background import StepFailed, beside
+from cdisckit.errors import ChecksFailed
+
+forks = pytest.mark.skipif(not background.background_enabled(), reason="no fork or one CPU: steps run in the caller")
+
+
+def _pid_and(x):
+    return os.getpid(), x * 2
+
+
+def _fail_checks():
+    exc = ChecksFailed("3 conformance error(s) in SDTM", file="out/checks/sdtm.html")
+    exc.keep = ["checks"]  # type: ignore[attr-defined]
+    raise exc
+
+
+class _Unpicklable(Exception):
+    def __init__(self, a, b):  # pickle re-creates an exception from its args: (a, b) -> one arg only here
+        super().__init__(f"{a}+{b}")
+
+
+def _fail_unpicklable():
+    raise _Unpicklable(1, 2)
+
+
+@forks
+def test_a_step_runs_in_another_process_and_returns_its_value():
+    with beside(_pid_and, 21) as step:
+        pid, value = step.result()
+    assert value == 42
+    assert pid != os.getpid()
+
+
+def test_with_cdisckit_jobs_1_the_step_runs_in_the_caller(monkeypatch):
+    monkeypatch.setenv("CDISCKIT_JOBS", "1")
+    assert not background.background_enabled()
+    with beside(_pid_and, 5) as step:
+        assert step.result() == (os.getpid(), 10)
+
+
+@pytest.mark.parametrize("jobs", ["1", ""])
+def test_the_steps_error_is_raised_in_the_caller_with_its_type_and_attributes(monkeypatch, jobs):
+    monkeypatch.setenv("CDISCKIT_JOBS", jobs)
+    with beside(_fail_checks) as step, pytest.raises(ChecksFailed) as err:
+        step.result()
+    assert str(err.value) == "out/checks/sdtm.html: 3 conformance error(s) in SDTM"
+    assert err.value.keep == ["checks"]  # what the transaction keeps in <out>-failed/
+    assert err.value.exit_code == 1
+
+
+@forks
+def test_an_error_that_cannot_be_sent_back_arrives_as_its_traceback():
+    with beside(_fail_unpicklable) as step, pytest.raises(StepFailed, match=r"_Unpicklable: 1\+2"):
+        step.result()
+
+
+def _write_then_sleep(path):
+    path.write_text("started")
+    time.sleep(30)
+    path.write_text("finished")
+
+
+@forks
+def test_leaving_the_block_by_an_error_stops_the_step(tmp_path):
+    marker = tmp_path / "step.txt"
+    t0 = time.monotonic()
+    with pytest.raises(KeyError), beside(_write_then_sleep, marker) as step:
+        while not marker.exists():
+            time.sleep(0.01)
+        raise KeyError("the main line failed")
+    assert time.monotonic() - t0 < 10  # not the step's 30 s
+    assert step.pid is not None and not os.path.exists(f"/proc/{step.pid}")
+    assert marker.read_text() == "started"
+
+
+@forks
+def test_a_run_in_one_process_writes_the_same_bytes_as_with_steps_beside(bundled_run, tmp_path, monkeypatch):
+    """``cdisckit run`` on the bundled study with CDISCKIT_JOBS=1 (every stage in one process) writes every file
+    byte for byte as the default run, whose checks and writers ran forked (``bundled_run``)."""
+    from click.testing import CliRunner
+
+    from cdisckit.cli import main
+
+    out, _ = bundled_run
+    monkeypatch.setenv("CDISCKIT_JOBS", "1")
+    serial = tmp_path / "out"
+    result = CliRunner().invoke(main, ["-q", "run", "--out", str(serial)])
+    assert result.exit_code == 0, result.output
+    files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert files == sorted(str(p.relative_to(serial)) for p in serial.rglob("*") if p.is_file())
+    assert {"sdtm/dm.xpt", "adam/adsl.json", "adam/define.xml", "checks/sdtm.json", "report.html"} <= set(files)
+    differ = [f for f in files if (out / f).read_bytes() != (serial / f).read_bytes()]
+    assert differ == []
