@@ -356,7 +356,7 @@ def print_size(r: dict) -> None:
     print(f"  {'(rest: run.json, staging, glue)':<36} {total - shown:8.2f} {100 * (total - shown) / total:5.1f}%")
     print(f"  {'run (end to end)':<36} {total:8.2f} {100.0:5.1f}% {'':>12} {st['run (end to end)']['rss']:13.0f}")
     two = r["two_cores"]
-    print(f"  {'run as cdisckit run does (2 processes)':<36} {two['secs']:8.2f} {100 * two['secs'] / total:5.1f}%"
+    print(f"  {'run as cdisckit run does (2 processes)':<36} {two['secs']:8.2f} {'':>6}"
           f" {'':>12} {two['pss_peak']:13.0f}   (summed PSS; main RSS {two['main_rss']:.0f},"
           f" largest step RSS {two['step_rss']:.0f})")  # fmt: skip
     c = r["check"]
