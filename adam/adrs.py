@@ -296,19 +296,54 @@ def derive_param_first_event(dataset: pd.DataFrame, subjects: pd.DataFrame, wher
     return out
 
 
+def timepoint_assessment(dataset: pd.DataFrame, subjects: pd.DataFrame, day: int, window: int) -> pd.DataFrame:
+    """Per subject of ``subjects``: the assessment used at the timepoint (ANL01FL = Y, ADT - ORIGIN within day
+    +/- window, closest to ``day``, later on ties) with its ADT, SRCSEQ and response ``_R``; empty when none.
+
+    >>> import pandas as pd
+    >>> o = pd.DataFrame({"USUBJID": ["1", "1", "1"], "AVALC": ["SD", "PR", "CR"], "ANL01FL": ["Y", "Y", None],
+    ...                   "ADT": pd.to_datetime(["2025-02-09", "2025-02-13", "2025-02-12"]), "SRCSEQ": [1.0, 2.0, 3.0],
+    ...                   "ORIGIN": pd.to_datetime(["2025-01-01"] * 3)})
+    >>> timepoint_assessment(o, pd.DataFrame({"USUBJID": ["1", "2"]}), 42, 7)[["USUBJID", "_R"]].values.tolist()
+    [['1', 'PR'], ['2', nan]]
+    """
+    anl = dataset.loc[dataset["ANL01FL"] == "Y", ["USUBJID", "ADT", "SRCSEQ", "AVALC", "ORIGIN"]]
+    dist = ((anl["ADT"] - anl["ORIGIN"]).dt.days - day).abs()
+    anl = anl[dist <= window].assign(_D=dist).sort_values(["USUBJID", "_D", "ADT"], ascending=[True, True, False])
+    pick = anl.drop_duplicates("USUBJID")[["USUBJID", "ADT", "SRCSEQ", "AVALC"]].rename(columns={"AVALC": "_R"})
+    return subjects[["USUBJID"]].merge(pick, on="USUBJID", how="left")
+
+
+def timepoint_response(assessment: pd.DataFrame, categories: list[str]) -> pd.DataFrame:
+    """Y/N per row of :func:`timepoint_assessment` output: the response used is in ``categories``."""
+    out = assessment.drop(columns="_R")
+    out["AVALC"], out["AVAL"] = _yn(assessment["_R"].isin(categories))
+    return out
+
+
 def derive_param_timepoint(
     dataset: pd.DataFrame, subjects: pd.DataFrame, day: int, window: int, categories: list[str]
 ) -> pd.DataFrame:
     """Y when the assessment used at the timepoint (ANL01FL = Y, ADT - ORIGIN within day +/- window, closest to
     ``day``, later on ties) is in ``categories``; N otherwise, including no assessment in the window."""
-    anl = dataset[dataset["ANL01FL"] == "Y"].copy()
-    days = (anl["ADT"] - anl["ORIGIN"]).dt.days
-    anl["_D"] = (days - day).abs()
-    anl = anl[anl["_D"] <= window].sort_values(["USUBJID", "_D", "ADT"], ascending=[True, True, False])
-    pick = anl.drop_duplicates("USUBJID")[["USUBJID", "ADT", "SRCSEQ", "AVALC"]].rename(columns={"AVALC": "_R"})
-    out = subjects[["USUBJID"]].merge(pick, on="USUBJID", how="left")
-    out["AVALC"], out["AVAL"] = _yn(out["_R"].isin(categories))
-    return out.drop(columns="_R")
+    return timepoint_response(timepoint_assessment(dataset, subjects, day, window), categories)
+
+
+def _subjects_dated_by(usubjid: pd.Series, date: pd.Series, subjects: pd.DataFrame) -> pd.Series:
+    """Per row of ``subjects`` (USUBJID, ORIGIN): a record of the subject is undated or dated on/before ORIGIN.
+
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"USUBJID": ["1", "2", "3"], "ORIGIN": pd.to_datetime(["2025-01-10"] * 3)})
+    >>> _subjects_dated_by(pd.Series(["1", "2", "2", "4"]),
+    ...                    pd.Series(pd.to_datetime(["2025-01-11", "2025-01-12", None, None])), s).tolist()
+    [False, True, False]
+    """
+    first = subjects.drop_duplicates("USUBJID")
+    pos = pd.Index(first["USUBJID"]).get_indexer(usubjid)
+    origin = first["ORIGIN"].to_numpy(dtype="datetime64[ns]")[pos]
+    d = date.to_numpy(dtype="datetime64[ns]")
+    ok = (pos >= 0) & (np.isnat(d) | (d <= origin))
+    return subjects["USUBJID"].isin(first["USUBJID"].to_numpy()[np.unique(pos[ok])])
 
 
 def derive_param_mdis(
@@ -320,27 +355,18 @@ def derive_param_mdis(
     yes = pd.Series(False, index=out.index)
     used_tr = False
     tests = [lesion_testcd] if isinstance(lesion_testcd, str) else list(lesion_testcd or [])
-    if tr is not None and not tr.empty and tests and "TRTESTCD" in tr and upper(tr["TRTESTCD"]).isin(tests).any():
+    is_test = upper(tr["TRTESTCD"]).isin(tests) if tr is not None and tests and "TRTESTCD" in tr else None
+    if is_test is not None and is_test.any():
         used_tr = True
-        t = tr[upper(tr["TRTESTCD"]).isin(tests)]
-        v = pd.DataFrame(
-            {
-                "USUBJID": t["USUBJID"].values,
-                "d": dtc_to_dt(col(t, "TRDTC")).values,
-                "x": pd.to_numeric(col(t, "TRSTRESN"), errors="coerce").values,
-            }
-        )
-        v = v.merge(out, on="USUBJID")
-        ids = v[(v["x"] > 0) & (v["d"].isna() | (v["d"] <= v["ORIGIN"]))]["USUBJID"].unique()
-        yes = out["USUBJID"].isin(ids)
+        t = tr.loc[is_test, [c for c in ("USUBJID", "TRDTC", "TRSTRESN") if c in tr]]
+        t = t[(pd.to_numeric(col(t, "TRSTRESN"), errors="coerce") > 0).to_numpy()]
+        yes = _subjects_dated_by(t["USUBJID"], dtc_to_dt(col(t, "TRDTC")), out)
     if not used_tr and tu is not None and not tu.empty:
         res = upper(col(tu, "TUSTRESC")).fillna(upper(col(tu, "TUORRES")))
         t = pd.DataFrame({"USUBJID": tu["USUBJID"].values, "d": dtc_to_dt(col(tu, "TUDTC")).values})[
             res.str.startswith("TARGET", na=False).values
         ]
-        t = t.merge(out, on="USUBJID")
-        ids = t[t["d"].isna() | (t["d"] <= t["ORIGIN"])]["USUBJID"].unique()
-        yes = out["USUBJID"].isin(ids)
+        yes = _subjects_dated_by(t["USUBJID"], t["d"], out)
     out["AVALC"], out["AVAL"] = _yn(yes)
     return out[["USUBJID", "AVALC", "AVAL"]]
 
@@ -469,17 +495,9 @@ def derive_adrs(
             ("MDIS", derive_param_mdis(subjects, sdtm.get("TU"), sdtm.get("TR"), crit.get("tr_lesion_testcd")))
         )
         for tp in params["timepoints"]:
-            w = tp.get("window", 0)
-            derived.append(
-                (f"RSP{tp['suffix']}", derive_param_timepoint(ovr, subjects, tp["day"], w, ["CR", "PR"]), tp)
-            )
-            derived.append(
-                (
-                    f"DC{tp['suffix']}",
-                    derive_param_timepoint(ovr, subjects, tp["day"], w, ["CR", "PR", "SD", "NON-CR/NON-PD"]),
-                    tp,
-                )
-            )
+            used = timepoint_assessment(ovr, subjects, tp["day"], tp.get("window", 0))
+            derived.append((f"RSP{tp['suffix']}", timepoint_response(used, ["CR", "PR"]), tp))
+            derived.append((f"DC{tp['suffix']}", timepoint_response(used, ["CR", "PR", "SD", "NON-CR/NON-PD"]), tp))
         for item in derived:
             code, frame = item[0], item[1].copy()
             tp = item[2] if len(item) > 2 else None

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cdisckit.conditions import filter_rows, substitute
+from cdisckit.conditions import filter_rows, frame_mask, substitute
 from cdisckit.dates import impute_dtc_dt
 
 from .util import lookup
@@ -61,7 +61,10 @@ def _source_rows(source: TTESource, source_datasets: dict[str, pd.DataFrame], or
     cols = ["USUBJID", "ADT", "CNSR", "EVNTDESC", "CNSDTDSC", "SRCDOM", "SRCVAR", "SRCSEQ", "_O"]
     if data is None or data.empty or source.date not in data:
         return pd.DataFrame(columns=cols)
-    rows = filter_rows(data, source.where, key=source.key)
+    used = ["USUBJID", source.date] + ([source.srcseq] if source.srcseq in data else [])
+    rows = data.loc[:, list(dict.fromkeys(used))]  # the columns used, not the whole dataset, filtered
+    if source.where is not None:
+        rows = rows[frame_mask(data, source.where, key=source.key).to_numpy()]
     return pd.DataFrame(
         {
             "USUBJID": rows["USUBJID"].values,
@@ -328,7 +331,8 @@ def derive_adtte(
             }
             tte = derive_param_tte(adsl, {"ADRS": adrs}, start, events, censors, values)
             if t.get("censoring_rules") and crit is not None and not tte.empty:
-                ovr = adrs[(adrs["PARAMCD"] == p + "OVR") & (adrs["ANL01FL"] == "Y")]
+                used = (adrs["PARAMCD"] == p + "OVR") & (adrs["ANL01FL"] == "Y")
+                ovr = adrs.loc[used, ["USUBJID", "ADT", "ASEQ", "AVALC"]]  # what the censoring rules read
                 origin = params["origin"]
                 tte["_ORIGIN"] = lookup(tte["USUBJID"], adsl.set_index("USUBJID")[origin]) if origin in adsl else pd.NaT
                 tte = apply_censoring_rules(
