@@ -123,6 +123,6 @@ def warner(warn: Callable[[str], None] | None) -> Callable[[str], None]:
 def lookup(keys: pd.Series, mapping: pd.Series) -> pd.Series:
     """``keys.map(mapping)`` that keeps the mapping's dtype (also when empty); mapping index must be unique."""
     mapping = mapping[~mapping.index.duplicated()]
-    res = mapping.reindex(pd.Index(keys.to_numpy(dtype=object)))
+    res = mapping.reindex(pd.Index(keys))
     res.index = keys.index
     return res
