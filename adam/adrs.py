@@ -21,7 +21,7 @@ from cdisckit.conditions import filter_rows
 from cdisckit.dates import dtc_to_dt, study_day
 from cdisckit.errors import SpecError
 
-from .util import col, lookup, upper
+from .util import col, lookup, subjects_dated_by, upper
 
 AVAL_RESP = {"CR": 1.0, "PR": 2.0, "SD": 3.0, "NON-CR/NON-PD": 4.0, "PD": 5.0, "NE": 6.0, "MISSING": 7.0}
 #: best-first order used by BOR (NE ranks after PD: an evaluable PD beats an inevaluable record)
@@ -329,23 +329,6 @@ def derive_param_timepoint(
     return timepoint_response(timepoint_assessment(dataset, subjects, day, window), categories)
 
 
-def _subjects_dated_by(usubjid: pd.Series, date: pd.Series, subjects: pd.DataFrame) -> pd.Series:
-    """Per row of ``subjects`` (USUBJID, ORIGIN): a record of the subject is undated or dated on/before ORIGIN.
-
-    >>> import pandas as pd
-    >>> s = pd.DataFrame({"USUBJID": ["1", "2", "3"], "ORIGIN": pd.to_datetime(["2025-01-10"] * 3)})
-    >>> _subjects_dated_by(pd.Series(["1", "2", "2", "4"]),
-    ...                    pd.Series(pd.to_datetime(["2025-01-11", "2025-01-12", None, None])), s).tolist()
-    [False, True, False]
-    """
-    first = subjects.drop_duplicates("USUBJID")
-    pos = pd.Index(first["USUBJID"]).get_indexer(usubjid)
-    origin = first["ORIGIN"].to_numpy(dtype="datetime64[ns]")[pos]
-    d = date.to_numpy(dtype="datetime64[ns]")
-    ok = (pos >= 0) & (np.isnat(d) | (d <= origin))
-    return subjects["USUBJID"].isin(first["USUBJID"].to_numpy()[np.unique(pos[ok])])
-
-
 def derive_param_mdis(
     subjects: pd.DataFrame, tu: pd.DataFrame | None, tr: pd.DataFrame | None, lesion_testcd: str | list[str] | None
 ) -> pd.DataFrame:
@@ -360,13 +343,13 @@ def derive_param_mdis(
         used_tr = True
         t = tr.loc[is_test, [c for c in ("USUBJID", "TRDTC", "TRSTRESN") if c in tr]]
         t = t[(pd.to_numeric(col(t, "TRSTRESN"), errors="coerce") > 0).to_numpy()]
-        yes = _subjects_dated_by(t["USUBJID"], dtc_to_dt(col(t, "TRDTC")), out)
+        yes = subjects_dated_by(t["USUBJID"], dtc_to_dt(col(t, "TRDTC")), out["USUBJID"], out["ORIGIN"])
     if not used_tr and tu is not None and not tu.empty:
         res = upper(col(tu, "TUSTRESC")).fillna(upper(col(tu, "TUORRES")))
         t = pd.DataFrame({"USUBJID": tu["USUBJID"].values, "d": dtc_to_dt(col(tu, "TUDTC")).values})[
             res.str.startswith("TARGET", na=False).values
         ]
-        yes = _subjects_dated_by(t["USUBJID"], t["d"], out)
+        yes = subjects_dated_by(t["USUBJID"], t["d"], out["USUBJID"], out["ORIGIN"])
     out["AVALC"], out["AVAL"] = _yn(yes)
     return out[["USUBJID", "AVALC", "AVAL"]]
 

@@ -21,7 +21,7 @@ import pandas as pd
 from cdisckit.conditions import filter_rows, frame_mask, substitute
 from cdisckit.dates import impute_dtc_dt
 
-from .util import lookup
+from .util import is_in, lookup
 
 ADEQUATE = ["CR", "PR", "SD", "NON-CR/NON-PD"]
 
@@ -116,14 +116,14 @@ def derive_param_tte(
     st = subj.set_index("USUBJID")["STARTDT"]
     picked = []
     if not ev.empty:
-        ev = ev[ev["USUBJID"].isin(st.index)]
+        ev = ev[is_in(ev["USUBJID"], st.index)]
         ev = ev[ev["ADT"] >= lookup(ev["USUBJID"], st)]
         picked.append(ev.sort_values(["USUBJID", "ADT", "_O"]).drop_duplicates("USUBJID"))
     if not ce.empty:
-        ce = ce[ce["USUBJID"].isin(st.index)]
+        ce = ce[is_in(ce["USUBJID"], st.index)]
         ce = ce[ce["ADT"] >= lookup(ce["USUBJID"], st)]
-        done = set(picked[0]["USUBJID"]) if picked else set()
-        ce = ce[~ce["USUBJID"].isin(done)]
+        if picked:
+            ce = ce[~is_in(ce["USUBJID"], picked[0]["USUBJID"])]
         picked.append(
             ce.sort_values(["USUBJID", "ADT", "_O"], ascending=[True, False, True]).drop_duplicates("USUBJID")
         )

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cdisckit.dates import impute_dtc_dt, study_day
 
@@ -118,6 +121,45 @@ def warner(warn: Callable[[str], None] | None) -> Callable[[str], None]:
     import warnings
 
     return lambda msg: warnings.warn(msg, stacklevel=3)
+
+
+def is_in(s: pd.Series, values) -> pd.Series:
+    """``s.isin(values)``; text against text in one ``pyarrow.compute.is_in`` (pandas' text ``isin`` first makes a
+    pyarrow scalar of every one of ``values`` in Python: slow for a list of subjects).
+
+    >>> is_in(pd.Series(["a", "b", None], dtype="str"), pd.Index(["b", "c"], dtype="str")).tolist()
+    [False, True, False]
+    """
+    if isinstance(values, set | frozenset | dict):
+        values = list(values)
+    v = values if isinstance(values, pd.Series | pd.Index) else pd.Index(values)
+    if _arrow_text(s) and _arrow_text(v) and len(v):
+        arr = pa.array(s.array)
+        hit = pc.is_in(arr, value_set=pa.array(v.array).cast(arr.type))
+        return pd.Series(hit.to_numpy(zero_copy_only=False), index=s.index, name=s.name)
+    return s.isin(values)
+
+
+def _arrow_text(s) -> bool:
+    return isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow"
+
+
+def subjects_dated_by(usubjid: pd.Series, date: pd.Series, subjects: pd.Series, origin: pd.Series) -> pd.Series:
+    """Per subject of ``subjects`` (with its ``origin`` date): one of the records (``usubjid``, ``date``) is undated
+    or dated on/before the origin.
+
+    >>> s = pd.Series(["1", "2", "3"])
+    >>> subjects_dated_by(pd.Series(["1", "2", "2", "4"]), pd.Series(pd.to_datetime(["2025-01-11", "2025-01-12", None, None])),
+    ...                   s, pd.Series(pd.to_datetime(["2025-01-10"] * 3))).tolist()
+    [False, True, False]
+    """
+    first = ~subjects.duplicated().to_numpy()
+    ids = subjects[first]
+    pos = pd.Index(ids).get_indexer(usubjid)
+    start = origin[first].to_numpy(dtype="datetime64[ns]")[pos]
+    d = date.to_numpy(dtype="datetime64[ns]")
+    ok = (pos >= 0) & (np.isnat(d) | (d <= start))
+    return is_in(subjects, ids.iloc[np.unique(pos[ok])])
 
 
 def lookup(keys: pd.Series, mapping: pd.Series) -> pd.Series:
