@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cdisckit.dates import impute_dtc_dt, study_day
+from cdisckit.dates import impute_dtc_dt, per_unique, study_day
 
 
 def derive_vars_dt(
@@ -156,10 +156,40 @@ def subjects_dated_by(usubjid: pd.Series, date: pd.Series, subjects: pd.Series, 
     first = ~subjects.duplicated().to_numpy()
     ids = subjects[first]
     pos = pd.Index(ids).get_indexer(usubjid)
-    start = origin[first].to_numpy(dtype="datetime64[ns]")[pos]
+    start = np.append(origin[first].to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT", "ns"))[pos]
     d = date.to_numpy(dtype="datetime64[ns]")
     ok = (pos >= 0) & (np.isnat(d) | (d <= start))
     return is_in(subjects, ids.iloc[np.unique(pos[ok])])
+
+
+def numbers(s: pd.Series) -> pd.Series:
+    """``pd.to_numeric(s, errors="coerce")`` as float; text is converted once per distinct value.
+
+    >>> numbers(pd.Series(["1", "x", None, "1"], dtype="str")).tolist()
+    [1.0, nan, nan, 1.0]
+    """
+    if isinstance(s.dtype, pd.StringDtype):
+        return per_unique(s, lambda u: pd.to_numeric(u, errors="coerce").astype(float)).rename(s.name)
+    return pd.to_numeric(s, errors="coerce").astype(float)
+
+
+def grade_digits(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """The digits in grade text as a number and as text (``Grade 2`` -> 2.0, ``"2"``; None when there are none),
+    worked out once per distinct value.
+
+    >>> n, t = grade_digits(pd.Series(["Grade 2", None, "3", "Grade 2"]))
+    >>> n.tolist(), t.tolist()
+    ([2.0, nan, 3.0, 2.0], ['2', None, '3', '2'])
+    """
+    text = s if isinstance(s.dtype, pd.StringDtype) else pd.Series(s, dtype=object).astype("str")
+    codes, uniq = pd.factorize(text, use_na_sentinel=True)
+    num = pd.to_numeric(pd.Series(uniq, dtype="str").str.extract(r"(\d+)")[0], errors="coerce").astype(float)
+    label = [None if pd.isna(v) else f"{int(v)}" for v in num]
+    pick = np.where(codes >= 0, codes, len(uniq))
+    return (
+        pd.Series(np.append(num.to_numpy(), np.nan)[pick], index=s.index),
+        pd.Series(np.array(label + [None], dtype=object)[pick], index=s.index, dtype=object),
+    )
 
 
 def lookup(keys: pd.Series, mapping: pd.Series) -> pd.Series:
