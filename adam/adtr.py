@@ -48,7 +48,9 @@ def derive_lesion_sums(dataset: pd.DataFrame, lesion_tests: list[str]) -> pd.Dat
     """
     rank = {t: i for i, t in enumerate(lesion_tests)}
     les = dataset[dataset["TESTCD"].isin(list(rank)) & dataset["AVAL"].notna() & dataset["ADT"].notna()]
-    les = les.assign(_rank=les["TESTCD"].map(rank)).sort_values(["USUBJID", "ADT", "LNKID", "_rank"], kind="stable")
+    pos = pd.Index(list(rank)).get_indexer(les["TESTCD"])  # every row's test is one of them (no per-row map)
+    les = les.assign(_rank=np.array(list(rank.values()))[pos])
+    les = les.sort_values(["USUBJID", "ADT", "LNKID", "_rank"], kind="stable")
     les = les.drop_duplicates(["USUBJID", "ADT", "LNKID"], keep="first")
     return les.groupby(["USUBJID", "ADT"], as_index=False)["AVAL"].sum().assign(SRCSEQ=np.nan)
 
@@ -95,9 +97,9 @@ def derive_adtr(
         return pd.DataFrame(columns=["STUDYID", "USUBJID"])
     origin = params["origin"]
     testcd = upper(col(tr, "TRTESTCD"))
-    value = pd.to_numeric(col(tr, "TRSTRESN"), errors="coerce").fillna(
-        pd.to_numeric(col(tr, "TRORRES"), errors="coerce")
-    )
+    value = pd.to_numeric(col(tr, "TRSTRESN"), errors="coerce")
+    if value.isna().any():  # the original result where there is no standard one
+        value = value.fillna(pd.to_numeric(col(tr, "TRORRES")[value.isna()], errors="coerce"))
     base = pd.DataFrame(
         {
             "USUBJID": tr["USUBJID"].values,
