@@ -21,7 +21,7 @@ from cdisckit.conditions import filter_rows
 from cdisckit.dates import dtc_to_dt, study_day
 from cdisckit.errors import SpecError
 
-from .util import col, lookup, subjects_dated_by, upper
+from .util import as_text, col, lookup, subjects_dated_by, upper
 
 AVAL_RESP = {"CR": 1.0, "PR": 2.0, "SD": 3.0, "NON-CR/NON-PD": 4.0, "PD": 5.0, "NE": 6.0, "MISSING": 7.0}
 #: best-first order used by BOR (NE ranks after PD: an evaluable PD beats an inevaluable record)
@@ -55,7 +55,18 @@ def normalise_response(s: pd.Series) -> pd.Series:
 
 def _yn(flag: pd.Series) -> tuple[pd.Series, pd.Series]:
     flag = flag.fillna(False).astype(bool)
-    return pd.Series(np.where(flag, "Y", "N"), index=flag.index, dtype=object), flag.astype(float)
+    return pd.Series(np.where(flag, "Y", "N"), index=flag.index, dtype="str"), flag.astype(float)
+
+
+def _text_where(cond, value: str, index: pd.Index) -> pd.Series:
+    """``value`` where ``cond`` holds, else missing, as text (the dtype every ADRS part shares: concatenated as
+    it is, not converted).
+
+    >>> _text_where(pd.Series([True, False]), "RS", pd.RangeIndex(2)).tolist()
+    ['RS', nan]
+    """
+    cond = np.asarray(cond, dtype=bool)
+    return pd.Series(np.where(cond, value, ""), index=index, dtype="str").where(cond)
 
 
 # ----------------------------------------------------------------------------------------------- OVR
@@ -107,7 +118,7 @@ def derive_param_ovr(
         first_pd = out[ok & (out["AVALC"] == "PD")].groupby("USUBJID")["ADT"].min()
         fp = lookup(out["USUBJID"], first_pd)
         ok &= fp.isna() | (out["ADT"] <= fp)
-    out["ANL01FL"] = pd.Series(np.where(ok, "Y", None), index=out.index, dtype=object)
+    out["ANL01FL"] = _text_where(ok, "Y", out.index)
     return out.drop(columns="_W")
 
 
@@ -469,9 +480,10 @@ def derive_adrs(
                 subjects[["USUBJID"]].merge(adsl[["USUBJID", "DTHDT"]], on="USUBJID").rename(columns={"DTHDT": "ADT"})
             )
             death["AVALC"], death["AVAL"] = _yn(death["ADT"].notna())
+            dated = death["ADT"].notna()
             death["SRCDOM"], death["SRCVAR"] = (
-                np.where(death["ADT"].notna(), "ADSL", None),
-                np.where(death["ADT"].notna(), "DTHDT", None),
+                _text_where(dated, "ADSL", death.index),
+                _text_where(dated, "DTHDT", death.index),
             )
             derived.append(("DEATH", death))
         derived.append(
@@ -488,11 +500,11 @@ def derive_adrs(
             frame["PARAMCD"] = p + code
             frame["PARAM"] = param_label(params, label_code, crit, tp["name"] if tp else "")
             if "SRCDOM" not in frame:
-                frame["SRCDOM"] = np.where(
-                    frame.get("SRCSEQ", pd.Series(np.nan, index=frame.index)).notna(), "RS", None
+                frame["SRCDOM"] = _text_where(
+                    frame.get("SRCSEQ", pd.Series(np.nan, index=frame.index)).notna(), "RS", frame.index
                 )
             if "SRCVAR" not in frame:
-                frame["SRCVAR"] = np.where(frame["SRCDOM"] == "RS", "RSSTRESC", None)
+                frame["SRCVAR"] = _text_where(frame["SRCDOM"] == "RS", "RSSTRESC", frame.index)
             recs.append(frame)
         block = pd.concat(recs, ignore_index=True)
         block["PARCAT1"] = parcat
@@ -503,9 +515,11 @@ def derive_adrs(
     adrs = pd.concat(parts, ignore_index=True)
     check_param_one_to_one(adrs, "parameters")
     adrs = adrs.drop(columns=["STUDYID", "ORIGIN"], errors="ignore").merge(
-        adsl[["STUDYID", "USUBJID", "SUBJID", "SITEID", "TRT01P", "TRT01A", "TRTSDT", origin]].loc[
-            :, lambda d: ~d.columns.duplicated()
-        ],
+        as_text(
+            adsl[["STUDYID", "USUBJID", "SUBJID", "SITEID", "TRT01P", "TRT01A", "TRTSDT", origin]].loc[
+                :, lambda d: ~d.columns.duplicated()
+            ]
+        ),
         on="USUBJID",
         how="left",
     )

@@ -18,7 +18,7 @@ import pandas as pd
 from cdisckit.dates import dtc_to_dt, study_day
 
 from .adrs import derive_vars_avisit
-from .util import col, upper
+from .util import as_text, col, upper
 
 
 def derive_var_base(dataset: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:
@@ -149,6 +149,6 @@ def derive_adtr(
         return pd.DataFrame(columns=["STUDYID", "USUBJID"])
     out = pd.concat(parts, ignore_index=True)
     keep = [c for c in ("STUDYID", "SUBJID", "SITEID", "TRT01P", "TRT01A", "TRTSDT") if c in adsl]
-    out = out.merge(adsl[["USUBJID"] + keep], on="USUBJID", how="left")
+    out = out.merge(as_text(adsl[["USUBJID"] + keep]), on="USUBJID", how="left")
     out["ADY"] = study_day(out["ADT"], out["TRTSDT"])
     return out

@@ -192,6 +192,16 @@ def grade_digits(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     )
 
 
+def as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its object columns as arrow-backed text: subject-level columns about to be joined onto many
+    rows are converted once per subject, not once per row by :func:`order_columns`.
+
+    >>> as_text(pd.DataFrame({"A": ["x", None], "B": [1.0, 2.0]})).dtypes.astype(str).tolist()
+    ['str', 'float64']
+    """
+    return frame.astype({c: "str" for c in frame.columns if frame[c].dtype == object})
+
+
 def lookup(keys: pd.Series, mapping: pd.Series) -> pd.Series:
     """``keys.map(mapping)`` that keeps the mapping's dtype (also when empty); mapping index must be unique."""
     mapping = mapping[~mapping.index.duplicated()]
