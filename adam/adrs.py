@@ -55,7 +55,8 @@ def normalise_response(s: pd.Series) -> pd.Series:
 
 def _yn(flag: pd.Series) -> tuple[pd.Series, pd.Series]:
     flag = flag.fillna(False).astype(bool)
-    return pd.Series(np.where(flag, "Y", "N"), index=flag.index, dtype="str"), flag.astype(float)
+    yn = pd.array(["N", "Y"], dtype="str").take(flag.to_numpy(dtype=int))
+    return pd.Series(yn, index=flag.index), flag.astype(float)
 
 
 def _text_where(cond, value: str, index: pd.Index) -> pd.Series:
@@ -65,8 +66,8 @@ def _text_where(cond, value: str, index: pd.Index) -> pd.Series:
     >>> _text_where(pd.Series([True, False]), "RS", pd.RangeIndex(2)).tolist()
     ['RS', nan]
     """
-    cond = np.asarray(cond, dtype=bool)
-    return pd.Series(np.where(cond, value, ""), index=index, dtype="str").where(cond)
+    text = pd.array([value], dtype="str").take(np.where(np.asarray(cond, dtype=bool), 0, -1), allow_fill=True)
+    return pd.Series(text, index=index)
 
 
 # ----------------------------------------------------------------------------------------------- OVR
