@@ -351,7 +351,7 @@ def derive_param_mdis(
     used_tr = False
     tests = [lesion_testcd] if isinstance(lesion_testcd, str) else list(lesion_testcd or [])
     is_test = upper(tr["TRTESTCD"]).isin(tests) if tr is not None and tests and "TRTESTCD" in tr else None
-    if is_test is not None and is_test.any():
+    if tr is not None and is_test is not None and is_test.any():
         used_tr = True
         t = tr.loc[is_test, [c for c in ("USUBJID", "TRDTC", "TRSTRESN") if c in tr]]
         t = t[(pd.to_numeric(col(t, "TRSTRESN"), errors="coerce") > 0).to_numpy()]
