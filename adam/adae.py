@@ -15,7 +15,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from .util import col, derive_vars_dt, derive_vars_dy, upper
+from .util import col, derive_vars_dt, derive_vars_dy, grade_digits, numbers, upper
 
 ADSL_VARS = ["SUBJID", "SITEID", "TRT01A", "TRT01AN", "SAFFL", "TRTSDT", "TRTEDT", "DTHDT"]
 SEVERITY = {"MILD": 1.0, "MODERATE": 2.0, "SEVERE": 3.0}
@@ -28,9 +28,10 @@ def merge_supp(dataset: pd.DataFrame, supp: pd.DataFrame | None, idvar: str = "A
         return out
     s = supp.copy()
     if "IDVAR" in s:  # IDVARVAL is text in SDTM ("1"); records keyed by another IDVAR than ``idvar`` are not merged
-        s = s[upper(s["IDVAR"]).isna() | (upper(s["IDVAR"]) == idvar)]
+        key = upper(s["IDVAR"])
+        s = s[key.isna() | (key == idvar)]
     ids = s["IDVARVAL"] if "IDVARVAL" in s else pd.Series(None, index=s.index)
-    s["_ID"] = pd.to_numeric(ids, errors="coerce")
+    s["_ID"] = numbers(ids)
     s = s.dropna(subset=["_ID"]).drop_duplicates(["USUBJID", "_ID", "QNAM"], keep="first")
     if s.empty or idvar not in out:
         return out
@@ -114,12 +115,6 @@ def derive_vars_aesi(dataset: pd.DataFrame, aesi: list[dict]) -> pd.DataFrame:
     return out
 
 
-def _grade_num(s: pd.Series) -> pd.Series:
-    return pd.to_numeric(pd.Series(s, dtype=object).astype("str").str.extract(r"(\d+)")[0], errors="coerce").astype(
-        float
-    )
-
-
 def derive_vars_grades(dataset: pd.DataFrame) -> pd.DataFrame:
     """ATOXGR/ATOXGRN from AETOXGR (digits kept: ``Grade 2`` -> ``2``) and ASEV/ASEVN from AESEV (MILD 1,
     MODERATE 2, SEVERE 3), each only when the study collects it.
@@ -130,8 +125,7 @@ def derive_vars_grades(dataset: pd.DataFrame) -> pd.DataFrame:
     """
     out = dataset.copy()
     if "AETOXGR" in out:
-        out["ATOXGRN"] = _grade_num(out["AETOXGR"])
-        out["ATOXGR"] = out["ATOXGRN"].map(lambda v: None if pd.isna(v) else f"{int(v)}")
+        out["ATOXGRN"], out["ATOXGR"] = grade_digits(out["AETOXGR"])
     if "AESEV" in out:
         out["ASEV"] = upper(out["AESEV"])
         out["ASEVN"] = out["ASEV"].map(SEVERITY).astype(float)
@@ -166,8 +160,9 @@ def derive_var_extreme_flag(
     >>> derive_var_extreme_flag(d, by=["USUBJID"], order=["ASTDT", "AESEQ"], new="AOCCFL")["AOCCFL"].tolist()
     [None, 'Y']
     """
-    rows = dataset if where is None else dataset[where.fillna(False).astype(bool)]
-    rows = rows[list(dict.fromkeys(by + order))].sort_values(order, na_position="last", kind="stable")
+    rows = dataset[list(dict.fromkeys(by + order))]
+    rows = rows if where is None else rows[where.fillna(False).astype(bool)]
+    rows = rows.sort_values(order, na_position="last", kind="stable")
     keep = rows.drop_duplicates(by, keep="first" if mode == "first" else "last").index
     flag = pd.Series(np.where(dataset.index.isin(keep), "Y", None), index=dataset.index, dtype=object)
     return dataset.assign(**{new: flag})

@@ -21,7 +21,7 @@ from cdisckit.conditions import filter_rows
 from cdisckit.dates import dtc_to_dt, study_day
 from cdisckit.errors import SpecError
 
-from .util import col, lookup, upper
+from .util import as_text, col, lookup, subjects_dated_by, upper
 
 AVAL_RESP = {"CR": 1.0, "PR": 2.0, "SD": 3.0, "NON-CR/NON-PD": 4.0, "PD": 5.0, "NE": 6.0, "MISSING": 7.0}
 #: best-first order used by BOR (NE ranks after PD: an evaluable PD beats an inevaluable record)
@@ -55,7 +55,19 @@ def normalise_response(s: pd.Series) -> pd.Series:
 
 def _yn(flag: pd.Series) -> tuple[pd.Series, pd.Series]:
     flag = flag.fillna(False).astype(bool)
-    return pd.Series(np.where(flag, "Y", "N"), index=flag.index, dtype=object), flag.astype(float)
+    yn = pd.array(["N", "Y"], dtype="str").take(flag.to_numpy(dtype=int))
+    return pd.Series(yn, index=flag.index), flag.astype(float)
+
+
+def _text_where(cond, value: str, index: pd.Index) -> pd.Series:
+    """``value`` where ``cond`` holds, else missing, as text (the dtype every ADRS part shares: concatenated as
+    it is, not converted).
+
+    >>> _text_where(pd.Series([True, False]), "RS", pd.RangeIndex(2)).tolist()
+    ['RS', nan]
+    """
+    text = pd.array([value], dtype="str").take(np.where(np.asarray(cond, dtype=bool), 0, -1), allow_fill=True)
+    return pd.Series(text, index=index)
 
 
 # ----------------------------------------------------------------------------------------------- OVR
@@ -107,7 +119,7 @@ def derive_param_ovr(
         first_pd = out[ok & (out["AVALC"] == "PD")].groupby("USUBJID")["ADT"].min()
         fp = lookup(out["USUBJID"], first_pd)
         ok &= fp.isna() | (out["ADT"] <= fp)
-    out["ANL01FL"] = pd.Series(np.where(ok, "Y", None), index=out.index, dtype=object)
+    out["ANL01FL"] = _text_where(ok, "Y", out.index)
     return out.drop(columns="_W")
 
 
@@ -296,19 +308,37 @@ def derive_param_first_event(dataset: pd.DataFrame, subjects: pd.DataFrame, wher
     return out
 
 
+def timepoint_assessment(dataset: pd.DataFrame, subjects: pd.DataFrame, day: int, window: int) -> pd.DataFrame:
+    """Per subject of ``subjects``: the assessment used at the timepoint (ANL01FL = Y, ADT - ORIGIN within day
+    +/- window, closest to ``day``, later on ties) with its ADT, SRCSEQ and response ``_R``; empty when none.
+
+    >>> import pandas as pd
+    >>> o = pd.DataFrame({"USUBJID": ["1", "1", "1"], "AVALC": ["SD", "PR", "CR"], "ANL01FL": ["Y", "Y", None],
+    ...                   "ADT": pd.to_datetime(["2025-02-09", "2025-02-13", "2025-02-12"]), "SRCSEQ": [1.0, 2.0, 3.0],
+    ...                   "ORIGIN": pd.to_datetime(["2025-01-01"] * 3)})
+    >>> timepoint_assessment(o, pd.DataFrame({"USUBJID": ["1", "2"]}), 42, 7)[["USUBJID", "_R"]].values.tolist()
+    [['1', 'PR'], ['2', nan]]
+    """
+    anl = dataset.loc[dataset["ANL01FL"] == "Y", ["USUBJID", "ADT", "SRCSEQ", "AVALC", "ORIGIN"]]
+    dist = ((anl["ADT"] - anl["ORIGIN"]).dt.days - day).abs()
+    anl = anl[dist <= window].assign(_D=dist).sort_values(["USUBJID", "_D", "ADT"], ascending=[True, True, False])
+    pick = anl.drop_duplicates("USUBJID")[["USUBJID", "ADT", "SRCSEQ", "AVALC"]].rename(columns={"AVALC": "_R"})
+    return subjects[["USUBJID"]].merge(pick, on="USUBJID", how="left")
+
+
+def timepoint_response(assessment: pd.DataFrame, categories: list[str]) -> pd.DataFrame:
+    """Y/N per row of :func:`timepoint_assessment` output: the response used is in ``categories``."""
+    out = assessment.drop(columns="_R")
+    out["AVALC"], out["AVAL"] = _yn(assessment["_R"].isin(categories))
+    return out
+
+
 def derive_param_timepoint(
     dataset: pd.DataFrame, subjects: pd.DataFrame, day: int, window: int, categories: list[str]
 ) -> pd.DataFrame:
     """Y when the assessment used at the timepoint (ANL01FL = Y, ADT - ORIGIN within day +/- window, closest to
     ``day``, later on ties) is in ``categories``; N otherwise, including no assessment in the window."""
-    anl = dataset[dataset["ANL01FL"] == "Y"].copy()
-    days = (anl["ADT"] - anl["ORIGIN"]).dt.days
-    anl["_D"] = (days - day).abs()
-    anl = anl[anl["_D"] <= window].sort_values(["USUBJID", "_D", "ADT"], ascending=[True, True, False])
-    pick = anl.drop_duplicates("USUBJID")[["USUBJID", "ADT", "SRCSEQ", "AVALC"]].rename(columns={"AVALC": "_R"})
-    out = subjects[["USUBJID"]].merge(pick, on="USUBJID", how="left")
-    out["AVALC"], out["AVAL"] = _yn(out["_R"].isin(categories))
-    return out.drop(columns="_R")
+    return timepoint_response(timepoint_assessment(dataset, subjects, day, window), categories)
 
 
 def derive_param_mdis(
@@ -320,27 +350,18 @@ def derive_param_mdis(
     yes = pd.Series(False, index=out.index)
     used_tr = False
     tests = [lesion_testcd] if isinstance(lesion_testcd, str) else list(lesion_testcd or [])
-    if tr is not None and not tr.empty and tests and "TRTESTCD" in tr and upper(tr["TRTESTCD"]).isin(tests).any():
+    is_test = upper(tr["TRTESTCD"]).isin(tests) if tr is not None and tests and "TRTESTCD" in tr else None
+    if tr is not None and is_test is not None and is_test.any():
         used_tr = True
-        t = tr[upper(tr["TRTESTCD"]).isin(tests)]
-        v = pd.DataFrame(
-            {
-                "USUBJID": t["USUBJID"].values,
-                "d": dtc_to_dt(col(t, "TRDTC")).values,
-                "x": pd.to_numeric(col(t, "TRSTRESN"), errors="coerce").values,
-            }
-        )
-        v = v.merge(out, on="USUBJID")
-        ids = v[(v["x"] > 0) & (v["d"].isna() | (v["d"] <= v["ORIGIN"]))]["USUBJID"].unique()
-        yes = out["USUBJID"].isin(ids)
+        t = tr.loc[is_test, [c for c in ("USUBJID", "TRDTC", "TRSTRESN") if c in tr]]
+        t = t[(pd.to_numeric(col(t, "TRSTRESN"), errors="coerce") > 0).to_numpy()]
+        yes = subjects_dated_by(t["USUBJID"], dtc_to_dt(col(t, "TRDTC")), out["USUBJID"], out["ORIGIN"])
     if not used_tr and tu is not None and not tu.empty:
         res = upper(col(tu, "TUSTRESC")).fillna(upper(col(tu, "TUORRES")))
         t = pd.DataFrame({"USUBJID": tu["USUBJID"].values, "d": dtc_to_dt(col(tu, "TUDTC")).values})[
             res.str.startswith("TARGET", na=False).values
         ]
-        t = t.merge(out, on="USUBJID")
-        ids = t[t["d"].isna() | (t["d"] <= t["ORIGIN"])]["USUBJID"].unique()
-        yes = out["USUBJID"].isin(ids)
+        yes = subjects_dated_by(t["USUBJID"], t["d"], out["USUBJID"], out["ORIGIN"])
     out["AVALC"], out["AVAL"] = _yn(yes)
     return out[["USUBJID", "AVALC", "AVAL"]]
 
@@ -460,26 +481,19 @@ def derive_adrs(
                 subjects[["USUBJID"]].merge(adsl[["USUBJID", "DTHDT"]], on="USUBJID").rename(columns={"DTHDT": "ADT"})
             )
             death["AVALC"], death["AVAL"] = _yn(death["ADT"].notna())
+            dated = death["ADT"].notna()
             death["SRCDOM"], death["SRCVAR"] = (
-                np.where(death["ADT"].notna(), "ADSL", None),
-                np.where(death["ADT"].notna(), "DTHDT", None),
+                _text_where(dated, "ADSL", death.index),
+                _text_where(dated, "DTHDT", death.index),
             )
             derived.append(("DEATH", death))
         derived.append(
             ("MDIS", derive_param_mdis(subjects, sdtm.get("TU"), sdtm.get("TR"), crit.get("tr_lesion_testcd")))
         )
         for tp in params["timepoints"]:
-            w = tp.get("window", 0)
-            derived.append(
-                (f"RSP{tp['suffix']}", derive_param_timepoint(ovr, subjects, tp["day"], w, ["CR", "PR"]), tp)
-            )
-            derived.append(
-                (
-                    f"DC{tp['suffix']}",
-                    derive_param_timepoint(ovr, subjects, tp["day"], w, ["CR", "PR", "SD", "NON-CR/NON-PD"]),
-                    tp,
-                )
-            )
+            used = timepoint_assessment(ovr, subjects, tp["day"], tp.get("window", 0))
+            derived.append((f"RSP{tp['suffix']}", timepoint_response(used, ["CR", "PR"]), tp))
+            derived.append((f"DC{tp['suffix']}", timepoint_response(used, ["CR", "PR", "SD", "NON-CR/NON-PD"]), tp))
         for item in derived:
             code, frame = item[0], item[1].copy()
             tp = item[2] if len(item) > 2 else None
@@ -487,11 +501,11 @@ def derive_adrs(
             frame["PARAMCD"] = p + code
             frame["PARAM"] = param_label(params, label_code, crit, tp["name"] if tp else "")
             if "SRCDOM" not in frame:
-                frame["SRCDOM"] = np.where(
-                    frame.get("SRCSEQ", pd.Series(np.nan, index=frame.index)).notna(), "RS", None
+                frame["SRCDOM"] = _text_where(
+                    frame.get("SRCSEQ", pd.Series(np.nan, index=frame.index)).notna(), "RS", frame.index
                 )
             if "SRCVAR" not in frame:
-                frame["SRCVAR"] = np.where(frame["SRCDOM"] == "RS", "RSSTRESC", None)
+                frame["SRCVAR"] = _text_where(frame["SRCDOM"] == "RS", "RSSTRESC", frame.index)
             recs.append(frame)
         block = pd.concat(recs, ignore_index=True)
         block["PARCAT1"] = parcat
@@ -502,9 +516,11 @@ def derive_adrs(
     adrs = pd.concat(parts, ignore_index=True)
     check_param_one_to_one(adrs, "parameters")
     adrs = adrs.drop(columns=["STUDYID", "ORIGIN"], errors="ignore").merge(
-        adsl[["STUDYID", "USUBJID", "SUBJID", "SITEID", "TRT01P", "TRT01A", "TRTSDT", origin]].loc[
-            :, lambda d: ~d.columns.duplicated()
-        ],
+        as_text(
+            adsl[["STUDYID", "USUBJID", "SUBJID", "SITEID", "TRT01P", "TRT01A", "TRTSDT", origin]].loc[
+                :, lambda d: ~d.columns.duplicated()
+            ]
+        ),
         on="USUBJID",
         how="left",
     )

@@ -16,7 +16,7 @@ import pandas as pd
 from cdisckit.conditions import filter_rows
 from cdisckit.dates import dtc_to_dt, dtc_to_dtm, impute_dtc_dt
 
-from .util import col, lookup, upper
+from .util import col, lookup, subjects_dated_by, upper
 
 SUBJ = ["STUDYID", "USUBJID"]
 
@@ -305,10 +305,9 @@ def derive_var_efffl(
         return out
     res = upper(col(tu, "TUSTRESC")).fillna(upper(col(tu, "TUORRES")))
     is_target = res.str.startswith("TARGET", na=False) & (upper(col(tu, "TUTESTCD")).fillna("TUMIDENT") == "TUMIDENT")
-    tgt = pd.DataFrame({"USUBJID": tu["USUBJID"].values, "d": dtc_to_dt(col(tu, "TUDTC")).values})[is_target.values]
-    tgt = tgt.merge(out[["USUBJID", origin]], on="USUBJID", how="inner")
-    ok = tgt[tgt["d"].isna() | (tgt["d"] <= tgt[origin])]["USUBJID"].unique()
-    out["EFFFL"] = np.where(saf & out["USUBJID"].isin(ok), "Y", "N")
+    tgt = tu.loc[is_target.to_numpy(), [c for c in ("USUBJID", "TUDTC") if c in tu]]
+    measurable = subjects_dated_by(tgt["USUBJID"], dtc_to_dt(col(tgt, "TUDTC")), out["USUBJID"], out[origin])
+    out["EFFFL"] = np.where(saf & measurable, "Y", "N")
     return out
 
 

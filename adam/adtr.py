@@ -18,7 +18,7 @@ import pandas as pd
 from cdisckit.dates import dtc_to_dt, study_day
 
 from .adrs import derive_vars_avisit
-from .util import col, upper
+from .util import as_text, col, upper
 
 
 def derive_var_base(dataset: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:
@@ -48,7 +48,9 @@ def derive_lesion_sums(dataset: pd.DataFrame, lesion_tests: list[str]) -> pd.Dat
     """
     rank = {t: i for i, t in enumerate(lesion_tests)}
     les = dataset[dataset["TESTCD"].isin(list(rank)) & dataset["AVAL"].notna() & dataset["ADT"].notna()]
-    les = les.assign(_rank=les["TESTCD"].map(rank)).sort_values(["USUBJID", "ADT", "LNKID", "_rank"], kind="stable")
+    pos = pd.Index(list(rank)).get_indexer(les["TESTCD"])  # every row's test is one of them (no per-row map)
+    les = les.assign(_rank=np.array(list(rank.values()))[pos])
+    les = les.sort_values(["USUBJID", "ADT", "LNKID", "_rank"], kind="stable")
     les = les.drop_duplicates(["USUBJID", "ADT", "LNKID"], keep="first")
     return les.groupby(["USUBJID", "ADT"], as_index=False)["AVAL"].sum().assign(SRCSEQ=np.nan)
 
@@ -95,9 +97,9 @@ def derive_adtr(
         return pd.DataFrame(columns=["STUDYID", "USUBJID"])
     origin = params["origin"]
     testcd = upper(col(tr, "TRTESTCD"))
-    value = pd.to_numeric(col(tr, "TRSTRESN"), errors="coerce").fillna(
-        pd.to_numeric(col(tr, "TRORRES"), errors="coerce")
-    )
+    value = pd.to_numeric(col(tr, "TRSTRESN"), errors="coerce")
+    if value.isna().any():  # the original result where there is no standard one
+        value = value.fillna(pd.to_numeric(col(tr, "TRORRES")[value.isna()], errors="coerce"))
     base = pd.DataFrame(
         {
             "USUBJID": tr["USUBJID"].values,
@@ -147,6 +149,6 @@ def derive_adtr(
         return pd.DataFrame(columns=["STUDYID", "USUBJID"])
     out = pd.concat(parts, ignore_index=True)
     keep = [c for c in ("STUDYID", "SUBJID", "SITEID", "TRT01P", "TRT01A", "TRTSDT") if c in adsl]
-    out = out.merge(adsl[["USUBJID"] + keep], on="USUBJID", how="left")
+    out = out.merge(as_text(adsl[["USUBJID"] + keep]), on="USUBJID", how="left")
     out["ADY"] = study_day(out["ADT"], out["TRTSDT"])
     return out

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cdisckit.conditions import filter_rows, substitute
+from cdisckit.conditions import filter_rows, frame_mask, substitute
 from cdisckit.dates import impute_dtc_dt
 
-from .util import lookup
+from .util import is_in, lookup
 
 ADEQUATE = ["CR", "PR", "SD", "NON-CR/NON-PD"]
 
@@ -61,7 +61,10 @@ def _source_rows(source: TTESource, source_datasets: dict[str, pd.DataFrame], or
     cols = ["USUBJID", "ADT", "CNSR", "EVNTDESC", "CNSDTDSC", "SRCDOM", "SRCVAR", "SRCSEQ", "_O"]
     if data is None or data.empty or source.date not in data:
         return pd.DataFrame(columns=cols)
-    rows = filter_rows(data, source.where, key=source.key)
+    used = ["USUBJID", source.date] + ([source.srcseq] if source.srcseq in data else [])
+    rows = data.loc[:, list(dict.fromkeys(used))]  # the columns used, not the whole dataset, filtered
+    if source.where is not None:
+        rows = rows[frame_mask(data, source.where, key=source.key).to_numpy()]
     return pd.DataFrame(
         {
             "USUBJID": rows["USUBJID"].values,
@@ -113,14 +116,14 @@ def derive_param_tte(
     st = subj.set_index("USUBJID")["STARTDT"]
     picked = []
     if not ev.empty:
-        ev = ev[ev["USUBJID"].isin(st.index)]
+        ev = ev[is_in(ev["USUBJID"], st.index)]
         ev = ev[ev["ADT"] >= lookup(ev["USUBJID"], st)]
         picked.append(ev.sort_values(["USUBJID", "ADT", "_O"]).drop_duplicates("USUBJID"))
     if not ce.empty:
-        ce = ce[ce["USUBJID"].isin(st.index)]
+        ce = ce[is_in(ce["USUBJID"], st.index)]
         ce = ce[ce["ADT"] >= lookup(ce["USUBJID"], st)]
-        done = set(picked[0]["USUBJID"]) if picked else set()
-        ce = ce[~ce["USUBJID"].isin(done)]
+        if picked:
+            ce = ce[~is_in(ce["USUBJID"], picked[0]["USUBJID"])]
         picked.append(
             ce.sort_values(["USUBJID", "ADT", "_O"], ascending=[True, False, True]).drop_duplicates("USUBJID")
         )
@@ -328,7 +331,8 @@ def derive_adtte(
             }
             tte = derive_param_tte(adsl, {"ADRS": adrs}, start, events, censors, values)
             if t.get("censoring_rules") and crit is not None and not tte.empty:
-                ovr = adrs[(adrs["PARAMCD"] == p + "OVR") & (adrs["ANL01FL"] == "Y")]
+                used = (adrs["PARAMCD"] == p + "OVR") & (adrs["ANL01FL"] == "Y")
+                ovr = adrs.loc[used, ["USUBJID", "ADT", "ASEQ", "AVALC"]]  # what the censoring rules read
                 origin = params["origin"]
                 tte["_ORIGIN"] = lookup(tte["USUBJID"], adsl.set_index("USUBJID")[origin]) if origin in adsl else pd.NaT
                 tte = apply_censoring_rules(

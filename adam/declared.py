@@ -30,7 +30,7 @@ from cdisckit.conditions import filter_rows
 from cdisckit.dates import dtc_to_dt
 from cdisckit.errors import SpecError
 
-from .util import col, lookup, upper
+from .util import col, grade_digits, lookup, upper
 
 
 def _key(kind: str, i: int, field: str) -> str:
@@ -100,12 +100,6 @@ def derive_vars_declared(
     return out
 
 
-def _grade_digits(s: pd.Series) -> pd.Series:
-    return pd.to_numeric(pd.Series(s, dtype=object).astype("str").str.extract(r"(\d+)")[0], errors="coerce").astype(
-        float
-    )
-
-
 def derive_vars_declared_ae(dataset: pd.DataFrame, declarations: list[dict]) -> pd.DataFrame:
     """Add each ``adae_vars`` declaration: ``name`` = column ``from`` (AE or merged SUPPAE); with ``grade`` the
     digits are kept (``Grade 2`` -> ``2``) and ``<name>N`` holds the number.
@@ -119,9 +113,7 @@ def derive_vars_declared_ae(dataset: pd.DataFrame, declarations: list[dict]) -> 
     for d in declarations:
         src = col(out, d["from"])
         if d.get("grade"):
-            n = _grade_digits(src)
-            out[d["name"] + "N"] = n
-            out[d["name"]] = n.map(lambda v: None if pd.isna(v) else f"{int(v)}")
+            out[d["name"] + "N"], out[d["name"]] = grade_digits(src)
         else:
             out[d["name"]] = src.astype(object).where(src.notna(), None)
     return out

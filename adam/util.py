@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from cdisckit.dates import impute_dtc_dt, study_day
+from cdisckit.dates import impute_dtc_dt, per_unique, study_day
 
 
 def derive_vars_dt(
@@ -120,9 +123,88 @@ def warner(warn: Callable[[str], None] | None) -> Callable[[str], None]:
     return lambda msg: warnings.warn(msg, stacklevel=3)
 
 
+def is_in(s: pd.Series, values) -> pd.Series:
+    """``s.isin(values)``; text against text in one ``pyarrow.compute.is_in`` (pandas' text ``isin`` first makes a
+    pyarrow scalar of every one of ``values`` in Python: slow for a list of subjects).
+
+    >>> is_in(pd.Series(["a", "b", None], dtype="str"), pd.Index(["b", "c"], dtype="str")).tolist()
+    [False, True, False]
+    """
+    if isinstance(values, set | frozenset | dict):
+        values = list(values)
+    v = values if isinstance(values, pd.Series | pd.Index) else pd.Index(values)
+    if _arrow_text(s) and _arrow_text(v) and len(v):
+        arr = pa.array(s.array)
+        hit = pc.is_in(arr, value_set=pa.array(v.array).cast(arr.type))
+        return pd.Series(hit.to_numpy(zero_copy_only=False), index=s.index, name=s.name)
+    return s.isin(values)
+
+
+def _arrow_text(s) -> bool:
+    return isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow"
+
+
+def subjects_dated_by(usubjid: pd.Series, date: pd.Series, subjects: pd.Series, origin: pd.Series) -> pd.Series:
+    """Per subject of ``subjects`` (with its ``origin`` date): one of the records (``usubjid``, ``date``) is undated
+    or dated on/before the origin.
+
+    >>> s = pd.Series(["1", "2", "3"])
+    >>> subjects_dated_by(pd.Series(["1", "2", "2", "4"]), pd.Series(pd.to_datetime(["2025-01-11", "2025-01-12", None, None])),
+    ...                   s, pd.Series(pd.to_datetime(["2025-01-10"] * 3))).tolist()
+    [False, True, False]
+    """
+    first = ~subjects.duplicated().to_numpy()
+    ids = subjects[first]
+    pos = pd.Index(ids).get_indexer(usubjid)
+    start = np.append(origin[first].to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT", "ns"))[pos]
+    d = date.to_numpy(dtype="datetime64[ns]")
+    ok = (pos >= 0) & (np.isnat(d) | (d <= start))
+    return is_in(subjects, ids.iloc[np.unique(pos[ok])])
+
+
+def numbers(s: pd.Series) -> pd.Series:
+    """``pd.to_numeric(s, errors="coerce")`` as float; text is converted once per distinct value.
+
+    >>> numbers(pd.Series(["1", "x", None, "1"], dtype="str")).tolist()
+    [1.0, nan, nan, 1.0]
+    """
+    if isinstance(s.dtype, pd.StringDtype):
+        return per_unique(s, lambda u: pd.to_numeric(u, errors="coerce").astype(float)).rename(s.name)
+    return pd.to_numeric(s, errors="coerce").astype(float)
+
+
+def grade_digits(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """The digits in grade text as a number and as text (``Grade 2`` -> 2.0, ``"2"``; None when there are none),
+    worked out once per distinct value.
+
+    >>> n, t = grade_digits(pd.Series(["Grade 2", None, "3", "Grade 2"]))
+    >>> n.tolist(), t.tolist()
+    ([2.0, nan, 3.0, 2.0], ['2', None, '3', '2'])
+    """
+    text = s if isinstance(s.dtype, pd.StringDtype) else pd.Series(s, dtype=object).astype("str")
+    codes, uniq = pd.factorize(text, use_na_sentinel=True)
+    num = pd.to_numeric(pd.Series(uniq, dtype="str").str.extract(r"(\d+)")[0], errors="coerce").astype(float)
+    label = [None if pd.isna(v) else f"{int(v)}" for v in num]
+    pick = np.where(codes >= 0, codes, len(uniq))
+    return (
+        pd.Series(np.append(num.to_numpy(), np.nan)[pick], index=s.index),
+        pd.Series(np.array(label + [None], dtype=object)[pick], index=s.index, dtype=object),
+    )
+
+
+def as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its object columns as arrow-backed text: subject-level columns about to be joined onto many
+    rows are converted once per subject, not once per row by :func:`order_columns`.
+
+    >>> as_text(pd.DataFrame({"A": ["x", None], "B": [1.0, 2.0]})).dtypes.astype(str).tolist()
+    ['str', 'float64']
+    """
+    return frame.astype({c: "str" for c in frame.columns if frame[c].dtype == object})
+
+
 def lookup(keys: pd.Series, mapping: pd.Series) -> pd.Series:
     """``keys.map(mapping)`` that keeps the mapping's dtype (also when empty); mapping index must be unique."""
     mapping = mapping[~mapping.index.duplicated()]
-    res = mapping.reindex(pd.Index(keys.to_numpy(dtype=object)))
+    res = mapping.reindex(pd.Index(keys))
     res.index = keys.index
     return res

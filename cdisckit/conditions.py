@@ -34,7 +34,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from .dates import dtc_to_dt, is_iso8601, partial_after, per_unique
+from .dates import dtc_to_dt, is_iso8601, partial_after
 from .errors import SpecError
 
 COMPARE = ("eq", "ne", "lt", "le", "gt", "ge")
@@ -194,6 +194,18 @@ def _comparison_keys(u: pd.Series) -> pd.Series:
     return keys.astype(object).where(keys.ne(""), None)
 
 
+def _key_test(s: pd.Series, test: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """``test`` of the comparison keys (:func:`_comparison_keys`) of each distinct value of ``s``, spread back to
+    the rows as booleans; missing values are False.
+
+    >>> _key_test(pd.Series([" y", "N", None, "Y"]), lambda k: k.isin({"Y"})).tolist()
+    [True, False, False, True]
+    """
+    codes, uniq = pd.factorize(s, use_na_sentinel=True)
+    per_value = test(_comparison_keys(pd.Series(uniq))).to_numpy(dtype=bool)
+    return pd.Series(np.append(per_value, False)[codes], index=s.index)
+
+
 def normalise_value(v) -> str:
     """A literal of a condition in comparison form.
 
@@ -206,7 +218,7 @@ def normalise_value(v) -> str:
 def _missing(s: pd.Series) -> pd.Series:
     miss = s.isna()
     if s.dtype == object or pd.api.types.is_string_dtype(s):
-        miss = miss | ~per_unique(s, lambda u: _comparison_keys(u).notna())
+        miss = miss | ~_key_test(s, lambda k: k.notna())
     return miss.astype(bool)
 
 
@@ -229,7 +241,7 @@ def _equals_any(s: pd.Series, values: list, key: str, name: str) -> pd.Series:
             raise SpecError(f"{values!r}: numeric column {name} compared with text", key=key)
         return s.isin(list(nums)).fillna(False).astype(bool)
     wanted = {normalise_value(v) for v in values}
-    hit = per_unique(s, lambda u: _comparison_keys(u).isin(wanted))
+    hit = _key_test(s, lambda k: k.isin(wanted))
     nums = [v for v in values if not isinstance(v, str)]
     if nums:  # a number against a text column (e.g. IDVARVAL "1"): also compare as numbers
         hit |= pd.to_numeric(s, errors="coerce").isin(nums)

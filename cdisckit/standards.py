@@ -177,14 +177,26 @@ def _adam_rows(structure: str):
     return table[table["structure"] == structure]
 
 
+@cache
+def _adam_names(structure: str) -> tuple[dict, list]:
+    """Of one structure's ADaMIG rows: the first position of each variable name, and (position, regex) of every
+    row's name as a template, in table order."""
+    names = _adam_rows(structure)["variable"].tolist()
+    first: dict[str, int] = {}
+    for i, n in enumerate(names):
+        first.setdefault(n, i)
+    return first, [(i, _template_regex(n)) for i, n in enumerate(names)]
+
+
 def adam_variable(name: str, structures: tuple[str, ...]) -> VariableSpec | None:
     """Resolve a concrete ADaM variable (e.g. ``TRT01P``) against the IG templates of ``structures``."""
     for structure in structures:
-        rows = _adam_rows(structure)
-        exact = rows[rows["variable"] == name]
-        cand = exact if not exact.empty else rows[[bool(_template_regex(t).match(name)) for t in rows["variable"]]]
-        if not cand.empty:
-            r = cand.iloc[0]
+        first, templates = _adam_names(structure)
+        pos = first.get(name)
+        if pos is None:
+            pos = next((i for i, rx in templates if rx.match(name)), None)
+        if pos is not None:
+            r = _adam_rows(structure).iloc[pos]
             cls = _codelists_of(r["codelist_names"])
             label = r["label"]
             digits = re.findall(r"\d+", name)
