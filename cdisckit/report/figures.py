@@ -84,6 +84,9 @@ def _embed(fig, alt: str, fmt: str = "png", tight: bool = True) -> str:
     buf = io.BytesIO()
     if tight:
         fig.tight_layout()
+    # tight_layout leaves a placeholder layout engine, for which savefig would lay out (draw) the whole figure once
+    # more before drawing it; the layout is done, so without an engine savefig draws it once
+    fig.set_layout_engine(None)
     if fmt == "svg":
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
         text = buf.getvalue().decode("utf-8")
