@@ -43,18 +43,27 @@ _BY_CODE: list = [None, {}]  # [the ADRS frame, {PARAMCD: row positions}]: one p
 
 def _code_rows(adrs: pd.DataFrame) -> dict[str, np.ndarray]:
     """Row positions (ascending) of each PARAMCD of ``adrs``, from one factorisation of the column; kept for the
-    last frame seen (the cache holds the frame itself, so it is never mistaken for another one)."""
+    last frame seen (the cache holds the frame itself, so it is never mistaken for another one).
+
+    >>> {k: v.tolist() for k, v in _code_rows(pd.DataFrame({"PARAMCD": ["OVR", "BOR", None, "OVR"]})).items()}
+    {'OVR': [0, 3], 'BOR': [1]}
+    """
     if _BY_CODE[0] is not adrs:
         codes, uniques = pd.factorize(adrs["PARAMCD"])
         order = np.argsort(codes, kind="stable")  # the rows of each code in their order in ADRS
-        bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+        bounds: np.ndarray = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
         rows = {str(u): order[bounds[i] : bounds[i + 1]] for i, u in enumerate(uniques)}
         _BY_CODE[:] = [adrs, rows]
     return _BY_CODE[1]
 
 
 def _code_frame(df: pd.DataFrame, code: str, cols: list[str]) -> pd.DataFrame:
-    """The rows of ``df`` (an ADRS) with PARAMCD ``code``, in ADRS order, columns ``cols`` that it has."""
+    """The rows of ``df`` (an ADRS) with PARAMCD ``code``, in ADRS order, columns ``cols`` that it has.
+
+    >>> _code_frame(pd.DataFrame({"PARAMCD": ["OVR", "BOR", "OVR"], "AVALC": ["PR", "CR", "SD"]}), "OVR",
+    ...             ["AVALC", "ADT"])["AVALC"].tolist()
+    ['PR', 'SD']
+    """
     rows = _code_rows(df).get(code, np.array([], dtype=np.intp))
     return df[[c for c in cols if c in df]].iloc[rows]
 

@@ -53,7 +53,7 @@ def _grade_labels(grades: pd.Series) -> pd.Series:
     ['3', 'Missing', '1', '3']
     """
     v = grades.to_numpy(dtype=float, na_value=np.nan)
-    out = np.full(len(v), "Missing", dtype=object)
+    out: np.ndarray = np.full(len(v), "Missing", dtype=object)
     known = ~np.isnan(v)
     levels, which = np.unique(v[known], return_inverse=True)
     out[known] = np.array([str(int(x)) for x in levels], dtype=object)[which]
