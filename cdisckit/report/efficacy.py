@@ -50,9 +50,9 @@ def _code_rows(adrs: pd.DataFrame) -> dict[str, np.ndarray]:
     """
     if _BY_CODE[0] is not adrs:
         codes, uniques = pd.factorize(adrs["PARAMCD"])
-        order = np.argsort(codes, kind="stable")  # the rows of each code in their order in ADRS
-        bounds: np.ndarray = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
-        rows = {str(u): order[bounds[i] : bounds[i + 1]] for i, u in enumerate(uniques)}
+        order = np.argsort(codes, kind="stable")  # the rows of each code in their order in ADRS (missing: -1, first)
+        ends = np.cumsum(np.bincount(codes + 1, minlength=len(uniques) + 1))
+        rows = {str(u): order[ends[i] : ends[i + 1]] for i, u in enumerate(uniques)}
         _BY_CODE[:] = [adrs, rows]
     return _BY_CODE[1]
 
