@@ -90,9 +90,10 @@ def _rate_rows(pop: pd.DataFrame, yes_subjects: set, cols: list[str], extra: dic
 
 
 def km_table(adtte, paramcd, pop, cols) -> dict:
-    if adtte is None or "PARAMCD" not in adtte or not (adtte["PARAMCD"].astype(object) == paramcd).any():
+    rows = adtte["PARAMCD"].eq(paramcd) if adtte is not None and "PARAMCD" in adtte else None
+    if rows is None or not rows.any():
         return _na(f"ADTTE {paramcd} not available")
-    d = adtte[adtte["PARAMCD"].astype(object) == paramcd].copy()
+    d = adtte[rows].copy()
     d["USUBJID"] = _text(d["USUBJID"])
     d = d.merge(pop[["USUBJID", "cohort"]], on="USUBJID", how="inner")
     d["AVAL"] = pd.to_numeric(d["AVAL"], errors="coerce")
@@ -329,7 +330,7 @@ def waterfall_data(adam: dict, prefix: str = "") -> pd.DataFrame:
     code = f"{prefix}SUMDIAM"
     if adtr is None or not {"USUBJID", "PARAMCD", "PCHG"} <= set(adtr.columns):
         return pd.DataFrame(columns=cols)
-    t = adtr[adtr["PARAMCD"].astype(object) == code].copy()
+    t = adtr[adtr["PARAMCD"].eq(code)].copy()
     t["USUBJID"] = _text(t["USUBJID"])
     t["PCHG"] = pd.to_numeric(t["PCHG"], errors="coerce")
     post = ~_yes(t, "ABLFL")
@@ -370,7 +371,7 @@ def spider_data(adam: dict, prefix: str = "") -> pd.DataFrame:
     cols = ["USUBJID", "cohort", "ADY", "PCHG"]
     if adtr is None or not {"USUBJID", "PARAMCD", "PCHG", "ADY"} <= set(adtr.columns):
         return pd.DataFrame(columns=cols)
-    t = adtr[adtr["PARAMCD"].astype(object) == f"{prefix}SUMDIAM"].copy()
+    t = adtr[adtr["PARAMCD"].eq(f"{prefix}SUMDIAM")].copy()
     t["USUBJID"] = _text(t["USUBJID"])
     t["ADY"] = pd.to_numeric(t["ADY"], errors="coerce")
     t["PCHG"] = pd.to_numeric(t["PCHG"], errors="coerce")
