@@ -40,7 +40,7 @@ def _na(note: str) -> dict:
 def _yes(df: pd.DataFrame, col: str) -> pd.Series:
     if col not in df:
         return pd.Series(False, index=df.index)
-    return df[col].astype(object).eq("Y")
+    return df[col].eq("Y")
 
 
 def _text(s: pd.Series) -> pd.Series:
@@ -60,11 +60,9 @@ def cohort_order(adsl: pd.DataFrame | None, *frames: pd.DataFrame | None) -> lis
     for df in (adsl, *frames):
         if df is not None and "TRT01A" in df:
             num = df["TRT01AN"] if "TRT01AN" in df else pd.Series(np.nan, index=df.index)
-            rows.append(
-                pd.DataFrame(
-                    {"c": _text(df["TRT01A"]).fillna(MISSING_COHORT), "n": pd.to_numeric(num, errors="coerce")}
-                )
-            )
+            per_label = pd.to_numeric(num, errors="coerce").groupby(df["TRT01A"], sort=False, dropna=False).min()
+            label = _text(pd.Series(per_label.index, dtype=object)).fillna(MISSING_COHORT)
+            rows.append(pd.DataFrame({"c": label.to_numpy(), "n": per_label.to_numpy()}))  # one row per label
     if not rows:
         return []
     allc = pd.concat(rows).groupby("c", sort=False)["n"].min().reset_index()

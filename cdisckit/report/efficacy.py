@@ -38,34 +38,62 @@ from .common import (
 )
 from .stats import clopper_pearson, kaplan_meier
 
-_BY_CODE: list = [None, {}]  # [the ADRS frame, {PARAMCD: rows}]: one pass over ADRS instead of one per parameter
+_BY_CODE: list = [None, {}]  # [the ADRS frame, {PARAMCD: row positions}]: one pass over ADRS, not one per parameter
+
+
+def _code_rows(adrs: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Row positions (ascending) of each PARAMCD of ``adrs``, from one factorisation of the column; kept for the
+    last frame seen (the cache holds the frame itself, so it is never mistaken for another one).
+
+    >>> {k: v.tolist() for k, v in _code_rows(pd.DataFrame({"PARAMCD": ["OVR", "BOR", None, "OVR"]})).items()}
+    {'OVR': [0, 3], 'BOR': [1]}
+    """
+    if _BY_CODE[0] is not adrs:
+        codes, uniques = pd.factorize(adrs["PARAMCD"])
+        order = np.argsort(codes, kind="stable")  # the rows of each code in their order in ADRS (missing: -1, first)
+        ends = np.cumsum(np.bincount(codes + 1, minlength=len(uniques) + 1))
+        rows = {str(u): order[ends[i] : ends[i + 1]] for i, u in enumerate(uniques)}
+        _BY_CODE[:] = [adrs, rows]
+    return _BY_CODE[1]
+
+
+def _code_frame(df: pd.DataFrame, code: str, cols: list[str]) -> pd.DataFrame:
+    """The rows of ``df`` (an ADRS) with PARAMCD ``code``, in ADRS order, columns ``cols`` that it has.
+
+    >>> _code_frame(pd.DataFrame({"PARAMCD": ["OVR", "BOR", "OVR"], "AVALC": ["PR", "CR", "SD"]}), "OVR",
+    ...             ["AVALC", "ADT"])["AVALC"].tolist()
+    ['PR', 'SD']
+    """
+    rows = _code_rows(df).get(code, np.array([], dtype=np.intp))
+    return df[[c for c in cols if c in df]].iloc[rows]
 
 
 def _param_records(adrs: pd.DataFrame, paramcd: str) -> pd.DataFrame:
-    if _BY_CODE[0] is not adrs:  # the cache holds the frame itself, so it is never mistaken for another one
-        codes = adrs["PARAMCD"].astype(object).astype(str)
-        _BY_CODE[:] = [adrs, dict(tuple(adrs.groupby(codes, sort=False)))]
-    r = _BY_CODE[1].get(paramcd, adrs.iloc[0:0])
+    """USUBJID and AVALC (text, missing as None) of the analysed records (ANL01FL, when ADRS flags any) of one
+    parameter."""
+    r = _code_frame(adrs, paramcd, ["USUBJID", "AVALC", "ANL01FL"])
     if "ANL01FL" in r and _yes(r, "ANL01FL").any():
         r = r[_yes(r, "ANL01FL")]
-    return r
+    return pd.DataFrame({"USUBJID": _text(r["USUBJID"]), "AVALC": _text(r["AVALC"])})
 
 
 def _rate_rows(pop: pd.DataFrame, yes_subjects: set, cols: list[str], extra: dict) -> list[dict]:
+    yes = pop["USUBJID"].isin(yes_subjects).to_numpy()
+    cohort = pop["cohort"].to_numpy()
     rows = []
     for c in cols:
-        sub = pop if c == OVERALL else pop[pop["cohort"] == c]
-        N = len(sub)
-        n = int(sub["USUBJID"].isin(yes_subjects).sum())
+        in_col = yes if c == OVERALL else yes[cohort == c]
+        N, n = len(in_col), int(in_col.sum())
         lo, hi = clopper_pearson(n, N)
         rows.append({**extra, "cohort": c, **_cell(n, N), "ci_low": 100 * lo, "ci_high": 100 * hi})
     return rows
 
 
 def km_table(adtte, paramcd, pop, cols) -> dict:
-    if adtte is None or "PARAMCD" not in adtte or not (adtte["PARAMCD"].astype(object) == paramcd).any():
+    rows = adtte["PARAMCD"].eq(paramcd) if adtte is not None and "PARAMCD" in adtte else None
+    if rows is None or not rows.any():
         return _na(f"ADTTE {paramcd} not available")
-    d = adtte[adtte["PARAMCD"].astype(object) == paramcd].copy()
+    d = adtte[rows].copy()
     d["USUBJID"] = _text(d["USUBJID"])
     d = d.merge(pop[["USUBJID", "cohort"]], on="USUBJID", how="inner")
     d["AVAL"] = pd.to_numeric(d["AVAL"], errors="coerce")
@@ -122,7 +150,6 @@ def _criterion(adrs, adtte, pop, cols, prefix, dose_cols=()) -> dict:
     if adrs is None or not {"USUBJID", "PARAMCD", "AVALC"} <= set(adrs.columns):
         out["rates"] = out["bor"] = _na("ADRS not available")
     else:
-        adrs = adrs.assign(USUBJID=_text(adrs["USUBJID"]), AVALC=_text(adrs["AVALC"]))
         rows, missing = [], []
         out["timepoints"] = timepoints_in(adrs, prefix)
         for endpoint, base in (("ORR", "RSP"), ("DCR", "DC")):
@@ -216,9 +243,10 @@ def criteria_in(adrs) -> list[tuple[str, str, str]]:
     the criterion PARAM names after its last comma (e.g. "..., mRECIST"), else PARCAT1."""
     if adrs is None or not {"PARAMCD", "PARCAT1"} <= set(adrs.columns):
         return CRITERIA
-    codes = adrs["PARAMCD"].astype(object).astype(str)
+    split = _code_rows(adrs)
+    rows = np.sort(np.concatenate([np.array([], dtype=np.intp)] + [r for c, r in split.items() if c.endswith("OVR")]))
     cols = ["PARAMCD", "PARCAT1"] + (["PARAM"] if "PARAM" in adrs else [])
-    ovr = adrs.loc[codes.str.endswith("OVR"), cols].drop_duplicates(["PARAMCD", "PARCAT1"])
+    ovr = adrs[cols].iloc[rows].drop_duplicates(["PARAMCD", "PARCAT1"])
     if ovr.empty:
         return CRITERIA
     found = set()
@@ -240,7 +268,7 @@ def timepoints_in(adrs, prefix: str) -> list[tuple[str, str]]:
     """
     if adrs is None or "PARAMCD" not in adrs.columns:
         return TIMEPOINTS
-    codes = pd.Series(pd.unique(adrs["PARAMCD"].astype(object).astype(str)), dtype=object)
+    codes = pd.Series(list(_code_rows(adrs)), dtype=object)
     found = codes.str.extract(rf"^{prefix}RSP([DWMY])(\d+)$").dropna()
     if found.empty:
         return TIMEPOINTS
@@ -302,7 +330,7 @@ def waterfall_data(adam: dict, prefix: str = "") -> pd.DataFrame:
     code = f"{prefix}SUMDIAM"
     if adtr is None or not {"USUBJID", "PARAMCD", "PCHG"} <= set(adtr.columns):
         return pd.DataFrame(columns=cols)
-    t = adtr[adtr["PARAMCD"].astype(object) == code].copy()
+    t = adtr[adtr["PARAMCD"].eq(code)].copy()
     t["USUBJID"] = _text(t["USUBJID"])
     t["PCHG"] = pd.to_numeric(t["PCHG"], errors="coerce")
     post = ~_yes(t, "ABLFL")
@@ -343,7 +371,7 @@ def spider_data(adam: dict, prefix: str = "") -> pd.DataFrame:
     cols = ["USUBJID", "cohort", "ADY", "PCHG"]
     if adtr is None or not {"USUBJID", "PARAMCD", "PCHG", "ADY"} <= set(adtr.columns):
         return pd.DataFrame(columns=cols)
-    t = adtr[adtr["PARAMCD"].astype(object) == f"{prefix}SUMDIAM"].copy()
+    t = adtr[adtr["PARAMCD"].eq(f"{prefix}SUMDIAM")].copy()
     t["USUBJID"] = _text(t["USUBJID"])
     t["ADY"] = pd.to_numeric(t["ADY"], errors="coerce")
     t["PCHG"] = pd.to_numeric(t["PCHG"], errors="coerce")
@@ -381,7 +409,7 @@ def swimmer_data(adam: dict, prefix: str = "") -> pd.DataFrame:
     )
     out["resp_day"], out["resp"], out["cr_day"], out["pd_day"] = np.nan, None, np.nan, np.nan
     if adrs is not None and {"USUBJID", "PARAMCD", "AVALC"} <= set(adrs.columns) and ("ADT" in adrs or "ADY" in adrs):
-        o = adrs[adrs["PARAMCD"].astype(object) == f"{prefix}OVR"].copy()
+        o = _code_frame(adrs, f"{prefix}OVR", ["USUBJID", "AVALC", "ADT", "ADY", "ANL01FL"])
         o["USUBJID"] = _text(o["USUBJID"])
         o["AVALC"] = _text(o["AVALC"])
         o = o.merge(pd.DataFrame({"USUBJID": out["USUBJID"], "_start": start.to_numpy()}), on="USUBJID", how="inner")
@@ -394,7 +422,8 @@ def swimmer_data(adam: dict, prefix: str = "") -> pd.DataFrame:
             o = o[_yes(o, "ANL01FL")]  # the assessments the analysis uses
         first = {}
         for code in ("CRSP", "RSP", "PD"):  # first documented (confirmed) response and progression, as ADRS says
-            r = adrs[(adrs["PARAMCD"].astype(object) == f"{prefix}{code}") & (_text(adrs["AVALC"]) == "Y")]
+            r = _code_frame(adrs, f"{prefix}{code}", ["USUBJID", "AVALC", "ADT"])
+            r = r[_text(r["AVALC"]) == "Y"]
             if "ADT" in r and not r.empty:
                 first[code] = dict(zip(_text(r["USUBJID"]), pd.to_datetime(r["ADT"])))
         resp = first.get("CRSP") or first.get("RSP") or {}

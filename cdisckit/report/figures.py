@@ -79,18 +79,26 @@ def _new_figure(width=7.5, height=4.2):
     return fig, fig.add_subplot(1, 1, 1)
 
 
+#: zlib level of the embedded PNGs: 1 encodes in about half the time of the default 6, for images about 4% larger
+#: (flat-coloured plots compress well at any level); the pixels are the same at every level.
+PNG_COMPRESS_LEVEL = 1
+
+
 def _embed(fig, alt: str, fmt: str = "png", tight: bool = True) -> str:
     """Save ``fig`` and return an HTML fragment with the image embedded."""
     buf = io.BytesIO()
     if tight:
         fig.tight_layout()
+    # tight_layout leaves a placeholder layout engine, for which savefig would lay out (draw) the whole figure once
+    # more before drawing it; the layout is done, so without an engine savefig draws it once
+    fig.set_layout_engine(None)
     if fmt == "svg":
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
         text = buf.getvalue().decode("utf-8")
         text = text[text.index("<svg") :]  # drop XML declaration and DOCTYPE for inline use
         text = text.replace("<svg ", f'<svg role="img" aria-label="{html.escape(alt)}" ', 1)
         return f'<figure class="fig">{text}<figcaption>{html.escape(alt)}</figcaption></figure>'
-    fig.savefig(buf, format="png", metadata={"Software": None})
+    fig.savefig(buf, format="png", metadata={"Software": None}, pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
     data = base64.b64encode(buf.getvalue()).decode("ascii")
     return (
         f'<figure class="fig"><img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'

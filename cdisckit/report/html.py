@@ -5,6 +5,8 @@ appendix. Same ADaM in -> same bytes out."""
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -286,6 +288,22 @@ def render_html(adam: dict, tabs: dict, *, run_summary: dict | None, title: str 
     )
 
 
+@contextmanager
+def _old_objects_frozen():
+    """Objects alive before the report (the ADaM frames, imported modules) moved out of the garbage collector's
+    reach while it runs (``gc.freeze``), so that the full collections the figures' many objects trigger do not walk
+    them again each time; yields a function that freezes what is alive now too. Nothing is frozen when the caller
+    froze objects itself."""
+    if gc.get_freeze_count():
+        yield lambda: None
+        return
+    gc.freeze()
+    try:
+        yield gc.freeze
+    finally:
+        gc.unfreeze()
+
+
 def build_report(
     adam: dict[str, pd.DataFrame],
     out_path,
@@ -297,8 +315,10 @@ def build_report(
     """Write the self-contained study report to ``out_path`` (temporary file, then move) and return its path."""
     if figure_format not in ("png", "svg"):
         raise ValueError("figure_format must be 'png' or 'svg'")
-    tabs = T.compute_tables(adam)
-    text = render_html(adam, tabs, run_summary=run_summary, title=title, fmt=figure_format)
+    with _old_objects_frozen() as freeze:
+        tabs = T.compute_tables(adam)
+        freeze()  # + the tables and what their computation imported (scipy)
+        text = render_html(adam, tabs, run_summary=run_summary, title=title, fmt=figure_format)
     out_path = Path(out_path)
     with staged_file(out_path) as tmp:
         tmp.write_text(text, encoding="utf-8")

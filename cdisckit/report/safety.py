@@ -46,8 +46,18 @@ def scale_of(ae: pd.DataFrame) -> dict:
     return {"col": None, "name": "grade", "levels": [], "high": 3, "high_label": "Grade &ge;3", "label": str}
 
 
-def _gl(g) -> str:
-    return "Missing" if pd.isna(g) else str(int(g))
+def _grade_labels(grades: pd.Series) -> pd.Series:
+    """Each grade as text ("3"), "Missing" where there is none; one conversion per distinct grade.
+
+    >>> _grade_labels(pd.Series([3.0, None, 1.0, 3.0])).tolist()
+    ['3', 'Missing', '1', '3']
+    """
+    v = grades.to_numpy(dtype=float, na_value=np.nan)
+    out: np.ndarray = np.full(len(v), "Missing", dtype=object)
+    known = ~np.isnan(v)
+    levels, which = np.unique(v[known], return_inverse=True)
+    out[known] = np.array([str(int(x)) for x in levels], dtype=object)[which]
+    return pd.Series(out, index=grades.index)
 
 
 def worst_grade_counts(
@@ -58,8 +68,9 @@ def worst_grade_counts(
     cols = keys + ["cohort", "grade", "n", "N", "pct"]
     if ae.empty:
         return pd.DataFrame(columns=cols)
-    g = ae.groupby(keys + ["USUBJID", "cohort"], dropna=False, sort=False)[grade_col].max().reset_index()
-    g["grade"] = g[grade_col].map(_gl)
+    by = keys + ["USUBJID", "cohort"]
+    g = ae[by + [grade_col]].groupby(by, dropna=False, sort=False)[grade_col].max().reset_index()
+    g["grade"] = _grade_labels(g[grade_col])
     parts = []
     for cohort_split in (True, False):
         by = keys + (["cohort"] if cohort_split else [])
@@ -90,7 +101,7 @@ def soc_pt(ae: pd.DataFrame, N: dict[str, int], grade_col: str, levels: list[int
     cols = ["AEBODSYS", "AEDECOD", "cohort", "grade", "n", "N", "pct"]
     if ae.empty:
         return pd.DataFrame(columns=cols)
-    ae = ae.assign(
+    ae = ae[["USUBJID", "cohort", grade_col]].assign(
         AEBODSYS=_text(ae["AEBODSYS"]).fillna("(SOC missing)") if "AEBODSYS" in ae else "(SOC missing)",
         AEDECOD=_text(ae["AEDECOD"]).fillna("(PT missing)") if "AEDECOD" in ae else "(PT missing)",
     )
@@ -158,19 +169,20 @@ def safety(adsl, adae, cohorts) -> dict:
                 }
             )
 
-    add("Any TEAE", teae)
+    who = teae[["USUBJID", "cohort"]]  # what add() counts, without the other columns of each subset
+    add("Any TEAE", who)
     worst = teae.groupby("USUBJID")["_grade"].max()
     for gr in sc["levels"]:
-        add(f"Worst {sc['name']}: {sc['label'](gr)}", teae[teae["USUBJID"].isin(worst[worst == gr].index)])
+        add(f"Worst {sc['name']}: {sc['label'](gr)}", who[who["USUBJID"].isin(worst[worst == gr].index)])
     if sc["col"]:
-        add(f"TEAE of {sc['high_label'].replace('&ge;', '>= ').lower()}", teae[teae["_grade"] >= high])
+        add(f"TEAE of {sc['high_label'].replace('&ge;', '>= ').lower()}", who[teae["_grade"] >= high])
     if "AESER" in teae:
-        add("Serious TEAE", teae[_yes(teae, "AESER")])
+        add("Serious TEAE", who[_yes(teae, "AESER")])
     fatal = (_text(teae["AEOUT"]).str.upper() == "FATAL") if "AEOUT" in teae else pd.Series(False, index=teae.index)
     fatal |= _yes(teae, "AESDTH")
     if sc["col"] == "ATOXGRN":
         fatal |= teae["_grade"] == 5
-    add("TEAE with fatal outcome", teae[fatal])
+    add("TEAE with fatal outcome", who[fatal])
     aesi = (
         teae[_yes(teae, "AESIFL")]
         if "AESIFL" in teae
@@ -179,7 +191,7 @@ def safety(adsl, adae, cohorts) -> dict:
     aesi = aesi.assign(AESICAT=_text(aesi["AESICAT"])) if "AESICAT" in aesi else aesi
     cats = sorted(set(aesi["AESICAT"].dropna())) if "AESICAT" in aesi else []
     for cat in cats:
-        add(f"AESI: {cat}", aesi[aesi["AESICAT"] == cat])
+        add(f"AESI: {cat}", aesi[["USUBJID", "cohort"]][aesi["AESICAT"] == cat])
 
     out: dict[str, Any] = {
         "available": True,

@@ -63,7 +63,7 @@ def compute_tables(adam: dict[str, pd.DataFrame]) -> dict:
     eff = efficacy(adsl, adrs, adtte, cohorts)
     if eff.get("available"):
         os_ = eff["OS"]
-    elif adtte is not None and "PARAMCD" in adtte and (adtte["PARAMCD"].astype(object) == "OS").any():
+    elif adtte is not None and "PARAMCD" in adtte and adtte["PARAMCD"].eq("OS").any():
         os_ = overall_survival(adsl, adtte, cohorts)
     else:
         os_ = _na("ADTTE has no OS parameter")
