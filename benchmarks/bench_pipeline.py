@@ -13,7 +13,7 @@ How: ``cdisckit synth --subjects N --seed 31`` writes the raw export (not timed 
 1. in one process (``CDISCKIT_JOBS=1``), with a timer wrapped around each function it calls (``map_study``,
    ``check_datasets``, ``write_xpt``, ``write_define`` ...): the stage table. The stages are the pipeline's own
    functions, not a copy of the pipeline;
-2. as the CLI runs it, the SDTM checks and writers beside the ADaM derive and the ADaM writers beside the report
+2. with ``CDISCKIT_JOBS=2``, the SDTM checks and writers beside the ADaM derive and the ADaM writers beside the report
    (forked, :mod:`cdisckit.background`): the end-to-end time and memory the targets are judged on. Its memory is
    the peak of the summed PSS of the main process and its forked step (sampled every 50 ms): pages the fork
    shares with the main process count once.
@@ -304,7 +304,7 @@ def run_two_cores(study: Path, raw: Path, out: Path) -> dict:
     from cdisckit.pipeline import run_study
 
     _reset_hwm()
-    with _jobs(None), TreeMemory() as mem:
+    with _jobs("2"), TreeMemory() as mem:
         t0 = time.perf_counter()
         run_study(study, raw, out, allow_errors=True)
         secs = time.perf_counter() - t0
@@ -356,7 +356,7 @@ def print_size(r: dict) -> None:
     print(f"  {'(rest: run.json, staging, glue)':<36} {total - shown:8.2f} {100 * (total - shown) / total:5.1f}%")
     print(f"  {'run (end to end)':<36} {total:8.2f} {100.0:5.1f}% {'':>12} {st['run (end to end)']['rss']:13.0f}")
     two = r["two_cores"]
-    print(f"  {'run as cdisckit run does (2 processes)':<36} {two['secs']:8.2f} {'':>6}"
+    print(f"  {'run with CDISCKIT_JOBS=2 (2 processes)':<36} {two['secs']:8.2f} {'':>6}"
           f" {'':>12} {two['pss_peak']:13.0f}   (summed PSS; main RSS {two['main_rss']:.0f},"
           f" largest step RSS {two['step_rss']:.0f})")  # fmt: skip
     c = r["check"]
@@ -379,12 +379,14 @@ def print_growth(small: dict, big: dict) -> None:
 
 
 def print_targets(r: dict) -> None:
-    two = r["two_cores"]
-    total, rss, check = two["secs"], two["pss_peak"], r["check"]["total"]
-    print(f"\ntargets at {r['subjects']:,} subjects (issue 11), as `cdisckit run` runs (2 processes):")
+    st, two = r["stats"], r["two_cores"]
+    total, rss, check = st["run (end to end)"]["secs"], st["run (end to end)"]["rss"], r["check"]["total"]
+    print(f"\ntargets at {r['subjects']:,} subjects (issue 11):")
     for text, value, target, unit in (
         ("end to end incl. report and define.xml", total, TARGET_TOTAL_S, "s"),
-        ("peak memory (summed PSS, both processes)", rss, TARGET_RSS_MIB, "MiB"),
+        ("peak RSS of the run", rss, TARGET_RSS_MIB, "MiB"),
+        ("end to end, CDISCKIT_JOBS=2", two["secs"], TARGET_TOTAL_S, "s"),
+        ("peak memory, CDISCKIT_JOBS=2 (summed PSS)", two["pss_peak"], TARGET_RSS_MIB, "MiB"),
         ("cdisckit check on the SDTM, reading included", check, TARGET_CHECK_S, "s"),
     ):
         verdict = "met" if value <= target else "NOT met"

@@ -8,10 +8,12 @@ only files (into the run's staging folder) and returns a small result, so the fo
 main process without copying them (text columns are arrow buffers that neither side writes to).
 
 The step runs in the caller instead (at once, same result) where there is no ``fork`` (Windows, and macOS where
-forking a process that has threads is unsafe), on one CPU, or with ``CDISCKIT_JOBS=1`` in the environment.
+forking a process that has threads is unsafe), on one CPU, and unless ``CDISCKIT_JOBS=2`` is set: the fork's own
+working memory comes on top of the main process's (at 10,000 subjects the summed memory of both was 2.0 GB against
+1.16 GB in one process, for 36 -> 33 s), so one process is the default.
 Outputs do not depend on where the step ran.
 
->>> with beside(sum, [1, 2, 3]) as step:
+>>> with beside(sum, [1, 2, 3]) as step:  # here, or forked with CDISCKIT_JOBS=2
 ...     step.result()
 6
 """
@@ -32,8 +34,9 @@ JOBS_VARIABLE = "CDISCKIT_JOBS"
 
 
 def background_enabled() -> bool:
-    """Whether :func:`beside` may fork: Linux-like ``fork``, two or more CPUs, and ``CDISCKIT_JOBS`` not ``1``."""
-    if os.environ.get(JOBS_VARIABLE, "").strip() == "1":
+    """Whether :func:`beside` may fork: ``CDISCKIT_JOBS=2`` (or more), Linux-like ``fork``, two or more CPUs."""
+    jobs = os.environ.get(JOBS_VARIABLE, "").strip()
+    if not jobs.isdigit() or int(jobs) < 2:
         return False
     if sys.platform in ("win32", "darwin") or "fork" not in multiprocessing.get_all_start_methods():
         return False

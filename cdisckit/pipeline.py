@@ -566,9 +566,9 @@ def run_study(
     One transaction: every input (study specs, ADaM params, raw forms' presence and headers) is validated first,
     all of ``out/`` is written to a staging folder beside it and swapped in only when the whole run succeeded.
 
-    The SDTM checks and writers run beside the ADaM derive, the ADaM writers beside the report, in a forked process
-    (:mod:`cdisckit.background`): ``progress`` is called there for their messages (the CLI prints them as they
-    come). ``CDISCKIT_JOBS=1`` runs everything in this process; the outputs are the same bytes either way.
+    With ``CDISCKIT_JOBS=2`` the SDTM checks and writers run beside the ADaM derive, the ADaM writers beside the
+    report, in a forked process (:mod:`cdisckit.background`): ``progress`` is called there for their messages (the
+    CLI prints them as they come). By default everything runs in this process; the outputs are the same bytes.
     """
     from .adam import load_params
     from .background import beside

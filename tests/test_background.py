@@ -11,7 +11,16 @@ from cdisckit import background
 from cdisckit.background import StepFailed, beside
 from cdisckit.errors import ChecksFailed
 
-forks = pytest.mark.skipif(not background.background_enabled(), reason="no fork or one CPU: steps run in the caller")
+
+@pytest.fixture
+def jobs2(monkeypatch):
+    """CDISCKIT_JOBS=2: steps fork (skipped where they cannot: no fork, or one CPU)."""
+    monkeypatch.setenv("CDISCKIT_JOBS", "2")
+    if not background.background_enabled():
+        pytest.skip("no fork or one CPU: steps run in the caller")
+
+
+forks = pytest.mark.usefixtures("jobs2")
 
 
 def _pid_and(x):
@@ -41,14 +50,15 @@ def test_a_step_runs_in_another_process_and_returns_its_value():
     assert pid != os.getpid()
 
 
-def test_with_cdisckit_jobs_1_the_step_runs_in_the_caller(monkeypatch):
-    monkeypatch.setenv("CDISCKIT_JOBS", "1")
+@pytest.mark.parametrize("jobs", ["1", "", "x"])
+def test_without_cdisckit_jobs_2_the_step_runs_in_the_caller(monkeypatch, jobs):
+    monkeypatch.setenv("CDISCKIT_JOBS", jobs)
     assert not background.background_enabled()
     with beside(_pid_and, 5) as step:
         assert step.result() == (os.getpid(), 10)
 
 
-@pytest.mark.parametrize("jobs", ["1", ""])
+@pytest.mark.parametrize("jobs", ["1", "2"])
 def test_the_steps_error_is_raised_in_the_caller_with_its_type_and_attributes(monkeypatch, jobs):
     monkeypatch.setenv("CDISCKIT_JOBS", jobs)
     with beside(_fail_checks) as step, pytest.raises(ChecksFailed) as err:
@@ -84,15 +94,14 @@ def test_leaving_the_block_by_an_error_stops_the_step(tmp_path):
 
 
 @forks
-def test_a_run_in_one_process_writes_the_same_bytes_as_with_steps_beside(bundled_run, tmp_path, monkeypatch):
-    """``cdisckit run`` on the bundled study with CDISCKIT_JOBS=1 (every stage in one process) writes every file
-    byte for byte as the default run, whose checks and writers ran forked (``bundled_run``)."""
+def test_a_run_with_steps_beside_writes_the_same_bytes_as_in_one_process(bundled_run, tmp_path, monkeypatch):
+    """``cdisckit run`` on the bundled study with CDISCKIT_JOBS=2 (checks and writers forked) writes every file
+    byte for byte as the default run, all in one process (``bundled_run``)."""
     from click.testing import CliRunner
 
     from cdisckit.cli import main
 
     out, _ = bundled_run
-    monkeypatch.setenv("CDISCKIT_JOBS", "1")
     serial = tmp_path / "out"
     result = CliRunner().invoke(main, ["-q", "run", "--out", str(serial)])
     assert result.exit_code == 0, result.output

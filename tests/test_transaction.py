@@ -110,8 +110,11 @@ def test_report_crash_changes_nothing(prev_out, previous, monkeypatch):
     _unchanged(out, before)
 
 
-def test_interrupt_changes_nothing(prev_out, previous, monkeypatch):
-    """Ctrl-C half-way (here: while ADaM is derived, after out/sdtm was staged) rolls everything back."""
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_interrupt_changes_nothing(prev_out, previous, monkeypatch, jobs):
+    """Ctrl-C half-way (here: while ADaM is derived, after out/sdtm was staged, or while the SDTM writers run
+    forked beside the derive with CDISCKIT_JOBS=2) rolls everything back."""
+    monkeypatch.setenv("CDISCKIT_JOBS", jobs)
     out, before = prev_out
 
     def interrupted(*args, **kwargs):
