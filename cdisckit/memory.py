@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import gc
 import os
 
@@ -36,10 +37,17 @@ def release_memory() -> None:
     _malloc_trim()
 
 
-def _malloc_trim() -> None:
+@functools.cache
+def _malloc_trim_function():
+    """glibc's ``malloc_trim``, looked up once: ``find_library`` runs ``ldconfig -p`` in a forked process, which
+    at every stage of a large run would copy the page tables of a GiB-sized process (None: not glibc)."""
     name = ctypes.util.find_library("c")
     if not name:
-        return
-    trim = getattr(ctypes.CDLL(name), "malloc_trim", None)  # glibc only; musl and macOS have none
+        return None
+    return getattr(ctypes.CDLL(name), "malloc_trim", None)  # glibc only; musl and macOS have none
+
+
+def _malloc_trim() -> None:
+    trim = _malloc_trim_function()
     if trim is not None:
         trim(0)

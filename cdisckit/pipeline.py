@@ -107,23 +107,31 @@ def write_run_summary(out: Path, summary: dict) -> Path:
     return Path(out) / "run.json"
 
 
-def _write_all(
+def _dataset_steps(
     datasets: dict[str, pd.DataFrame],
     folder: Path,
     study_id: str,
     created: str = FIXED_DATETIME,
     specs: dict | None = None,
-) -> None:
-    """XPT v5 and Dataset-JSON of every dataset into ``folder`` (vectorised writers: one process is enough).
+) -> list:
+    """One step per file: the XPT v5 and the Dataset-JSON of every dataset into ``folder``, in name order.
     ``specs``: dataset name -> DatasetSpec overriding specs/ (ADaM with study-declared variables)."""
+    from functools import partial
+
     from .formats.datasetjson import write_dataset_json
     from .formats.xpt import write_xpt
     from .standards import dataset_spec
 
+    steps = []
     for ds_name in sorted(datasets):
         df, spec = datasets[ds_name], (specs or {}).get(ds_name) or dataset_spec(ds_name)
-        write_xpt(df, folder / f"{ds_name.lower()}.xpt", spec, name=ds_name)
-        write_dataset_json(df, spec, folder / f"{ds_name.lower()}.json", study_oid=study_id, created=created)
+        steps.append(partial(write_xpt, df, folder / f"{ds_name.lower()}.xpt", spec, name=ds_name))
+        steps.append(
+            partial(
+                write_dataset_json, df, spec, folder / f"{ds_name.lower()}.json", study_oid=study_id, created=created
+            )
+        )
+    return steps
 
 
 def write_datasets(
@@ -144,29 +152,43 @@ def write_datasets(
     specs: dict | None = None,
 ) -> list[Path]:
     """Write ``out/<name>/*.xpt`` + Dataset-JSON (+ define.xml/html, + ``extra`` text files such as the reviewer's
-    guide) through a temporary folder. Creation stamps come from the data (:func:`creation_datetime`).
+    guide) through a temporary folder. Creation stamps come from the data (:func:`creation_datetime`). The files
+    are written on two threads (:mod:`cdisckit.threads`; define.xml beside the largest datasets): the same bytes.
 
     ``shown``: the folder named in the progress message (the final ``out/`` while ``out`` is a staging folder)."""
+    from .threads import run_steps
+
     created = created or creation_datetime(datasets)
     with staged_dir(out, name) as tmp:
-        progress(f"writing {len(datasets)} {name} datasets (XPT v5, Dataset-JSON)")
-        _write_all(datasets, tmp, study_id, created, specs)
+        what = " and define.xml" if define_standard else ""
+        progress(f"writing {len(datasets)} {name} datasets (XPT v5, Dataset-JSON){what}")
+        steps = _dataset_steps(datasets, tmp, study_id, created, specs)
+        rows = [len(datasets[n]) for n in sorted(datasets) for _ in (0, 1)]
         written = [out / name / f"{n.lower()}.{ext}" for n in sorted(datasets) for ext in ("xpt", "json")]
         if define_standard:
-            from .writers.define import write_define, write_define_html
+            from functools import partial
 
-            progress(f"writing {name} define.xml")
-            write_define(
-                datasets,
-                tmp / "define.xml",
-                standard=define_standard,
-                study=study or {"id": study_id},
-                origins=origins,
-                created=created,
-                comments=comments,
-                dictionaries=dictionaries,
-                specs=specs,
+            from .writers.define import write_define
+
+            steps.append(
+                partial(
+                    write_define,
+                    datasets,
+                    tmp / "define.xml",
+                    standard=define_standard,
+                    study=study or {"id": study_id},
+                    origins=origins,
+                    created=created,
+                    comments=comments,
+                    dictionaries=dictionaries,
+                    specs=specs,
+                )
             )
+            rows.append(sum(rows) // 2)  # define.xml reads every dataset: started first
+        run_steps(steps, start_first=sorted(range(len(steps)), key=lambda i: -rows[i]))
+        if define_standard:
+            from .writers.define import write_define_html
+
             write_define_html(tmp / "define.xml", tmp / "define.html")
             written += [out / name / "define.xml", out / name / "define.html"]
         for fname, text in (extra or {}).items():
