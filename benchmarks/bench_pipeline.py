@@ -90,17 +90,18 @@ class Timers:
     @contextlib.contextmanager
     def stage(self, label: str, rows: int = 0):
         if label not in self.stats:
-            self.stats[label] = {"secs": 0.0, "rows": 0, "rss": 0.0, "calls": 0}
+            self.stats[label] = {"secs": 0.0, "cpu": 0.0, "rows": 0, "rss": 0.0, "calls": 0}
             self.order.append(label)
         self._bump_peaks(_hwm_mib())  # what the enclosing stages reached so far
         _reset_hwm()
         self.active.append(label)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         try:
             yield self.stats[label]
         finally:
             st = self.stats[label]
             st["secs"] += time.perf_counter() - t0
+            st["cpu"] += time.process_time() - c0  # this process's CPU: what the stage costs whatever else runs
             st["rows"] += rows
             st["calls"] += 1
             self._bump_peaks(_hwm_mib())
@@ -356,7 +357,7 @@ def print_size(r: dict) -> None:
         f"{r['bytes_written'] / 2**20:,.1f} MiB written (synth {r['synth_secs']:.1f} s, not counted); "
         f"checks: {r['checks']}"
     )
-    print(f"  {'stage':<36} {'seconds':>8} {'share':>6} {'rows/s':>12} {'peak RSS MiB':>13}")
+    print(f"  {'stage':<36} {'seconds':>8} {'share':>6} {'rows/s':>12} {'peak RSS MiB':>13} {'CPU s':>8}")
     total = st["run (end to end)"]["secs"]
     shown = 0.0
     for label in SHOWN:
@@ -364,9 +365,12 @@ def print_size(r: dict) -> None:
             s = st[label]
             shown += s["secs"]
             print(f"  {label:<36} {s['secs']:8.2f} {100 * s['secs'] / total:5.1f}% {_rate(s['rows'], s['secs'])}"
-                  f" {s['rss']:13.0f}")  # fmt: skip
+                  f" {s['rss']:13.0f} {s.get('cpu', 0.0):8.2f}")  # fmt: skip
     print(f"  {'(rest: run.json, staging, glue)':<36} {total - shown:8.2f} {100 * (total - shown) / total:5.1f}%")
-    print(f"  {'run (end to end)':<36} {total:8.2f} {100.0:5.1f}% {'':>12} {st['run (end to end)']['rss']:13.0f}")
+    whole = st["run (end to end)"]
+    print(
+        f"  {'run (end to end)':<36} {total:8.2f} {100.0:5.1f}% {'':>12} {whole['rss']:13.0f} {whole.get('cpu', 0):8.2f}"
+    )
     print(f"  {'  (the table above: one process, one thread)':<36}")
     for key, text in (
         ("default", "run as `cdisckit run` (2 threads)"),
@@ -386,15 +390,17 @@ def print_size(r: dict) -> None:
 def print_growth(small: dict, big: dict) -> None:
     a, b = small["stats"], big["stats"]
     print(f"\ngrowth {small['subjects']:,} -> {big['subjects']:,} subjects (time growth / row growth; "
-          f"<= {GROWTH_SLACK} means the stage grows no faster than its rows)")  # fmt: skip
-    print(f"  {'stage':<36} {'time x':>8} {'rows x':>8} {'ratio':>7}")
+          f"<= {GROWTH_SLACK} means the stage grows no faster than its rows; CPU seconds: what the load around the "
+          "run does not change)")  # fmt: skip
+    print(f"  {'stage':<36} {'time x':>8} {'CPU x':>8} {'rows x':>8} {'ratio':>7} {'CPU ratio':>9}")
     for label in [*SHOWN, "run (end to end)"]:
         if label in a and label in b and a[label]["secs"] > 0:
             tx = b[label]["secs"] / a[label]["secs"]
+            cx = b[label].get("cpu", 0.0) / a[label]["cpu"] if a[label].get("cpu") else float("nan")
             rows_a, rows_b = a[label]["rows"], b[label]["rows"]
             rx = rows_b / rows_a if rows_a else big["subjects"] / small["subjects"]
-            flag = "" if tx <= GROWTH_SLACK * rx else "  <- faster than its rows"
-            print(f"  {label:<36} {tx:8.1f} {rx:8.1f} {tx / rx:7.2f}{flag}")
+            flag = "" if min(tx, cx if cx == cx else tx) <= GROWTH_SLACK * rx else "  <- faster than its rows"
+            print(f"  {label:<36} {tx:8.1f} {cx:8.1f} {rx:8.1f} {tx / rx:7.2f} {cx / rx:9.2f}{flag}")
 
 
 def held_back(r: dict, what: str) -> str:
