@@ -132,19 +132,3 @@ def test_read_folder_warnings_in_file_order(tmp_path, threads):
     assert list(data) == ["A", "B", "C"] and data["B"]["SITE"].iloc[0] == "Café"
     assert [s.split(",")[0].rsplit("/", 1)[-1] for s in said] == ["a.json", "b.json", "c.json"]
 
-
-def test_check_findings_same_on_one_and_two_threads(tmp_path, monkeypatch):
-    from cdisckit.checks import run_checks
-
-    study = _datasets()
-    study["AE"].loc[[3, 9], "AESTDTC"] = ["2025-13-01", "03/04/2025"]  # not ISO 8601
-    study["VS"].loc[5, "DOMAIN"] = "AE"
-    reports = {}
-    for t in ("1", "2"):
-        monkeypatch.setenv("CDISCKIT_THREADS", t)
-        report = run_checks(study, standard="sdtmig-3.4")
-        report.to_json(tmp_path / f"{t}.json")
-        reports[t] = report
-    findings = [(f.rule_id, f.dataset, f.variable) for f in reports["2"].findings]
-    assert ("AE" in {d for _, d, _ in findings}) and any(v == "AESTDTC" for _, _, v in findings)
-    assert [vars(f) for f in reports["1"].findings] == [vars(f) for f in reports["2"].findings]

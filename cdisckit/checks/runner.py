@@ -7,7 +7,6 @@ same findings whenever they agree on the rows.
 from __future__ import annotations
 
 import time
-from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -57,16 +56,11 @@ def run_checks(
         outcomes = run_suites(frames, suites)
         seconds["gx"] = time.perf_counter() - t
     else:
-        from ..threads import run_steps
-
-        names = list(frames)
-        caches = {n: ctx.cache(n) for n in names}  # one per dataset, made here: each step touches only its own
-        timed = run_steps(
-            [partial(_run_suite_timed, frames[n], suites[n], caches[n]) for n in names],
-            start_first=sorted(range(len(names)), key=lambda i: -frames[names[i]].size),
-        )
-        outcomes = {n: outcome for n, (outcome, _) in zip(names, timed, strict=True)}
-        seconds.update({n: secs for n, (_, secs) in zip(names, timed, strict=True)})
+        outcomes = {}
+        for n, df in frames.items():
+            t = time.perf_counter()
+            outcomes[n] = native.run_suite(df, suites[n], ctx.cache(n))
+            seconds[n] = time.perf_counter() - t
 
     findings: list[Finding] = []
     checked: set[tuple[str, str]] = set()
@@ -87,12 +81,6 @@ def run_checks(
     findings.sort(key=sort_key)
     seconds["total"] = time.perf_counter() - t0
     return CheckReport(findings, sorted(checked, key=lambda c: (c[1], c[0])), engine, seconds)
-
-
-def _run_suite_timed(df: pd.DataFrame, suite, cache) -> tuple[dict, float]:
-    """One dataset's expectations (native engine) and the seconds they took (on two threads: overlapping)."""
-    t = time.perf_counter()
-    return native.run_suite(df, suite, cache), time.perf_counter() - t
 
 
 def _applies(rule_id: str, name: str, spec, std: str, frames: dict) -> bool:
