@@ -14,11 +14,11 @@ How: ``cdisckit synth --subjects N --seed 31`` writes the raw export (not timed 
 1. in one process on one thread (``CDISCKIT_JOBS=1 CDISCKIT_THREADS=1``), with a timer wrapped around each
    function it calls (``map_study``, ``check_datasets``, ``write_xpt``, ``write_define`` ...): the stage table.
    The stages are the pipeline's own functions, not a copy of the pipeline;
-2. as ``cdisckit run`` runs by default (the writers of a folder and define.xml on two threads, the datasets read
-   by ``cdisckit check`` on two threads, :mod:`cdisckit.threads`): the end-to-end time and memory the targets are
-   judged on;
-3. with ``--fork``, also with ``CDISCKIT_JOBS=2``: the SDTM checks and writers forked beside the ADaM derive and
-   the ADaM writers beside the report (:mod:`cdisckit.background`). Memory of runs 2 and 3 is the peak of the
+2. as ``cdisckit run`` runs by default (one process, one thread): the end-to-end time and memory the targets
+   are judged on;
+3. with ``--fork``, also with ``CDISCKIT_JOBS=2``, the setting that spends memory for time: the SDTM checks and
+   writers forked beside the ADaM derive, the ADaM writers beside the report (:mod:`cdisckit.background`), the
+   data files of a folder on two threads (:mod:`cdisckit.threads`). Memory of runs 2 and 3 is the peak of the
    summed PSS of the main process and its forked step (sampled every 50 ms): pages the fork shares count once.
 
 After the run, ``cdisckit check`` is timed on the SDTM folder it wrote (reading + checks, as the CLI does). Each
@@ -373,8 +373,8 @@ def print_size(r: dict) -> None:
     )
     print(f"  {'  (the table above: one process, one thread)':<36}")
     for key, text in (
-        ("default", "run as `cdisckit run` (2 threads)"),
-        ("two_cores", "run with CDISCKIT_JOBS=2 (fork)"),
+        ("default", "run as `cdisckit run` (defaults)"),
+        ("two_cores", "run with CDISCKIT_JOBS=2"),
     ):
         w = r.get(key)
         if w is not None:

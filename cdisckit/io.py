@@ -146,20 +146,7 @@ def read_folder(
             found.setdefault(p.stem.upper(), p)
     if not found:
         raise InputError(f"no datasets ({', '.join(READABLE)}) in folder", file=folder)
-    from functools import partial
-
-    from .threads import run_steps
-
-    names = sorted(found)
-    said: dict[str, list[str]] = {n: [] for n in names}  # each file's warnings, passed on in file order
-    frames = run_steps(
-        [partial(read_dataset, found[n], encoding=encoding, warn=said[n].append) for n in names],
-        start_first=sorted(range(len(names)), key=lambda i: -found[names[i]].stat().st_size),
-    )
-    for n in names:
-        for message in said[n] if warn is not None else ():
-            warn(message)
-    return dict(zip(names, frames, strict=True))
+    return {name: read_dataset(p, encoding=encoding, warn=warn) for name, p in sorted(found.items())}
 
 
 def _umask() -> int:
