@@ -21,7 +21,7 @@ from cdisckit.conditions import filter_rows
 from cdisckit.dates import dtc_to_dt, study_day
 from cdisckit.errors import SpecError
 
-from .util import as_text, col, lookup, subjects_dated_by, upper
+from .util import as_text, col, join_subject_vars, lookup, subjects_dated_by, upper
 
 AVAL_RESP = {"CR": 1.0, "PR": 2.0, "SD": 3.0, "NON-CR/NON-PD": 4.0, "PD": 5.0, "NE": 6.0, "MISSING": 7.0}
 #: best-first order used by BOR (NE ranks after PD: an evaluable PD beats an inevaluable record)
@@ -515,14 +515,13 @@ def derive_adrs(
         return pd.DataFrame(columns=["STUDYID", "USUBJID"]), pd.DataFrame()
     adrs = pd.concat(parts, ignore_index=True)
     check_param_one_to_one(adrs, "parameters")
-    adrs = adrs.drop(columns=["STUDYID", "ORIGIN"], errors="ignore").merge(
+    adrs = join_subject_vars(
+        adrs.drop(columns=["STUDYID", "ORIGIN"], errors="ignore"),
         as_text(
             adsl[["STUDYID", "USUBJID", "SUBJID", "SITEID", "TRT01P", "TRT01A", "TRTSDT", origin]].loc[
                 :, lambda d: ~d.columns.duplicated()
             ]
         ),
-        on="USUBJID",
-        how="left",
     )
     adrs["ADY"] = study_day(adrs["ADT"], adrs["TRTSDT"])
     return adrs, pd.concat(work, ignore_index=True)

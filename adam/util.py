@@ -80,39 +80,56 @@ def upper(s: pd.Series) -> pd.Series:
     return s.astype("str").str.strip().str.upper().where(s.notna())
 
 
-def order_columns(dataset: pd.DataFrame, name: str, spec=None) -> pd.DataFrame:
+def order_columns(dataset: pd.DataFrame, name: str, spec=None, *, consume: bool = False) -> pd.DataFrame:
     """Columns in the order of the dataset's spec (``spec``, else specs/adam/<name>.yaml), typed per the contract,
     sorted by the keys. A spec variable the derivation did not produce is left out, unless the standard requires
-    it (core Req: added empty); columns outside the spec are dropped."""
+    it (core Req: added empty); columns outside the spec are dropped.
+
+    ``consume``: ``dataset`` is the caller's own working frame, emptied column by column as each column is typed
+    and put in order (a large dataset is then not held twice: the input and its sorted copy).
+
+    >>> d = pd.DataFrame({"USUBJID": ["2", "1"], "AVAL": [2.0, 1.0], "X": [0, 0]})
+    >>> o = order_columns(d, "ADTR", consume=True)
+    >>> list(o.columns), o["USUBJID"].tolist(), o["AVAL"].tolist(), list(d.columns)  # + the Req variables, empty
+    (['STUDYID', 'USUBJID', 'TRT01P', 'PARAMCD', 'PARAM', 'AVAL'], ['1', '2'], [1.0, 2.0], ['X'])
+    """
     from cdisckit.standards import adam_dataset
 
     spec = spec or adam_dataset(name)
-    n = len(dataset)
+    names = [v.name for v in spec.variables if v.name in dataset.columns or v.core == "Req"]
+    typed = {v.name: v for v in spec.variables}
+    keys = [k for k in spec.keys if k in names]
+    pos = None  # row positions in key order; None: the rows are in order already
+    if keys and len(dataset):
+        key_frame = pd.DataFrame({k: _typed(dataset, typed[k]).reset_index(drop=True) for k in keys})
+        order = key_frame.sort_values(keys, kind="stable", na_position="first").index.to_numpy()
+        pos = None if (order == np.arange(len(order))).all() else order
     cols = {}
-    for v in spec.variables:
-        if v.name not in dataset.columns and v.core != "Req":
-            continue
-        s = dataset[v.name] if v.name in dataset.columns else pd.Series([None] * n, index=dataset.index, dtype=object)
-        if v.type == "Num":
-            if (
-                v.name.endswith(("DT", "DTM"))
-                and not v.name.endswith(("DY",))
-                and (pd.api.types.is_datetime64_any_dtype(s) or (s.isna().all() and v.name.endswith(("DT", "DTM"))))
-            ):
-                s = pd.to_datetime(s).astype("datetime64[ns]")
-            else:
-                s = pd.to_numeric(s, errors="coerce").astype("float64")
-        else:
-            s = s.astype("str")  # arrow-backed text (a fraction of the memory of Python strings)
-        cols[v.name] = s
-    out = pd.DataFrame(cols, index=dataset.index)
-    keys = [k for k in spec.keys if k in out.columns]
-    if keys and not out.empty:
-        out = out.sort_values(keys, kind="stable", na_position="first")
-    out = out.reset_index(drop=True)
+    for c in names:
+        s = _typed(dataset, typed[c])
+        cols[c] = (s.take(pos) if pos is not None else s).reset_index(drop=True)
+        if consume and c in dataset.columns:
+            del dataset[c], s
+    out = pd.DataFrame(cols, index=pd.RangeIndex(len(dataset.index)))
     out.attrs["label"] = spec.label
     out.attrs["column_labels"] = {v.name: v.label for v in spec.variables if v.name in out.columns}
     return out
+
+
+def _typed(dataset: pd.DataFrame, v) -> pd.Series:
+    """Column ``v.name`` of ``dataset`` typed per the contract (an absent one empty): dates datetime64, other
+    numbers float64, text arrow-backed."""
+    n = len(dataset)
+    s = dataset[v.name] if v.name in dataset.columns else pd.Series([None] * n, index=dataset.index, dtype=object)
+    if v.type == "Num":
+        if (
+            v.name.endswith(("DT", "DTM"))
+            and not v.name.endswith(("DY",))
+            and (pd.api.types.is_datetime64_any_dtype(s) or (s.isna().all() and v.name.endswith(("DT", "DTM"))))
+        ):
+            return pd.to_datetime(s).astype("datetime64[ns]")
+        return pd.to_numeric(s, errors="coerce").astype("float64")
+    return s.astype("str")  # arrow-backed text (a fraction of the memory of Python strings)
 
 
 def warner(warn: Callable[[str], None] | None) -> Callable[[str], None]:
@@ -200,6 +217,34 @@ def as_text(frame: pd.DataFrame) -> pd.DataFrame:
     ['str', 'float64']
     """
     return frame.astype({c: "str" for c in frame.columns if frame[c].dtype == object})
+
+
+def join_subject_vars(frame: pd.DataFrame, subjects: pd.DataFrame, on: str = "USUBJID") -> pd.DataFrame:
+    """``frame.merge(subjects, on=on, how="left")`` without copying ``frame``'s columns: the columns of
+    ``subjects`` (one row per ``on`` value) are looked up for each row and added. Where that is not certain to be
+    the merge's result (``subjects`` not unique on ``on``, missing keys, key dtypes that differ, a column in both)
+    it is the merge.
+
+    >>> f = pd.DataFrame({"USUBJID": ["2", "1", "3"], "AVAL": [1.0, 2.0, 3.0]})
+    >>> join_subject_vars(f, pd.DataFrame({"USUBJID": ["1", "2"], "AGE": [60.0, 70.0]}))["AGE"].tolist()
+    [70.0, 60.0, nan]
+    """
+    extra = [c for c in subjects.columns if c != on]
+    key, ids = frame[on], subjects[on]
+    if (
+        frame.empty
+        or key.dtype != ids.dtype
+        or set(extra) & set(frame.columns)
+        or ids.duplicated().any()
+        or key.isna().any()
+        or ids.isna().any()
+    ):
+        return frame.merge(subjects, on=on, how="left")
+    looked_up = subjects.set_index(on)[extra].reindex(pd.Index(key))
+    out = frame.reset_index(drop=True)
+    for c in extra:
+        out[c] = looked_up[c].set_axis(out.index)
+    return out
 
 
 def lookup(keys: pd.Series, mapping: pd.Series) -> pd.Series:
