@@ -17,7 +17,6 @@ from collections.abc import Callable
 import pandas as pd
 
 from cdisckit.errors import InputError
-from cdisckit.memory import release_memory
 
 from .adae import derive_adae, derive_var_extreme_flag, derive_var_trtemfl, derive_vars_aesi
 from .adrs import (
@@ -116,21 +115,18 @@ def derive_adam(
     out = {"ADSL": order_columns(adsl, "ADSL", specs["ADSL"])}
     if "AE" in sdtm:
         out["ADAE"] = order_columns(derive_adae(sdtm, adsl, params, warn), "ADAE", specs["ADAE"], consume=True)
-    release_memory()  # each dataset's working frames are handed back before the next one is derived
     adrs = pd.DataFrame(columns=["STUDYID", "USUBJID"])
     if has_rs:
         adrs = derive_adrs(sdtm, adsl, params, new_therapy, warn)[0]  # not its working rows: they are not used here
         adrs = _ordered_with_aseq(adrs, "ADRS", specs["ADRS"])
         if not adrs.empty:
             out["ADRS"] = adrs
-        release_memory()
     extra = [c for c in adsl.columns if c not in out["ADSL"]]
     adsl_all = out["ADSL"].merge(adsl[["USUBJID"] + extra].astype({"USUBJID": "str"}), on="USUBJID", how="left")
     adtte = derive_adtte(adsl_all, adrs, params, new_therapy, warn, sdtm=sdtm)
     if not adtte.empty:
         out["ADTTE"] = _ordered_with_aseq(adtte, "ADTTE", specs["ADTTE"])
     del adtte
-    release_memory()
     if sdtm.get("TR") is not None and not sdtm["TR"].empty:
         adtr = _ordered_with_aseq(derive_adtr(sdtm, adsl, params, warn), "ADTR", specs["ADTR"])
         if not adtr.empty:
