@@ -33,14 +33,24 @@ from typing import Any
 JOBS_VARIABLE = "CDISCKIT_JOBS"
 
 
+def jobs_requested() -> int:
+    """``CDISCKIT_JOBS`` as a number (1 when unset or not a whole number >= 1)."""
+    jobs = os.environ.get(JOBS_VARIABLE, "").strip()
+    return int(jobs) if jobs.isdigit() and int(jobs) >= 1 else 1
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 def background_enabled() -> bool:
     """Whether :func:`beside` may fork: ``CDISCKIT_JOBS=2`` (or more), Linux-like ``fork``, two or more CPUs."""
-    jobs = os.environ.get(JOBS_VARIABLE, "").strip()
-    if not jobs.isdigit() or int(jobs) < 2:
+    if jobs_requested() < 2:
         return False
     if sys.platform in ("win32", "darwin") or "fork" not in multiprocessing.get_all_start_methods():
         return False
-    return len(os.sched_getaffinity(0)) > 1 if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1) > 1
+    return usable_cpus() > 1
 
 
 class StepFailed(RuntimeError):

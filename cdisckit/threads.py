@@ -35,11 +35,9 @@ def thread_count() -> int:
     text = os.environ.get(THREADS_VARIABLE, "").strip()
     if text.isdigit() and int(text) >= 1:
         return int(text)
-    jobs = os.environ.get("CDISCKIT_JOBS", "").strip()
-    if not (jobs.isdigit() and int(jobs) >= 2):
-        return 1
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(DEFAULT_THREADS, cpus))
+    from .background import jobs_requested, usable_cpus
+
+    return max(1, min(DEFAULT_THREADS, usable_cpus())) if jobs_requested() >= 2 else 1
 
 
 def run_steps(steps: Sequence[Callable[[], Any]], *, start_first: Sequence[int] = ()) -> list[Any]:
