@@ -14,15 +14,16 @@ How: ``cdisckit synth --subjects N --seed 31`` writes the raw export (not timed 
 1. in one process on one thread (``CDISCKIT_JOBS=1 CDISCKIT_THREADS=1``), with a timer wrapped around each
    function it calls (``map_study``, ``check_datasets``, ``write_xpt``, ``write_define`` ...): the stage table.
    The stages are the pipeline's own functions, not a copy of the pipeline;
-2. as ``cdisckit run`` runs by default (one process, one thread): the end-to-end time and memory the targets
+2. as ``cdisckit run`` runs by default, in a process of its own: the end-to-end time and memory the targets
    are judged on;
 3. with ``--fork``, also with ``CDISCKIT_JOBS=2``, the setting that spends memory for time: the SDTM checks and
    writers forked beside the ADaM derive, the ADaM writers beside the report (:mod:`cdisckit.background`), the
    data files of a folder on two threads (:mod:`cdisckit.threads`). Memory of runs 2 and 3 is the peak of the
    summed PSS of the main process and its forked step (sampled every 50 ms): pages the fork shares count once.
 
-After the run, ``cdisckit check`` is timed on the SDTM folder it wrote (reading + checks, as the CLI does). Each
-size runs in a fresh process so that its memory figures are its own.
+After the run, ``cdisckit check`` is timed on the SDTM folder it wrote (reading + checks, as the CLI does), in a
+process of its own (its imports are timed apart). Each size, and runs 2 and 3, run in a fresh process so that
+their memory figures are their own.
 
 Peak RSS per stage is the kernel's high-water mark (VmHWM), reset when a stage starts (``/proc/self/clear_refs``)
 and read when it ends; a stage's peak includes the data already held by the run. Rows: the records a stage
@@ -222,10 +223,11 @@ def one_size(n: int, seed: int, once: bool = False, fork: bool = False) -> dict:
                 summary = run_study(study, raw, out, allow_errors=True)
         finally:
             timers.undo()
-        check = None if once else check_folder(out / "sdtm")
         written = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
-        default = None if once else run_whole(study, raw, Path(tmp) / "out2", {})
-        two_cores = run_whole(study, raw, Path(tmp) / "out3", {"CDISCKIT_JOBS": "2"}) if fork and not once else None
+        # each in a process of its own, so that its memory and time are not those of the run before it
+        check = None if once else in_fresh_process("--check", out / "sdtm")
+        default = None if once else in_fresh_process("--whole", raw, Path(tmp) / "out2")
+        two_cores = in_fresh_process("--whole", raw, Path(tmp) / "out3", JOBS="2") if fork and not once else None
     records = summary["records_written"]
     return {
         "subjects": n,
@@ -307,17 +309,32 @@ class TreeMemory:
         self._thread.join()
 
 
-def run_whole(study: Path, raw: Path, out: Path, env: dict[str, str]) -> dict:
-    """``run_study`` as ``cdisckit run`` runs it with ``env`` (``{}``: the defaults, two writer threads, no fork;
-    ``CDISCKIT_JOBS=2``: checks and writers also forked beside the derive and the report): wall seconds, the peak
-    of the summed PSS of the process and its forked steps, and the main process's peak RSS."""
+def in_fresh_process(what: str, *paths: Path, JOBS: str | None = None) -> dict:
+    """:func:`run_whole` (``--whole RAW OUT``) or :func:`check_folder` (``--check DIR``) in a new process of this
+    script, with ``CDISCKIT_JOBS`` / ``CDISCKIT_THREADS`` unset (``JOBS``: that CDISCKIT_JOBS); its figures."""
+    env = {k: v for k, v in os.environ.items() if k not in ("CDISCKIT_JOBS", "CDISCKIT_THREADS")}
+    if JOBS is not None:
+        env["CDISCKIT_JOBS"] = JOBS
+    cmd = [sys.executable, __file__, what, *map(str, paths)]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
+    if proc.returncode:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{proc.stderr[-4000:]}")
+    return {**json.loads(proc.stdout.strip().splitlines()[-1]), "process_secs": time.perf_counter() - t0}
+
+
+def run_whole(raw: Path, out: Path) -> dict:
+    """``run_study`` as ``cdisckit run --allow-errors`` runs it with this process's environment (no
+    ``CDISCKIT_JOBS``: the defaults; ``CDISCKIT_JOBS=2``: checks and writers also forked beside the derive and the
+    report): wall seconds, the peak of the summed PSS of the process and its forked steps, and the main process's
+    peak RSS."""
     import resource
 
-    from cdisckit.pipeline import run_study
+    from cdisckit.pipeline import bundled_study_dir, run_study
 
+    study = bundled_study_dir()
     _reset_hwm()
-    unset: dict[str, str | None] = {"CDISCKIT_JOBS": None, "CDISCKIT_THREADS": None}
-    with _env(**{**unset, **env}), TreeMemory() as mem:
+    with TreeMemory() as mem:
         t0 = time.perf_counter()
         run_study(study, raw, out, allow_errors=True)
         secs = time.perf_counter() - t0
@@ -326,21 +343,32 @@ def run_whole(study: Path, raw: Path, out: Path, env: dict[str, str]) -> dict:
         "pss_peak": mem.peak,
         "main_rss": _hwm_mib(),
         "step_rss": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,  # largest forked step
+        "cpu": _cpu_seconds(resource.RUSAGE_SELF) + _cpu_seconds(resource.RUSAGE_CHILDREN),
     }
+
+
+def _cpu_seconds(who: int) -> float:
+    import resource
+
+    u = resource.getrusage(who)
+    return u.ru_utime + u.ru_stime
 
 
 def check_folder(folder: Path) -> dict:
     """``cdisckit check FOLDER`` as the CLI does it: read every dataset, run the checks."""
+    t0 = time.perf_counter()
+    from cdisckit.checks import run_checks  # noqa: F401  (imported here, timed apart)
     from cdisckit.io import read_folder
     from cdisckit.pipeline import check_datasets
 
+    imports = time.perf_counter() - t0
     _reset_hwm()
     t0 = time.perf_counter()
     datasets = read_folder(folder)
     read_secs = time.perf_counter() - t0
     check_datasets(datasets, standard=None, engine="native")
     total = time.perf_counter() - t0
-    return {"read": read_secs, "total": total, "rows": _records(datasets), "rss": _hwm_mib()}
+    return {"read": read_secs, "total": total, "imports": imports, "rows": _records(datasets), "rss": _hwm_mib()}
 
 
 # --- printing ---------------------------------------------------------------------------------------------------
@@ -378,13 +406,15 @@ def print_size(r: dict) -> None:
     ):
         w = r.get(key)
         if w is not None:
+            forked = f", largest forked step RSS {w['step_rss']:.0f}" if key == "two_cores" else ""
             print(f"  {text:<36} {w['secs']:8.2f} {'':>6} {'':>12} {w['pss_peak']:13.0f}   (summed PSS; main RSS"
-                  f" {w['main_rss']:.0f}, largest forked step RSS {w['step_rss']:.0f})")  # fmt: skip
+                  f" {w['main_rss']:.0f}{forked}; CPU {w['cpu']:.2f} s)")  # fmt: skip
     if r["check"] is None:  # --once
         return
     c = r["check"]
     print(f"  {'cdisckit check sdtm (read + checks)':<36} {c['total']:8.2f} {'':>6} {_rate(c['rows'], c['total'])}"
-          f" {c['rss']:13.0f}   (reading {c['read']:.2f} s)")  # fmt: skip
+          f" {c['rss']:13.0f}   (reading {c['read']:.2f} s; the whole process {c['process_secs']:.2f} s with"
+          f" Python start-up and {c['imports']:.2f} s of imports)")  # fmt: skip
 
 
 def print_growth(small: dict, big: dict) -> None:
@@ -461,7 +491,15 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--once", action="store_true", help="one run per size (the stage table): no cdisckit check")
     ap.add_argument("--fork", action="store_true", help="also a run with CDISCKIT_JOBS=2 (forked steps)")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: run one size, print JSON
+    ap.add_argument("--whole", nargs=2, type=Path, help=argparse.SUPPRESS)  # internal: run_whole RAW OUT
+    ap.add_argument("--check", type=Path, help=argparse.SUPPRESS)  # internal: check_folder DIR
     args = ap.parse_args(argv)
+    if args.whole is not None:
+        print(json.dumps(run_whole(*args.whole)))
+        return 0
+    if args.check is not None:
+        print(json.dumps(check_folder(args.check)))
+        return 0
     if args.one is not None:
         print(json.dumps(one_size(args.one, args.seed, once=args.once, fork=args.fork)))
         return 0

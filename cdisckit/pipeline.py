@@ -153,7 +153,7 @@ def write_datasets(
 ) -> list[Path]:
     """Write ``out/<name>/*.xpt`` + Dataset-JSON (+ define.xml/html, + ``extra`` text files such as the reviewer's
     guide) through a temporary folder. Creation stamps come from the data (:func:`creation_datetime`). The files
-    are written on two threads with ``CDISCKIT_JOBS=2`` (:mod:`cdisckit.threads`): the same bytes.
+    are written on two threads where the machine has two CPUs (:mod:`cdisckit.threads`): the same bytes.
 
     ``shown``: the folder named in the progress message (the final ``out/`` while ``out`` is a staging folder)."""
     from .threads import run_steps

@@ -25,9 +25,15 @@ def test_thread_count_from_the_environment(monkeypatch):
     assert thread_count() == 3
     monkeypatch.setenv("CDISCKIT_THREADS", "zero")  # unusable: as unset
     monkeypatch.delenv("CDISCKIT_JOBS", raising=False)
-    assert thread_count() == 1  # the default: one thread
-    monkeypatch.setenv("CDISCKIT_JOBS", "2")  # spend memory for time: two (one on a one-CPU machine)
-    assert thread_count() in (1, 2)
+    monkeypatch.setattr("cdisckit.background.usable_cpus", lambda: 8)
+    assert thread_count() == 2  # the default: two threads where there are two CPUs or more
+    monkeypatch.setattr("cdisckit.background.usable_cpus", lambda: 1)
+    assert thread_count() == 1  # one on a one-CPU machine
+    monkeypatch.setattr("cdisckit.background.usable_cpus", lambda: 8)
+    monkeypatch.setenv("CDISCKIT_JOBS", "1")  # one CPU for the whole run: one thread
+    assert thread_count() == 1
+    monkeypatch.setenv("CDISCKIT_JOBS", "2")
+    assert thread_count() == 2
 
 
 def test_results_come_back_in_step_order(threads):

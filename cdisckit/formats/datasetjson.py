@@ -47,7 +47,7 @@ _FULL_DATETIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?\Z")
 _RE2_DATE = r"^\p{Nd}{4}-\p{Nd}{2}-\p{Nd}{2}$"
 _RE2_DATETIME = r"^\p{Nd}{4}-\p{Nd}{2}-\p{Nd}{2}T\p{Nd}{2}:\p{Nd}{2}(:\p{Nd}{2}(\.\p{Nd}+)?)?$"
 _NEEDS_ESCAPE = r"[\x00-\x1f\"\\]"  # what json.dumps(ensure_ascii=False) escapes
-_BLOCK_ROWS = 65_536
+_BLOCK_ROWS = 8_192  # rows per block of JSON text (measured at 10k: 48 MiB working memory for ADRS, none more time)
 
 
 def default_timestamp() -> str:
@@ -138,12 +138,15 @@ def _label_of(col: str, spec: DatasetSpec | None, df: pd.DataFrame) -> str:
 class _Column:
     meta: dict
     kind: str  # "datetime" (datetime64 values), "boolean", "integer", "double", "text"
-    values: Any  # datetime64 / bool / float64 ndarray, or a pyarrow string array (null = missing)
-    missing: np.ndarray
+    values: Any  # datetime64 / bool / float64 ndarray, or the column's pyarrow string array (blanks not yet null)
+    missing: np.ndarray | None  # None for text: blank and null values are found block by block
     unit: Any = "s"  # datetime_as_string unit for datetime64 columns: D, s or us
 
     def python_values(self) -> list:
         """The cells as Python values (what json.dumps writes)."""
+        if self.kind == "text":
+            return _blank_as_null(self.values).to_pylist()
+        assert self.missing is not None
         if self.kind == "datetime":
             text = np.datetime_as_string(self.values, unit=self.unit).astype(object)
             text[self.missing] = None
@@ -157,7 +160,7 @@ class _Column:
             arr = (np.where(self.missing, 0, f).astype(np.int64) if self.kind == "integer" else f).astype(object)
             arr[self.missing] = None
             return arr.tolist()
-        return self.values.to_pylist()
+        raise AssertionError(self.kind)  # pragma: no cover
 
     def json_cells(self, start: int, stop: int):
         """JSON text of rows ``start:stop`` as a pyarrow large_string array (no nulls)."""
@@ -165,6 +168,9 @@ class _Column:
         import pyarrow.compute as pc
 
         L = pa.large_string()
+        if self.kind == "text":
+            return _json_strings(_blank_as_null(self.values.slice(start, stop - start)))
+        assert self.missing is not None
         missing = self.missing[start:stop]
         if self.kind == "datetime":
             text = pa.array(np.datetime_as_string(self.values[start:stop], unit=self.unit), type=L)
@@ -177,8 +183,6 @@ class _Column:
             cells = pc.cast(pa.array(ints), L)
         elif self.kind == "double":
             cells = pa.array(list(map(float.__repr__, self.values[start:stop].tolist())), type=L)
-        else:
-            return _json_strings(self.values.slice(start, stop - start))
         if missing.any():
             cells = pc.if_else(pa.array(missing), pa.scalar("null", L), cells)
         return cells
@@ -204,14 +208,14 @@ def _json_strings(values):
 
 
 def _text_values(s: pd.Series, name: str, col: str):
-    """Text as a pyarrow array, '' and ' ' missing (blank text is missing, as in XPT); values not text are str(v)."""
+    """The column's text as a pyarrow array (the column's own where it is arrow-backed; values not text are
+    ``str(v)``); a value that is not valid Unicode is an :class:`InputError` naming its row."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     from .text import _arrow_text
 
     try:
-        arr = _arrow_text(s)
+        return _arrow_text(s)
     except (pa.ArrowInvalid, UnicodeEncodeError):
         present = s.notna().to_numpy()
         for r in np.flatnonzero(present):  # error path only: find the value that is not valid Unicode
@@ -221,6 +225,13 @@ def _text_values(s: pd.Series, name: str, col: str):
                 msg = "text is not valid Unicode (a lone surrogate)"
                 raise InputError(msg, file=name, row=r + 1, column=col) from None
         raise
+
+
+def _blank_as_null(arr):
+    """The text as large_string with '' and ' ' missing (blank text is missing, as in XPT)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     blank = pc.fill_null(pc.is_in(arr, pa.array(["", " "], type=arr.type)), False)
     return pc.if_else(blank, pa.scalar(None, arr.type), arr).cast(pa.large_string())
 
@@ -258,10 +269,10 @@ def _column(df: pd.DataFrame, col: str, name: str, spec: DatasetSpec | None) -> 
         meta["dataType"] = kind
         return _Column(meta, kind, f, np.isnan(f))
     text = _text_values(s, name, col)
-    meta["dataType"] = _iso_kind(text) if col.endswith("DTC") else "string"
-    lengths = pc.binary_length(text).drop_null()
-    meta["length"] = max(1, pc.max(lengths).as_py()) if len(lengths) else 1
-    return _Column(meta, "text", text, text.is_null().to_numpy(zero_copy_only=False))
+    meta["dataType"] = _iso_kind(_blank_as_null(text)) if col.endswith("DTC") else "string"
+    longest = pc.max(pc.binary_length(text)).as_py() if len(text) else None
+    meta["length"] = max(1, int(longest or 0))  # blank values are 0-1 bytes: the same as once they are null
+    return _Column(meta, "text", text, None)
 
 
 def _iso_kind(text) -> str:

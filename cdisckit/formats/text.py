@@ -59,26 +59,35 @@ def utf8_byte_lengths(series: pd.Series) -> pd.Series:
 
 @dataclass
 class FixedWidthText:
-    """A text column ready to be cut into fixed-width rows: UTF-8 values, missing as ''."""
+    """A text column ready to be cut into fixed-width rows: UTF-8 values, missing as blanks.
 
-    values: Any  # pyarrow string array without nulls
+    Only the width is computed for the whole column; ``values`` is the column's own string array where it is
+    arrow-backed (no copy), and the padded bytes are made block by block in :meth:`rows`.
+    """
+
+    values: Any  # pyarrow string array, null = missing
     width: int  # longest value in bytes, at least 1
-    lengths: np.ndarray  # bytes per value
 
     @classmethod
     def of(cls, series: pd.Series) -> FixedWidthText:
         import pyarrow.compute as pc
 
-        arr = pc.fill_null(_arrow_text(series), "")
-        lengths = pc.binary_length(arr).to_numpy(zero_copy_only=False).astype(np.int64)
-        return cls(arr, max(1, int(lengths.max())) if len(lengths) else 1, lengths)
+        arr = _arrow_text(series)
+        longest = pc.max(pc.binary_length(arr)).as_py() if len(arr) else None
+        return cls(arr, max(1, int(longest or 0)))
+
+    def lengths(self) -> np.ndarray:
+        """Bytes per value (0 for missing values)."""
+        import pyarrow.compute as pc
+
+        return pc.binary_length(pc.fill_null(self.values, "")).to_numpy(zero_copy_only=False).astype(np.int64)
 
     def rows(self, start: int, stop: int) -> np.ndarray:
         """Rows ``start:stop`` as a (rows, width) uint8 array, blank-padded; bytes after a NUL are blanks."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        part = pc.ascii_rpad(self.values.slice(start, stop - start), width=self.width, padding=" ")
+        part = pc.ascii_rpad(pc.fill_null(self.values.slice(start, stop - start), ""), width=self.width, padding=" ")
         offsets_buf, data_buf = part.buffers()[1:3]
         offset_type = np.int64 if pa.types.is_large_string(part.type) else np.int32
         offsets = np.frombuffer(offsets_buf, dtype=offset_type)[part.offset : part.offset + len(part) + 1]

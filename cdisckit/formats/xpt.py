@@ -45,7 +45,7 @@ _BANG = b"HEADER RECORD!!!!!!!"
 _STAMP_AT = ((144, 160), (160, 176), (464, 480), (480, 496))  # created/modified in the library and member headers
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,7}\Z")
 _RESERVED = {"_N_", "_ERROR_", "_NUMERIC_", "_CHARACTER_", "_ALL_"}
-_BLOCK_BYTES = 1 << 24
+_BLOCK_BYTES = 1 << 21  # rows are encoded and written in blocks of about 2 MiB (measured: less memory, no more time)
 _NAMESTR_STRUCT = struct.Struct(">hhhh8s40s8shhh2s8shhi52s")
 
 NAMESTR = np.dtype(
@@ -155,17 +155,19 @@ class _Var:
     width: int
     fmt: str | None  # "DATE9." / "DATETIME20." / None
     text: FixedWidthText | None = None  # character variables
-    ibm: np.ndarray | None = None  # numeric variables: (rows, 8) big-endian IBM doubles
+    numbers: np.ndarray | None = None  # numeric variables: float64 (a view of the column where it is float64)
 
     def rows(self, start: int, stop: int) -> np.ndarray:
+        """Rows ``start:stop`` of this variable as a (rows, width) uint8 array, encoded block by block."""
         if self.text is not None:
             return self.text.rows(start, stop)
-        assert self.ibm is not None
-        return self.ibm[start:stop]
+        assert self.numbers is not None
+        ibm: np.ndarray = ieee_to_ibm(self.numbers[start:stop]).astype(">u8")
+        return ibm.view(np.uint8).reshape(stop - start, 8)
 
 
 def _variables(df: pd.DataFrame, spec: DatasetSpec | None, name: str) -> list[_Var]:
-    """One plan per column: label, width, format and the encoded values (same typing as :func:`prepare_for_xpt`)."""
+    """One plan per column: label, width, format and the values to encode (same typing as :func:`prepare_for_xpt`)."""
     out = []
     for col in df.columns:
         v = spec.variable(col) if spec is not None else None
@@ -175,15 +177,15 @@ def _variables(df: pd.DataFrame, spec: DatasetSpec | None, name: str) -> list[_V
             values, fmt = to_sas_numeric(s)
             if fmt is None:
                 values = pd.to_numeric(s).astype("float64")
-            ibm: np.ndarray = ieee_to_ibm(values.to_numpy(dtype="float64", na_value=np.nan)).astype(">u8")
-            out.append(_Var(col, label, 8, fmt, ibm=ibm.view(np.uint8).reshape(len(s), 8)))
+            numbers = values.to_numpy(dtype="float64", na_value=np.nan)
+            out.append(_Var(col, label, 8, fmt, numbers=numbers))
             continue
         text = FixedWidthText.of(s)
-        too_long = np.flatnonzero(text.lengths > MAX_CHAR_BYTES)
-        if too_long.size:
-            r = int(too_long[0])
+        if text.width > MAX_CHAR_BYTES:
+            lengths = text.lengths()
+            r = int(np.flatnonzero(lengths > MAX_CHAR_BYTES)[0])
             raise InputError(
-                f"value of {int(text.lengths[r])} bytes exceeds the XPT v5 limit of {MAX_CHAR_BYTES}",
+                f"value of {int(lengths[r])} bytes exceeds the XPT v5 limit of {MAX_CHAR_BYTES}",
                 file=name,
                 row=r + 1,
                 column=col,

@@ -235,3 +235,39 @@ def test_cut_dataset_json_is_refused(tmp_path, df, data):
     with pytest.raises(InputError, match="not valid JSON"):
         read_dataset_json(bad)
     assert json.loads(raw)["records"] == len(df)
+
+
+def _arrow_backed(df: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its text columns in pandas' arrow-backed ``str`` dtype (as the pipeline holds them)."""
+    return df.astype({c: "str" for c in df.columns if df[c].dtype == object})
+
+
+@SETTINGS
+@given(df=frames(), rows=st.integers(1, 5), arrow=st.booleans())
+def test_xpt_bytes_do_not_depend_on_the_block_size_or_the_text_storage(tmp_path, df, rows, arrow):
+    """The writer encodes the rows block by block from the columns' own arrays: any block size, object or
+    arrow-backed text, the bytes are pyreadstat's."""
+    from unittest import mock
+
+    import cdisckit.formats.xpt as xpt
+
+    want = write_xpt(df, tmp_path / "ref.xpt", None, name="X", engine="pyreadstat").read_bytes()
+    data = _arrow_backed(df) if arrow else df
+    row_len = sum(8 if data[c].dtype != object and str(data[c].dtype) != "str" else 1 for c in data.columns)
+    with mock.patch.object(xpt, "_BLOCK_BYTES", rows * row_len):
+        got = write_xpt(data, tmp_path / "x.xpt", None, name="X").read_bytes()
+    assert got == want
+
+
+@SETTINGS
+@given(df=frames(json_kinds=True), rows=st.integers(1, 5), arrow=st.booleans())
+def test_dataset_json_bytes_do_not_depend_on_the_block_size_or_the_text_storage(tmp_path, df, rows, arrow):
+    from unittest import mock
+
+    import cdisckit.formats.datasetjson as dj
+
+    want = write_dataset_json(df, None, tmp_path / "ref.json", study_oid="S", name="X", engine="json").read_bytes()
+    data = _arrow_backed(df) if arrow else df
+    with mock.patch.object(dj, "_BLOCK_ROWS", rows):
+        got = write_dataset_json(data, None, tmp_path / "x.json", study_oid="S", name="X").read_bytes()
+    assert got == want
