@@ -31,6 +31,12 @@ def use_system_allocator() -> None:
 def release_memory() -> None:
     """Collect garbage and hand free heap pages back to the OS (pyarrow's pool, then glibc's ``malloc_trim``)."""
     gc.collect()
+    trim_memory()
+
+
+def trim_memory() -> None:
+    """Hand free heap pages back to the OS without collecting garbage: cheap enough between the datasets of a
+    stage, where the frames just dropped are freed by their reference counts."""
     import pyarrow as pa
 
     pa.default_memory_pool().release_unused()

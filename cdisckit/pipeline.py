@@ -195,6 +195,7 @@ def write_datasets(
             (tmp / fname).write_text(text, encoding="utf-8")
             written.append(out / name / fname)
         progress(f"wrote {len(datasets)} datasets to {(shown or out) / name}")
+    release_memory()  # the writers' blocks
     return written
 
 
@@ -245,6 +246,7 @@ def gate(
     not block. A blocked run changes nothing in ``out/``; its check reports are kept in ``<out>-failed/checks/``."""
     progress(f"checking {STAGE_NAMES.get(stage, stage)}: {sum(len(d) for d in datasets.values()):,} records")
     report = check_datasets(datasets, standard=standard, engine=engine, specs=specs)
+    release_memory()  # the checks' working frames (at 10k: ~170 MiB handed back in ~35 ms)
     write_check_reports(report, datasets, txn.root, stage, standard)
     counts = check_counts(report, accepted)
     blocking = counts["errors"] - counts["accepted"]

@@ -17,6 +17,7 @@ import pandas as pd
 
 from cdisckit.dates import dtc_to_dt
 from cdisckit.errors import CdiscKitError, SpecError
+from cdisckit.memory import release_memory, trim_memory
 from cdisckit.specio import spec_error
 from cdisckit.standards import sdtm_dataset
 
@@ -415,14 +416,18 @@ class _Mapper:
             self.se = derive_se(
                 domains, self.study["design"], study_id=self.study["study"], reference=self.study["study_day_reference"]
             )
+        self.raw.clear()  # every form is mapped (and reconciled): the raw frames are not read again
+        release_memory()
         datasets = {}
         for name, spec in specs.items():
             self.say(f"finishing {name}")
-            df = self.timing(name, spec, dm, domains[name])
+            df = self.timing(name, spec, dm, domains.pop(name))  # the unfinished frame goes once finished
             main, supp = self.finalize(name, spec, df)
             datasets[name] = main
             if not supp.empty:
                 datasets["SUPP" + name] = supp
+            del df, main, supp
+            trim_memory()  # at 10k the finished datasets' garbage would add ~350 MiB to the map's peak
         if self.study.get("design"):
             self.say("trial design datasets")
             datasets.update(design_datasets(self.study, datasets, se=self.se, calendar=self.visit_calendar))
