@@ -169,7 +169,7 @@ class _Column:
 
         L = pa.large_string()
         if self.kind == "text":
-            return _json_strings(_blank_as_null(self.values.slice(start, stop - start)))
+            return _json_strings(self.values.slice(start, stop - start))
         assert self.missing is not None
         missing = self.missing[start:stop]
         if self.kind == "datetime":
@@ -189,7 +189,24 @@ class _Column:
 
 
 def _json_strings(values):
-    """JSON string literals (as json.dumps with ensure_ascii=False writes them) of a string array; null -> null."""
+    """JSON text of a string array's cells: string literals (as json.dumps with ensure_ascii=False writes them),
+    ``null`` for null, '' and ' ' (blank text is missing, as :func:`_blank_as_null` says).
+
+    Each distinct value is quoted once (a block of a text column repeats few values): the cells are then taken
+    from the quoted distinct values, 2-3x faster than quoting every cell."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    L = pa.large_string()
+    encoded = pc.dictionary_encode(values)
+    uniques = encoded.dictionary.cast(L)
+    blank = pc.is_in(uniques, pa.array(["", " "], type=L))
+    literals = pc.if_else(blank, pa.scalar("null", L), _json_literals(uniques))
+    return pc.fill_null(literals.take(encoded.indices), pa.scalar("null", L))
+
+
+def _json_literals(values):
+    """JSON string literals of a string array without nulls."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -204,7 +221,7 @@ def _json_strings(values):
         where = np.flatnonzero(escape.to_numpy(zero_copy_only=False))
         texts = [json.dumps(v, ensure_ascii=False) for v in values.take(pa.array(where)).to_pylist()]
         cells = pc.replace_with_mask(cells, escape, pa.array(texts, type=L))
-    return pc.fill_null(cells, pa.scalar("null", L))
+    return cells
 
 
 def _text_values(s: pd.Series, name: str, col: str):
@@ -389,14 +406,16 @@ def _row_blocks(columns: list[_Column], n: int):
     import pyarrow.compute as pc
 
     L = pa.large_string()
+    comma = pa.scalar(",", L)
     for start in range(0, n, _BLOCK_ROWS):
         stop = min(n, start + _BLOCK_ROWS)
-        if columns:
-            cells = [c.json_cells(start, stop) for c in columns]
-            joined = pc.binary_join_element_wise(*cells, pa.scalar(",", L))
-        else:
-            joined = pa.array([""] * (stop - start), type=L)
-        rows = pc.binary_join_element_wise(pa.scalar("    [", L), joined, pa.scalar("],\n", L), pa.scalar("", L))
+        parts: list = [pa.scalar("    [", L)]  # one join of every cell and separator: 2-4x faster than two joins
+        for i, c in enumerate(columns):
+            parts += [comma, c.json_cells(start, stop)] if i else [c.json_cells(start, stop)]
+        if not columns:
+            parts.append(pa.array([""] * (stop - start), type=L))
+        parts.append(pa.scalar("],\n", L))
+        rows = pc.binary_join_element_wise(*parts, pa.scalar("", L))
         offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64)[rows.offset : rows.offset + len(rows) + 1]
         block = memoryview(rows.buffers()[2])[offsets[0] : offsets[-1]]
         yield block[:-2] if stop == n else block
