@@ -21,6 +21,7 @@ shipped by odmlib (:func:`validate_define`).
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import re
 from dataclasses import dataclass, field, replace
@@ -165,7 +166,14 @@ def _distinct(series: pd.Series):
 
     >>> list(_distinct(pd.Series(["b", None, "a", "b"], dtype=object))), list(_distinct(pd.Series([1, True])))
     (['b', 'a'], [1, True])
+    >>> _distinct(pd.Series(["b", None, "a", "b"], dtype="str"))  # arrow-backed text, in order of appearance
+    ['b', 'a']
     """
+    if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        return pc.unique(pa.array(series)).drop_null().to_pylist()  # arrow-backed text: no copy of the column
     s = series.dropna()
     dtype = s.dtype
     exact = (
@@ -454,8 +462,10 @@ def _choose_codelist(names: tuple[str, ...], values: list[str]) -> str | None:
     return None
 
 
+@functools.cache
 def _ct_terms(short_name: str) -> tuple[dict, str]:
-    """Term NCI codes and the CT package ('SDTM'/'ADaM') of a codelist, from specs/ct."""
+    """Term NCI codes and the CT package ('SDTM'/'ADaM') of a codelist, from specs/ct (read once per process;
+    the callers only read the dict)."""
     ct = SPECS_DIR / "ct"
     path = ct / f"{short_name}.csv"
     if not path.exists():
