@@ -230,13 +230,27 @@ def _date_kind(fmt: str) -> str | None:
     return "date" if fmt in DATE_FORMATS else "datetime" if fmt in DATETIME_FORMATS else None
 
 
-def _column_cells(data: np.ndarray, n: int, row_len: int, widths: np.ndarray) -> list[np.ndarray]:
-    """Each variable's bytes as a C-contiguous (rows, width) uint8 array, in NAMESTR order; ``data`` holds the
-    ``n`` observations of ``row_len`` bytes.
+_GROUP_BYTES = 1 << 25  # variables are copied out in groups of about 32 MiB (all rows)
 
-    The observations are copied out in blocks of rows (about 1 MiB), every block once for all the variables, a
-    value at a time (``V<width>`` items) rather than byte by byte."""
+
+def _column_cells(data: np.ndarray, n: int, row_len: int, widths: np.ndarray):
+    """Each variable's bytes as a C-contiguous (rows, width) uint8 array, in NAMESTR order (a generator);
+    ``data`` holds the ``n`` observations of ``row_len`` bytes.
+
+    Variables are taken in groups of about 32 MiB; for a group the observations are copied out in blocks of
+    rows (about 1 MiB), every block once for all the group's variables, a value at a time (``V<width>`` items)
+    rather than byte by byte."""
     starts = np.concatenate([[0], np.cumsum(widths)[:-1]]).astype(np.int64) if len(widths) else widths
+    group: list[int] = []
+    for j in range(len(widths) + 1):
+        if j < len(widths) and (not group or int(widths[group].sum() + widths[j]) * n <= _GROUP_BYTES):
+            group.append(j)
+            continue
+        yield from _copy_group(data, n, row_len, starts[group], widths[group])
+        group = [j]
+
+
+def _copy_group(data: np.ndarray, n: int, row_len: int, starts: np.ndarray, widths: np.ndarray) -> list[np.ndarray]:
     cells: list[np.ndarray] = [np.empty((n, int(w)), dtype=np.uint8) for w in widths]
     items: list[np.ndarray] = [c.view(f"V{int(w)}").reshape(n) for c, w in zip(cells, widths)]
     step = max(1, (1 << 20) // max(row_len, 1))
@@ -318,9 +332,11 @@ _LIMIT_SECONDS = 9.2e9  # datetime64[ns] holds about +-292 years around 1970
 def _numeric(cells: np.ndarray, fmt: str, path, name: str) -> np.ndarray:
     """float64 values of IBM doubles of 2-8 bytes; SAS date/datetime formats as datetime64[ns] (as pyreadstat)."""
     n, width = cells.shape
-    full = np.zeros((n, 8), dtype=np.uint8)
-    full[:, :width] = cells
-    values = ibm_to_ieee(full.view(">u8").reshape(n).astype(np.uint64))
+    full = cells
+    if width < 8:  # the leading bytes of a double: the rest are zero
+        full = np.zeros((n, 8), dtype=np.uint8)
+        full[:, :width] = cells
+    values = ibm_to_ieee(np.ascontiguousarray(full).view(">u8").reshape(n).astype(np.uint64))
     kind = _date_kind(fmt)
     if kind is None:
         return values
