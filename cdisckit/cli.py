@@ -199,16 +199,17 @@ def adam(ctx, sdtm_dir, out_dir, params_file, study_dir, engine, allow_errors, e
 @click.pass_context
 def check(ctx, folder, standard, junit, json_path, html, engine, encoding):
     """Check a folder of datasets; exit 0 clean, 1 errors found, 2 could not run."""
+    from .checks import run_checks
     from .io import read_folder
-    from .pipeline import check_datasets
     from .transaction import OutputFiles
 
     _need_engine(ctx, engine)
 
     def go():
-        datasets = read_folder(folder, encoding=encoding, warn=ctx.obj.warn)
+        codes: dict = {}  # the text columns' codes, found by the reader: the checks use them
+        datasets = read_folder(folder, encoding=encoding, warn=ctx.obj.warn, text_codes=codes)
         ctx.obj(f"read {len(datasets)} datasets from {folder}")
-        report = check_datasets(datasets, standard=standard, engine=engine)
+        report = run_checks(datasets, standard=standard, engine=engine, text_codes=codes)
         with OutputFiles() as txn:  # all the requested reports, or none
             for path, writer in ((junit, report.to_junit), (json_path, report.to_json), (html, report.to_html)):
                 if path:

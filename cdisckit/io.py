@@ -21,12 +21,20 @@ from .errors import CdiscKitError, InputError
 READABLE = (".xpt", ".csv", ".parquet", ".json")
 
 
-def read_dataset(path: Path, *, encoding: str | None = None, warn: Callable[[str], None] | None = None) -> pd.DataFrame:
+def read_dataset(
+    path: Path,
+    *,
+    encoding: str | None = None,
+    warn: Callable[[str], None] | None = None,
+    text_codes: dict | None = None,
+) -> pd.DataFrame:
     """One dataset file (XPT, CSV, Parquet or Dataset-JSON) as a DataFrame; blank text becomes missing.
 
     XPT and Dataset-JSON files are verified before they are read (a truncated or damaged file is an
     :class:`InputError`). Their text is UTF-8 unless ``encoding`` says otherwise; without ``encoding``, text that
     is not UTF-8 is read as cp1252 (else latin-1) and ``warn`` is told the file, variable and row.
+    ``text_codes`` (a dict) receives the codes of the text columns of an XPT file, as
+    :func:`cdisckit.formats.xpt_read.read_xpt` gives them.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -34,7 +42,7 @@ def read_dataset(path: Path, *, encoding: str | None = None, warn: Callable[[str
         if suffix == ".xpt":
             from .formats.xpt_read import read_xpt
 
-            df = read_xpt(path, encoding=encoding, warn=warn)
+            df = read_xpt(path, encoding=encoding, warn=warn, text_codes=text_codes)
         elif suffix == ".csv":
             df = _typed_csv(read_csv_text(path), path.stem.upper(), path)
         elif suffix == ".parquet":
@@ -128,11 +136,17 @@ def normalise_missing(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def read_folder(
-    folder: Path, *, encoding: str | None = None, warn: Callable[[str], None] | None = None
+    folder: Path,
+    *,
+    encoding: str | None = None,
+    warn: Callable[[str], None] | None = None,
+    text_codes: dict | None = None,
 ) -> dict[str, pd.DataFrame]:
     """All datasets in a folder keyed by upper-case name; one format per name (XPT preferred).
 
-    ``encoding`` and ``warn`` as for :func:`read_dataset`."""
+    ``encoding`` and ``warn`` as for :func:`read_dataset`. ``text_codes`` (a dict) receives, for each dataset
+    name, the codes of its text columns (:func:`read_dataset`): hand them to
+    :func:`cdisckit.checks.run_checks` with these datasets."""
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError("folder not found", file=folder)
@@ -146,7 +160,13 @@ def read_folder(
             found.setdefault(p.stem.upper(), p)
     if not found:
         raise InputError(f"no datasets ({', '.join(READABLE)}) in folder", file=folder)
-    return {name: read_dataset(p, encoding=encoding, warn=warn) for name, p in sorted(found.items())}
+    out = {}
+    for name, p in sorted(found.items()):
+        codes: dict = {}
+        out[name] = read_dataset(p, encoding=encoding, warn=warn, text_codes=codes)
+        if text_codes is not None:
+            text_codes[name] = codes
+    return out
 
 
 def _umask() -> int:

@@ -200,7 +200,8 @@ def _parent_rows(ctx: Context, rel: pd.DataFrame, name: str) -> list[Hit]:
     why = []
     idvar = rel["IDVAR"] if "IDVAR" in rel.columns else pd.Series(None, index=rel.index, dtype=object)
     idval = rel["IDVARVAL"] if "IDVARVAL" in rel.columns else pd.Series(None, index=rel.index, dtype=object)
-    for (rdomain, var), part in rel.groupby([rel["RDOMAIN"], idvar.fillna("")], dropna=False, sort=True):
+    # the groups carry only USUBJID: splitting every column of a long SUPP-- would cost more than the lookups
+    for (rdomain, var), part in rel[["USUBJID"]].groupby([rel["RDOMAIN"], idvar.fillna("")], dropna=False, sort=True):
         idx = part.index.to_numpy()
         parent = ctx.datasets.get(str(rdomain))
         if parent is None:
@@ -251,21 +252,14 @@ def check_rfx_ex(ctx: Context) -> list[Hit]:
     dm, ex = ctx.datasets.get("DM"), ctx.datasets.get("EX")
     if dm is None or ex is None or not {"USUBJID", "EXSTDTC"} <= set(ex.columns):
         return []
-    starts = ex[["USUBJID", "EXSTDTC"]].dropna()
-    ends = pd.concat(
-        [starts.rename(columns={"EXSTDTC": "D"})]
-        + ([ex[["USUBJID", "EXENDTC"]].dropna().rename(columns={"EXENDTC": "D"})] if "EXENDTC" in ex.columns else [])
-    )
+    ends_from = ["EXSTDTC", "EXENDTC"] if "EXENDTC" in ex.columns else ["EXSTDTC"]
     hits = []
-    for col, dates, pick in (
-        ("RFXSTDTC", starts.rename(columns={"EXSTDTC": "D"}), "first"),
-        ("RFXENDTC", ends, "last"),
-    ):
-        if col not in dm.columns or dates.empty:
+    for col, sources, pick in (("RFXSTDTC", ["EXSTDTC"], "first"), ("RFXENDTC", ends_from, "last")):
+        if col not in dm.columns:
             continue
-        # order by the zero-padded digits of each date, then take the subject's first / last
-        d = dates.assign(_full=iso_digits(dates["D"])[1]).sort_values(["USUBJID", "_full"], kind="stable")
-        want = d.groupby("USUBJID", sort=False)["D"].agg(pick)
+        want = _exposure_dates(ctx, sources, pick)
+        if want is None:
+            continue
         expected = dm["USUBJID"].map(want)
         has = dm["USUBJID"].isin(want.index).to_numpy()
         got = dm[col].astype(object)
@@ -285,6 +279,39 @@ def check_rfx_ex(ctx: Context) -> list[Hit]:
                 )
             )
     return hits
+
+
+def _exposure_dates(ctx: Context, sources: list[str], pick: str) -> pd.Series | None:
+    """Per subject (index USUBJID), the first / last (``pick``) of the EX dates in ``sources`` by their digits
+    (:func:`iso_digits`; ties in the order of the rows, ``sources`` one after the other); None without dates."""
+    ex = ctx.datasets["EX"]
+    cache = ctx.cache("EX")
+    subject, texts = cache.text("USUBJID"), [cache.text(c) for c in sources]
+    if subject is None or any(t is None for t in texts):
+        return _exposure_dates_by_frame(ex, sources, pick)
+    # every value is text: digits of the distinct dates (memoised), ordering by subject code then digits
+    kept = [np.flatnonzero((subject[0] >= 0) & (t[0] >= 0)) for t in texts if t is not None]
+    if not sum(len(k) for k in kept):
+        return None
+    subj = np.concatenate([subject[0][k] for k in kept])
+    full = np.concatenate([ctx.iso("EX", c)[1][k] for c, k in zip(sources, kept)])
+    dates = np.concatenate([ex[c].to_numpy(dtype=object)[k] for c, k in zip(sources, kept)])
+    order = np.lexsort((full, subj))  # stable: equal digits keep the rows' order
+    ordered = subj[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    ends = np.r_[starts[1:], len(ordered)] - 1
+    at = order[starts if pick == "first" else ends]
+    return pd.Series(dates[at], index=pd.Index(subject[1].to_numpy(dtype=object)[subj[at]]), dtype=object)
+
+
+def _exposure_dates_by_frame(ex: pd.DataFrame, sources: list[str], pick: str) -> pd.Series | None:
+    """:func:`_exposure_dates` with pandas, for columns that are not all text."""
+    dates = pd.concat([ex[["USUBJID", c]].dropna().rename(columns={c: "D"}) for c in sources])
+    if dates.empty:
+        return None
+    # order by the zero-padded digits of each date, then take the subject's first / last
+    d = dates.assign(_full=iso_digits(dates["D"])[1]).sort_values(["USUBJID", "_full"], kind="stable")
+    return d.groupby("USUBJID", sort=False)["D"].agg(pick)
 
 
 def check_mh_before_rfstdtc(ctx: Context) -> list[Hit]:

@@ -10,6 +10,7 @@ Row positions are 0-based positions in the frame.
 from __future__ import annotations
 
 import builtins
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -47,14 +48,19 @@ class FrameCache:
     used only when every distinct value is a ``str`` (mixed-type object columns are evaluated as is).
     """
 
-    def __init__(self, df: pd.DataFrame):
+    def __init__(self, df: pd.DataFrame, known: dict[str, tuple[np.ndarray, pd.Series]] | None = None):
+        """``known``: column -> (codes, str uniques) already found for these very values (by the XPT reader's
+        ``text_codes``), used instead of factorising the column again."""
         self.df = df
         self._memo: dict[str, tuple | None] = {}
+        self._known = known or {}
 
     def text(self, col: str) -> tuple[np.ndarray, pd.Series] | None:
         """(codes, str uniques) of a text column whose values are all str, else None."""
         if col not in self._memo:
-            self._memo[col] = str_codes(self.df[col])
+            known = self._known.get(col)
+            usable = known is not None and len(known[0]) == len(self.df) and self.df[col].dtype == object
+            self._memo[col] = known if usable else str_codes(self.df[col])
         return self._memo[col]
 
     def codes(self, col: str) -> np.ndarray:
@@ -86,8 +92,10 @@ def _unique_test(cache: FrameCache | None, df, column, func) -> np.ndarray | Non
     codes, u = t
     if not len(u):
         return EMPTY
-    ok = np.asarray(func(u), dtype=bool)
-    return _rows((codes >= 0) & ~ok[np.maximum(codes, 0)])
+    bad = ~np.asarray(func(u), dtype=bool)
+    if not bad.any():
+        return EMPTY
+    return _rows(np.append(bad, False)[codes])  # code -1 (missing) takes the appended False
 
 
 def _positions(mask, index) -> np.ndarray:
@@ -131,8 +139,14 @@ def _not_in_set(df, column, value_set, cache=None, **_):
     return _positions(s.isin(value_set), s.index)
 
 
+def searches(u: pd.Series, regex: str) -> np.ndarray:
+    """``u.str.contains(regex)`` (``re.search``) of a Series of ``str``, one call of the compiled pattern a value."""
+    search = re.compile(regex).search
+    return np.fromiter(map(bool, map(search, u.to_numpy(dtype=object))), dtype=bool, count=len(u))
+
+
 def _not_regex(df, column, regex, cache=None, **_):
-    rows = _unique_test(cache, df, column, lambda u: ~u.str.contains(regex, regex=True))
+    rows = _unique_test(cache, df, column, lambda u: ~searches(u, regex))
     if rows is not None:
         return rows
     s = _nonnull(df, column)
@@ -159,7 +173,7 @@ def _pair_equal(df, column_A, column_B, ignore_row_if="both_values_are_missing",
 
 
 def _regex(df, column, regex, cache=None, **_):
-    rows = _unique_test(cache, df, column, lambda u: u.str.contains(regex, regex=True))
+    rows = _unique_test(cache, df, column, lambda u: searches(u, regex))
     if rows is not None:
         return rows
     s = _nonnull(df, column)
@@ -198,11 +212,7 @@ def _compound_unique(df, column_list, ignore_row_if="all_values_are_missing", ca
             if ignore_row_if == "all_values_are_missing"
             else (~missing.any(axis=0) if ignore_row_if == "any_value_is_missing" else np.ones(len(df), bool))
         )
-        key = codes[0].astype(np.int64) + 1
-        for c in codes[1:]:
-            key = key * (int(c.max(initial=-1)) + 2) + (c.astype(np.int64) + 1)
-            key = pd.factorize(key)[0].astype(np.int64)
-        key = key[keep]
+        key = _combined_codes(codes)[keep]
         dup = np.bincount(key)[key] > 1 if len(key) else np.zeros(0, bool)
         return np.flatnonzero(keep)[dup].astype(np.int64)
     sub = df[list(column_list)]
@@ -211,6 +221,21 @@ def _compound_unique(df, column_list, ignore_row_if="all_values_are_missing", ca
     elif ignore_row_if == "any_value_is_missing":
         sub = sub[sub.notna().all(axis=1)]
     return _positions(sub.duplicated(keep=False), sub.index)
+
+
+def _combined_codes(codes: list[np.ndarray]) -> np.ndarray:
+    """One int64 code per row for the tuple of per-column codes (-1 = missing is a value of its own): equal
+    tuples, equal codes. The mixed-radix number is renumbered only when the next column could overflow it."""
+    key: np.ndarray = codes[0].astype(np.int64) + 1
+    top = int(key.max(initial=0))
+    for c in codes[1:]:
+        radix = int(c.max(initial=-1)) + 2
+        if (top + 1) * radix >= 2**62:
+            key = pd.factorize(key)[0].astype(np.int64)
+            top = int(key.max(initial=0))
+        key = key * radix + (c.astype(np.int64) + 1)
+        top = top * radix + radix - 1
+    return pd.factorize(key)[0].astype(np.int64) if len(codes) > 1 else key
 
 
 def _python_types(type_list) -> tuple:
@@ -298,25 +323,70 @@ def _table(df: pd.DataFrame, exp: Expectation) -> bool:
 _OPERATORS = {"==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
 
 
-def condition_mask(df: pd.DataFrame, cond: dict) -> pd.Series:
-    """Rows kept by a serialised GX row condition (comparison, nullity, and/or)."""
+def condition_mask(df: pd.DataFrame, cond: dict, cache: FrameCache | None = None) -> pd.Series:
+    """Rows kept by a serialised GX row condition (comparison, nullity, and/or).
+
+    With ``cache`` (of ``df``), an equality or nullity test of a text column looks at its codes."""
     kind = cond["type"]
     if kind == "comparison":
+        by_codes = _text_comparison(df, cond, cache)
+        if by_codes is not None:
+            return by_codes
         col, op = df[cond["column"]["name"]], cond["operator"]
         if op in ("IN", "NOT_IN"):
             inside = col.isin(list(cond["parameter"]))
             return inside if op == "IN" else ~inside
         return getattr(col, _OPERATORS[op])(cond["parameter"]).fillna(False)
     if kind == "nullity":
-        isna = df[cond["column"]["name"]].isna()
+        name = cond["column"]["name"]
+        if cache is not None and cache.df is df:
+            isna = pd.Series(~cache.notna(name), index=df.index)
+        else:
+            isna = df[name].isna()
         return isna if cond.get("is_null", True) else ~isna
     if kind in ("and", "or"):
-        masks = [condition_mask(df, c) for c in cond["conditions"]]
+        masks = [condition_mask(df, c, cache) for c in cond["conditions"]]
         out = masks[0]
         for m in masks[1:]:
             out = (out & m) if kind == "and" else (out | m)
         return out
     raise ValueError(f"native engine cannot evaluate row condition {cond}")
+
+
+def _text_comparison(df: pd.DataFrame, cond: dict, cache: FrameCache | None) -> pd.Series | None:
+    """``column == text`` / ``column != text`` on a text column's codes (missing values are never equal), as
+    pandas compares; None when the cache cannot answer."""
+    op, value = cond["operator"], cond["parameter"]
+    if op not in ("==", "!=") or not isinstance(value, str) or cache is None or cache.df is not df:
+        return None
+    t = cache.text(cond["column"]["name"])
+    if t is None:
+        return None
+    codes, u = t
+    hit = np.flatnonzero(u.to_numpy(dtype=object) == value)
+    equal = codes == hit[0] if len(hit) else np.zeros(len(codes), dtype=bool)
+    return pd.Series(equal if op == "==" else ~equal, index=df.index)
+
+
+# Evaluators whose verdict on a row depends on that row only: with a row condition they run on the whole frame
+# (through the cache) and keep the rows of the condition.
+ROW_BY_ROW = frozenset(
+    {
+        "expect_column_values_to_not_be_null",
+        "expect_column_values_to_be_null",
+        "expect_column_values_to_be_in_set",
+        "expect_column_values_to_not_be_in_set",
+    }
+)
+_COLUMN_ARGUMENTS = ("column", "column_A", "column_B")
+
+
+def _condition_rows(df: pd.DataFrame, exp: Expectation, cache: FrameCache | None) -> pd.DataFrame:
+    """The rows of ``df`` an expectation's row condition keeps, with only the columns the expectation reads."""
+    kw = exp.kwargs
+    columns = [kw[k] for k in _COLUMN_ARGUMENTS if k in kw] + list(kw.get("column_list") or ())
+    mask = condition_mask(df, kw["row_condition"], cache)
+    return df[list(dict.fromkeys(columns))][mask.to_numpy(dtype=bool)]
 
 
 def evaluate(df: pd.DataFrame, exp: Expectation, cache: FrameCache | None = None) -> Outcome:
@@ -325,8 +395,13 @@ def evaluate(df: pd.DataFrame, exp: Expectation, cache: FrameCache | None = None
     if func is None:
         return Outcome(_table(df, exp))
     kwargs = {k: v for k, v in exp.kwargs.items() if k != "row_condition"}
-    data = df[condition_mask(df, exp.kwargs["row_condition"])] if exp.kwargs.get("row_condition") else df
-    rows = func(data, cache=cache, **kwargs)
+    cond = exp.kwargs.get("row_condition")
+    if cond and exp.type in ROW_BY_ROW and cache is not None and cache.df is df:
+        keep = condition_mask(df, cond, cache).to_numpy(dtype=bool)
+        rows = func(df, cache=cache, **kwargs)
+        rows = rows[keep[rows]] if isinstance(rows, np.ndarray) else rows
+    else:
+        rows = func(_condition_rows(df, exp, cache) if cond else df, cache=cache, **kwargs)
     if rows is None:
         return Outcome(True)
     if isinstance(rows, str):

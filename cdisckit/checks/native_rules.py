@@ -48,6 +48,14 @@ class Context:
     caches: dict[str, FrameCache] = field(default_factory=dict)
     memo: dict[str, tuple] = field(default_factory=dict)  # iso_digits of columns, DM positions of rows
     submission: dict | None = None  # a submission folder: {"define": bool}; None at the pipeline's gate
+    attrs: dict[str, dict] = field(default_factory=dict)  # name -> the frame's attrs, when kept out of the frame
+    text_codes: dict[str, dict] = field(default_factory=dict)  # name -> the reader's text_codes of the frame
+
+    def attrs_of(self, name: str) -> dict:
+        """The attrs (``label``, ``column_labels``) of a dataset: kept in ``attrs``, else on the frame itself.
+
+        The runner keeps them out of the frames: pandas deep-copies a frame's attrs into every column taken."""
+        return self.attrs[name] if name in self.attrs else self.datasets[name].attrs
 
     def iso(self, name: str, col: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Memoised :func:`iso_digits` of one text column (dates are compared by several rules)."""
@@ -60,11 +68,26 @@ class Context:
         """Per row of ``name``: the position of its subject's first DM record (-1: not in DM)."""
         key = f"dmpos:{name}"
         if key not in self.memo:
-            dm, df = self.datasets["DM"], self.datasets[name]
-            first = np.flatnonzero(~dm["USUBJID"].duplicated().to_numpy())
-            pos = pd.Index(dm["USUBJID"].to_numpy()[first]).get_indexer(df["USUBJID"])
+            first, subjects = self._dm_subjects()
+            df = self.datasets[name]
+            t = self.cache(name).text("USUBJID")
+            if t is not None and not subjects.hasnans:  # the distinct ids looked up once; missing: not in DM
+                codes, u = t
+                pos = np.append(subjects.get_indexer(u), -1)[np.where(codes >= 0, codes, len(u))]
+            else:
+                pos = subjects.get_indexer(df["USUBJID"])
             self.memo[key] = (np.where(pos >= 0, first[np.maximum(pos, 0)], -1),)
         return self.memo[key][0]
+
+    def _dm_subjects(self) -> tuple[np.ndarray, pd.Index]:
+        """Positions of the first DM record of each USUBJID, and those USUBJIDs as an Index (its lookup table
+        built once for all the datasets)."""
+        if "dm:subjects" not in self.memo:
+            dm = self.datasets["DM"]
+            first = np.flatnonzero(~dm["USUBJID"].duplicated().to_numpy())
+            self.memo["dm:subjects"] = (first, pd.Index(dm["USUBJID"].to_numpy()[first]))
+        first, subjects = self.memo["dm:subjects"]
+        return first, subjects
 
     def subject_iso(self, name: str, dm_col: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """:func:`iso_digits` of DM.<dm_col> for each row of ``name`` (invalid where the subject is not in DM)."""
@@ -76,7 +99,7 @@ class Context:
     def cache(self, name: str) -> FrameCache:
         """The (shared) factorisation cache of a dataset."""
         if name not in self.caches or self.caches[name].df is not self.datasets[name]:
-            self.caches[name] = FrameCache(self.datasets[name])
+            self.caches[name] = FrameCache(self.datasets[name], self.text_codes.get(name))
         return self.caches[name]
 
 
@@ -154,9 +177,10 @@ def check_labels(name: str, df: pd.DataFrame, ctx: Context) -> list[Hit]:
     if spec is None:
         return []
     hits = []
-    if "label" in df.attrs and (df.attrs["label"] or "").strip() != spec.label:
-        hits.append(Hit("DATASET-LABEL", name, None, detail=f"label {df.attrs['label']!r}, spec {spec.label!r}"))
-    labels = df.attrs.get("column_labels") or {}
+    attrs = ctx.attrs_of(name)
+    if "label" in attrs and (attrs["label"] or "").strip() != spec.label:
+        hits.append(Hit("DATASET-LABEL", name, None, detail=f"label {attrs['label']!r}, spec {spec.label!r}"))
+    labels = attrs.get("column_labels") or {}
     for col in df.columns:
         v = spec.variable(col)
         if v is not None and col in labels and (labels[col] or "").strip() != v.label:
@@ -199,13 +223,14 @@ def check_xpt_names(name: str, df: pd.DataFrame, ctx: Context) -> list[Hit]:
         if not re.fullmatch(XPT_NAME_REGEX, str(col)):
             hits.append(Hit("XPT-VAR-NAME", name, str(col), detail=f"variable name {col!r}"))
     spec = ctx.specs.get(name)
-    ds_labels = {df.attrs.get("label") or "", spec.label if spec else ""}
+    attrs = ctx.attrs_of(name)
+    ds_labels = {attrs.get("label") or "", spec.label if spec else ""}
     long = sorted(lb for lb in ds_labels if len(lb) > MAX_LABEL)
     if long:
         hits.append(
             Hit("XPT-LABEL-LENGTH", name, None, detail=f"dataset label {long[0]!r} has {len(long[0])} characters")
         )
-    frame_labels = df.attrs.get("column_labels") or {}
+    frame_labels = attrs.get("column_labels") or {}
     for col in df.columns:
         v = spec.variable(col) if spec else None
         cands = [lb for lb in (v.label if v else "", frame_labels.get(col) or "") if len(lb) > MAX_LABEL]
@@ -373,9 +398,15 @@ def _link(ctx: Context, child: str, ccol: str, parent: str, pcol: str, rule: str
     c, p = ctx.datasets.get(child), ctx.datasets.get(parent)
     if c is None or p is None or not {"USUBJID", ccol} <= set(c.columns) or not {"USUBJID", pcol} <= set(p.columns):
         return []
-    ref = _pair_index(p["USUBJID"], p[pcol])
     ts, tv = ctx.cache(child).text("USUBJID"), ctx.cache(child).text(ccol)
-    if ts is not None and tv is not None and not ((ts[0] < 0) & (tv[0] >= 0)).any():
+    ps, pv = ctx.cache(parent).text("USUBJID"), ctx.cache(parent).text(pcol)
+    mask: np.ndarray
+    if ts is None or tv is None or ((ts[0] < 0) & (tv[0] >= 0)).any():
+        ref = _pair_index(p["USUBJID"], p[pcol])
+        mask = c[ccol].notna().to_numpy() & ~_pair_index(c["USUBJID"], c[ccol]).isin(ref)
+    elif ps is not None and pv is not None:  # all text: the pairs compared as integer codes
+        mask = _pairs_not_in(ts, tv, ps, pv)
+    else:
         # the distinct (USUBJID, value) pairs of the filled rows looked up once, mapped back by their codes
         (cs, us), (cv, uv) = ts, tv
         filled = np.flatnonzero(cv >= 0)
@@ -383,14 +414,28 @@ def _link(ctx: Context, child: str, ccol: str, parent: str, pcol: str, rule: str
         pairs = pd.MultiIndex.from_arrays(
             [us.to_numpy(dtype=object)[first // (len(uv) + 1)], uv.to_numpy(dtype=object)[first % (len(uv) + 1)]]
         )
-        mask: np.ndarray = np.zeros(len(c), dtype=bool)
-        mask[filled] = ~np.asarray(pairs.isin(ref), dtype=bool)[pair]
-    else:
-        mask = c[ccol].notna().to_numpy() & ~_pair_index(c["USUBJID"], c[ccol]).isin(ref)
+        mask = np.zeros(len(c), dtype=bool)
+        mask[filled] = ~np.asarray(pairs.isin(_pair_index(p["USUBJID"], p[pcol])), dtype=bool)[pair]
     rows = _pos(mask)
     if not len(rows):
         return []
     return [Hit(rule, child, ccol, rows, f"{len(rows)} record(s) without a matching {parent}.{pcol}")]
+
+
+def _pairs_not_in(ts: tuple, tv: tuple, ps: tuple, pv: tuple) -> np.ndarray:
+    """Rows whose (USUBJID, value) pair, value filled, is no (USUBJID, value) pair of the parent; every column
+    given as its (codes, str uniques) and the child's filled values having a USUBJID. The parent's pairs are
+    written in the child's codes (its distinct values looked up once), then the pairs compared as integers."""
+    (cs, us), (cv, uv), (qs, qu), (qv, qw) = ts, tv, ps, pv
+    to_subject: np.ndarray = np.append(pd.Index(us.to_numpy(dtype=object)).get_indexer(qu.to_numpy(dtype=object)), -1)
+    to_value: np.ndarray = np.append(pd.Index(uv.to_numpy(dtype=object)).get_indexer(qw.to_numpy(dtype=object)), -1)
+    ks, kv = to_subject[qs], to_value[qv]  # code -1 (missing) takes the appended -1
+    radix = len(uv) + 1
+    known = (ks * radix + kv)[(ks >= 0) & (kv >= 0)]
+    filled = np.flatnonzero(cv >= 0)
+    mask: np.ndarray = np.zeros(len(cv), dtype=bool)
+    mask[filled] = ~np.isin(cs[filled].astype(np.int64) * radix + cv[filled], known)
+    return mask
 
 
 def check_links(ctx: Context) -> list[Hit]:

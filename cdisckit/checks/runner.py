@@ -28,6 +28,7 @@ def run_checks(
     *,
     specs: dict | None = None,
     submission: dict | None = None,
+    text_codes: dict | None = None,
 ) -> CheckReport:
     """Check every dataset against its spec, CT, ISO 8601, XPT v5 limits and the cross-dataset rules.
 
@@ -35,19 +36,22 @@ def run_checks(
     specs/adam, else SDTM). ``engine``: ``"native"`` (vectorised pandas) or ``"gx"`` (great-expectations).
     ``specs`` optionally maps dataset names to DatasetSpec objects that override specs/. ``submission``
     (``{"define": True/False}``) says the datasets are a submission folder: the FDA technical rejection
-    criteria (TS with SSTDTC, DM/ADSL, define.xml) are checked too.
+    criteria (TS with SSTDTC, DM/ADSL, define.xml) are checked too. ``text_codes``: what
+    :func:`cdisckit.io.read_folder` gave in its ``text_codes`` for these very datasets (their text columns'
+    factorisation, not computed again).
     """
     if engine not in ENGINES:
         raise CdiscKitError(f"unknown check engine {engine!r}; expected one of {', '.join(ENGINES)}")
     t0 = time.perf_counter()
-    frames = {name.upper(): df.reset_index(drop=True) for name, df in datasets.items()}
-    for name, df in datasets.items():  # reset_index keeps attrs in pandas 3; be explicit anyway
-        frames[name.upper()].attrs.update(df.attrs)
+    # the attrs are kept beside the frames: pandas would deep-copy them into every column the checks take
+    attrs = {name.upper(): dict(df.attrs) for name, df in datasets.items()}
+    frames = {name.upper(): _without_attrs(df.reset_index(drop=True)) for name, df in datasets.items()}
     spec_of = {n: resolve_spec(n, standard, specs, frames[n].columns) for n in frames}
     std_of = {n: dataset_standard(n, spec_of[n], standard) for n in frames}
     suites = {n: build_suite(n, df, spec_of[n], std_of[n]) for n, df in frames.items()}
     seconds: dict[str, float] = {}
-    ctx = Context(frames, spec_of, std_of, submission=submission)
+    codes = {name.upper(): c for name, c in (text_codes or {}).items()}
+    ctx = Context(frames, spec_of, std_of, submission=submission, attrs=attrs, text_codes=codes)
 
     if engine == "gx":
         from .gx_engine import run_suites
@@ -76,18 +80,24 @@ def run_checks(
         findings.append(hit_finding(hit, frames.get(hit.dataset), spec_of.get(hit.dataset), std))
     seconds["native_rules"] = time.perf_counter() - t
     for n in frames:
-        checked.update((r, n) for r in NATIVE_RULES if _applies(r, n, spec_of[n], std_of[n], frames))
+        checked.update((r, n) for r in NATIVE_RULES if _applies(r, n, spec_of[n], std_of[n], frames, attrs[n]))
     checked.update((f.rule_id, f.dataset) for f in findings)
     findings.sort(key=sort_key)
     seconds["total"] = time.perf_counter() - t0
     return CheckReport(findings, sorted(checked, key=lambda c: (c[1], c[0])), engine, seconds)
 
 
-def _applies(rule_id: str, name: str, spec, std: str, frames: dict) -> bool:
-    """Whether a native rule was evaluated for a dataset (for the JUnit testcase list)."""
+def _without_attrs(df: pd.DataFrame) -> pd.DataFrame:
+    df.attrs = {}
+    return df
+
+
+def _applies(rule_id: str, name: str, spec, std: str, frames: dict, attrs: dict) -> bool:
+    """Whether a native rule was evaluated for a dataset (for the JUnit testcase list); ``attrs``: the
+    dataset's."""
     df = frames[name]
     if rule_id in ("DATASET-LABEL", "VAR-LABEL"):
-        return spec is not None and ("label" in df.attrs or "column_labels" in df.attrs)
+        return spec is not None and ("label" in attrs or "column_labels" in attrs)
     if rule_id == "DATASET-NO-SPEC":
         return False
     if rule_id == "USUBJID-NOT-IN-DM":

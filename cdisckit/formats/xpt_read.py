@@ -151,12 +151,22 @@ def _count_rows(buf: np.ndarray, data_start: int, row_len: int, path) -> int:
     return rows
 
 
-def read_xpt(path, *, encoding: str | None = None, warn: Warn | None = None, engine: str = "numpy") -> pd.DataFrame:
+def read_xpt(
+    path,
+    *,
+    encoding: str | None = None,
+    warn: Warn | None = None,
+    engine: str = "numpy",
+    text_codes: dict | None = None,
+) -> pd.DataFrame:
     """One XPT v5 dataset as a DataFrame (structure verified first; see the module docstring).
 
     ``encoding=None`` reads UTF-8 and falls back to cp1252 / latin-1 for text that is not UTF-8, telling ``warn``
     the file, variable and first row; an explicit ``encoding`` is the only one tried. ``engine="pyreadstat"``
-    decodes with pyreadstat (the reference reader) after the same verification.
+    decodes with pyreadstat (the reference reader) after the same verification. ``text_codes``, a dict, receives
+    for each text column decoded through its distinct values ``column -> (codes, uniques)``: int64 codes per row
+    (-1 missing) into an object Series of the distinct ``str`` values, as :func:`cdisckit.dates.str_codes` gives
+    them (the checks then need not factorise the column again).
     """
     path = Path(path)
     # mapped, not copied: the records are read once, column by column, and every value is copied out of them
@@ -172,30 +182,146 @@ def read_xpt(path, *, encoding: str | None = None, warn: Warn | None = None, eng
     if engine != "numpy":
         raise ValueError(f"engine must be 'numpy' or 'pyreadstat', not {engine!r}")
     n, row_len = layout.rows, layout.row_len
-    records = buf[layout.data_start : layout.data_start + n * row_len].reshape(n, row_len)
+    data = buf[layout.data_start : layout.data_start + n * row_len]
     kw = {"file": path, "encoding": encoding, "warn": warn}
-    columns: dict[str, np.ndarray] = {}
-    labels: dict[str, str | None] = {}
-    pos = 0
-    for r in layout.namestr:
-        width = int(r["nlng"])
-        name = decode_text(bytes(r["nname"]), what="a variable name", **kw)
-        label = decode_text(bytes(r["nlabel"]), what=f"the label of {name}", **kw)
-        if name in columns:
-            raise _refuse(path, f"variable {name} appears twice in the NAMESTR records")
-        cells = records[:, pos : pos + width]
-        pos += width
-        if int(r["ntype"]) == 2:
-            columns[name] = decode_fixed_width(cells, variable=name, **kw)
+    names, labels, kinds = _variables(layout, path, kw)
+    widths: np.ndarray = layout.namestr["nlng"].astype(np.int64)
+    # one 2-D array per dtype, filled column by column: the frame is built on them without another copy
+    blocks: dict[str, np.ndarray] = {
+        kind: np.empty((kinds.count(kind), n), dtype=_BLOCK_DTYPES[kind]) for kind in dict.fromkeys(kinds)
+    }
+    placement: dict[str, list[int]] = {kind: [] for kind in blocks}
+    for j, cells in enumerate(_column_cells(data, n, row_len, widths)):
+        kind, name = kinds[j], names[j]
+        out = blocks[kind][len(placement[kind])]
+        placement[kind].append(j)
+        if kind == "text":
+            _decode_column(cells, out, name, kw, text_codes)
         else:
-            fmt = bytes(r["nform"]).decode("latin-1").strip().upper()
-            columns[name] = _numeric(cells, fmt, path, name)
-        labels[name] = label or None
-    index = pd.RangeIndex(n)
-    df = pd.DataFrame({k: pd.Series(v, index=index, dtype=v.dtype) for k, v in columns.items()}, index=index)
+            fmt = bytes(layout.namestr[j]["nform"]).decode("latin-1").strip().upper()
+            out[:] = _numeric(cells, fmt, path, name)
+    df = _frame(blocks, placement, names, n)
     df.attrs["label"] = decode_text(layout.label, what="the dataset label", **kw)
     df.attrs["column_labels"] = labels
     return df
+
+
+_BLOCK_DTYPES = {"text": object, "number": np.float64, "date": "datetime64[ns]"}
+
+
+def _variables(layout: XptLayout, path, kw: dict) -> tuple[list[str], dict[str, str | None], list[str]]:
+    """Names, labels and kinds (``text``, ``number``, ``date``: SAS date/datetime formats) of the variables."""
+    names: list[str] = []
+    labels: dict[str, str | None] = {}
+    kinds: list[str] = []
+    for r in layout.namestr:
+        name = decode_text(bytes(r["nname"]), what="a variable name", **kw)
+        label = decode_text(bytes(r["nlabel"]), what=f"the label of {name}", **kw)
+        if name in labels:
+            raise _refuse(path, f"variable {name} appears twice in the NAMESTR records")
+        names.append(name)
+        labels[name] = label or None
+        fmt = bytes(r["nform"]).decode("latin-1").strip().upper()
+        kinds.append("text" if int(r["ntype"]) == 2 else "date" if _date_kind(fmt) else "number")
+    return names, labels, kinds
+
+
+def _date_kind(fmt: str) -> str | None:
+    return "date" if fmt in DATE_FORMATS else "datetime" if fmt in DATETIME_FORMATS else None
+
+
+_GROUP_BYTES = 1 << 25  # variables are copied out in groups of about 32 MiB (all rows)
+
+
+def _column_cells(data: np.ndarray, n: int, row_len: int, widths: np.ndarray):
+    """Each variable's bytes as a C-contiguous (rows, width) uint8 array, in NAMESTR order (a generator);
+    ``data`` holds the ``n`` observations of ``row_len`` bytes.
+
+    Variables are taken in groups of about 32 MiB; for a group the observations are copied out in blocks of
+    rows (about 1 MiB), every block once for all the group's variables, a value at a time (``V<width>`` items)
+    rather than byte by byte."""
+    starts = np.concatenate([[0], np.cumsum(widths)[:-1]]).astype(np.int64) if len(widths) else widths
+    group: list[int] = []
+    for j in range(len(widths) + 1):
+        if j < len(widths) and (not group or int(widths[group].sum() + widths[j]) * n <= _GROUP_BYTES):
+            group.append(j)
+            continue
+        yield from _copy_group(data, n, row_len, starts[group], widths[group])
+        group = [j]
+
+
+def _copy_group(data: np.ndarray, n: int, row_len: int, starts: np.ndarray, widths: np.ndarray) -> list[np.ndarray]:
+    cells: list[np.ndarray] = [np.empty((n, int(w)), dtype=np.uint8) for w in widths]
+    items: list[np.ndarray] = [c.view(f"V{int(w)}").reshape(n) for c, w in zip(cells, widths)]
+    step = max(1, (1 << 20) // max(row_len, 1))
+    for first in range(0, n, step):
+        m = min(step, n - first)
+        for out, a, w in zip(items, starts, widths):
+            at = int(a) + first * row_len
+            out[first : first + m] = np.ndarray((m,), dtype=f"V{int(w)}", buffer=data, offset=at, strides=(row_len,))
+    return cells
+
+
+def _decode_column(cells: np.ndarray, out: np.ndarray, name: str, kw: dict, text_codes: dict | None) -> None:
+    """A text variable into ``out`` (object array of ``str`` / ``None``), its codes into ``text_codes``."""
+    coded = _utf8_distinct(cells) if kw["encoding"] is None or _is_utf8(kw["encoding"]) else None
+    if coded is None:  # NUL bytes, text that is not UTF-8, or another encoding: the general decoder
+        out[:] = decode_fixed_width(cells, variable=name, **kw)
+        return
+    table, codes = coded
+    np.take(table, codes, out=out)  # code -1 (missing) takes the table's last entry, None
+    if text_codes is not None:
+        text_codes[name] = (codes, pd.Series(table[:-1], dtype=object))
+
+
+def _is_utf8(encoding: str) -> bool:
+    import codecs
+
+    return codecs.lookup(encoding).name == "utf-8"
+
+
+def _utf8_distinct(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(table, codes) of a fixed-width UTF-8 column without NUL bytes, else None: ``table`` holds the distinct
+    right-trimmed values (object array of ``str``, then ``None``), ``codes`` each row's position in it (int64,
+    -1 for a blank value). The values are found on the fixed-width bytes, then only the distinct ones are
+    validated as UTF-8 and trimmed: the same values :func:`decode_fixed_width` gives, one ``str`` per value."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n, w = cells.shape
+    if n == 0 or int(cells.min()) == 0:
+        return None
+    fixed = pa.FixedSizeBinaryArray.from_buffers(pa.binary(w), n, [None, pa.py_buffer(cells)])
+    encoded = pc.dictionary_encode(fixed)
+    try:
+        distinct = encoded.dictionary.cast(pa.string())  # validates UTF-8
+    except pa.ArrowInvalid:
+        return None
+    values = pc.utf8_rtrim(distinct, characters=" ").to_numpy(zero_copy_only=False)
+    codes = encoded.indices.to_numpy().astype(np.int64)
+    blank = np.flatnonzero(values == "")  # at most one: the all-blank value
+    if len(blank):
+        k = int(blank[0])
+        values = np.delete(values, k)
+        codes = np.where(codes == k, -1, codes - (codes > k))
+    table: np.ndarray = np.empty(len(values) + 1, dtype=object)
+    table[:-1] = values
+    table[-1] = None
+    return table, codes
+
+
+def _frame(blocks: dict[str, np.ndarray], placement: dict[str, list[int]], names: list[str], n: int) -> pd.DataFrame:
+    """The DataFrame of the per-dtype blocks (as the DataFrame constructor consolidates them), RangeIndex."""
+    from pandas.api.internals import create_dataframe_from_blocks
+
+    index = pd.RangeIndex(n)
+    if not names:
+        return pd.DataFrame({}, index=index)
+    return create_dataframe_from_blocks(
+        [(blocks[kind], np.asarray(placement[kind], dtype=np.intp)) for kind in blocks],
+        index=index,
+        columns=pd.Index(names),
+    )
 
 
 _US_PER_DAY = 86_400_000_000
@@ -206,10 +332,12 @@ _LIMIT_SECONDS = 9.2e9  # datetime64[ns] holds about +-292 years around 1970
 def _numeric(cells: np.ndarray, fmt: str, path, name: str) -> np.ndarray:
     """float64 values of IBM doubles of 2-8 bytes; SAS date/datetime formats as datetime64[ns] (as pyreadstat)."""
     n, width = cells.shape
-    full = np.zeros((n, 8), dtype=np.uint8)
-    full[:, :width] = cells
-    values = ibm_to_ieee(full.view(">u8").reshape(n).astype(np.uint64))
-    kind = "date" if fmt in DATE_FORMATS else "datetime" if fmt in DATETIME_FORMATS else None
+    full = cells
+    if width < 8:  # the leading bytes of a double: the rest are zero
+        full = np.zeros((n, 8), dtype=np.uint8)
+        full[:, :width] = cells
+    values = ibm_to_ieee(np.ascontiguousarray(full).view(">u8").reshape(n).astype(np.uint64))
+    kind = _date_kind(fmt)
     if kind is None:
         return values
     present = ~np.isnan(values)
