@@ -357,16 +357,16 @@ def _cpu_seconds(who: int) -> float:
 def check_folder(folder: Path) -> dict:
     """``cdisckit check FOLDER`` as the CLI does it: read every dataset, run the checks."""
     t0 = time.perf_counter()
-    from cdisckit.checks import run_checks  # noqa: F401  (imported here, timed apart)
+    from cdisckit.checks import run_checks
     from cdisckit.io import read_folder
-    from cdisckit.pipeline import check_datasets
 
     imports = time.perf_counter() - t0
     _reset_hwm()
     t0 = time.perf_counter()
-    datasets = read_folder(folder)
+    codes: dict = {}  # as the CLI does: the reader's text codes go to the checks
+    datasets = read_folder(folder, text_codes=codes)
     read_secs = time.perf_counter() - t0
-    check_datasets(datasets, standard=None, engine="native")
+    run_checks(datasets, standard=None, engine="native", text_codes=codes)
     total = time.perf_counter() - t0
     return {"read": read_secs, "total": total, "imports": imports, "rows": _records(datasets), "rss": _hwm_mib()}
 
