@@ -17,6 +17,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from cdisckit.errors import InputError
+from cdisckit.memory import trim_memory
 
 from .adae import derive_adae, derive_var_extreme_flag, derive_var_trtemfl, derive_vars_aesi
 from .adrs import (
@@ -113,12 +114,18 @@ def derive_adam(
         else pd.Series(dtype="datetime64[ns]")
     )
     out = {"ADSL": order_columns(adsl, "ADSL", specs["ADSL"])}
+    # the heap pages each derivation freed are handed back as it ends (trim only, no garbage collection: at 10k
+    # the derive's peak 800 -> 723 MiB for ~0.1 s of CPU)
+    trim_memory()
     if "AE" in sdtm:
         out["ADAE"] = order_columns(derive_adae(sdtm, adsl, params, warn), "ADAE", specs["ADAE"], consume=True)
+        trim_memory()
     adrs = pd.DataFrame(columns=["STUDYID", "USUBJID"])
     if has_rs:
         adrs = derive_adrs(sdtm, adsl, params, new_therapy, warn)[0]  # not its working rows: they are not used here
+        trim_memory()
         adrs = _ordered_with_aseq(adrs, "ADRS", specs["ADRS"])
+        trim_memory()
         if not adrs.empty:
             out["ADRS"] = adrs
     extra = [c for c in adsl.columns if c not in out["ADSL"]]
@@ -127,6 +134,7 @@ def derive_adam(
     if not adtte.empty:
         out["ADTTE"] = _ordered_with_aseq(adtte, "ADTTE", specs["ADTTE"])
     del adtte
+    trim_memory()
     if sdtm.get("TR") is not None and not sdtm["TR"].empty:
         adtr = _ordered_with_aseq(derive_adtr(sdtm, adsl, params, warn), "ADTR", specs["ADTR"])
         if not adtr.empty:
