@@ -65,7 +65,11 @@ def _code_frame(df: pd.DataFrame, code: str, cols: list[str]) -> pd.DataFrame:
     ['PR', 'SD']
     """
     rows = _code_rows(df).get(code, np.array([], dtype=np.intp))
-    return df[[c for c in cols if c in df]].iloc[rows]
+    keep = [c for c in cols if c in df]
+    if not keep:
+        return df[keep].iloc[rows]
+    # column by column: the rows taken from each wanted column only (selecting the columns first copies them whole)
+    return pd.DataFrame({c: df[c].iloc[rows] for c in keep})
 
 
 def _param_records(adrs: pd.DataFrame, paramcd: str) -> pd.DataFrame:
@@ -93,7 +97,8 @@ def km_table(adtte, paramcd, pop, cols) -> dict:
     rows = adtte["PARAMCD"].eq(paramcd) if adtte is not None and "PARAMCD" in adtte else None
     if rows is None or not rows.any():
         return _na(f"ADTTE {paramcd} not available")
-    d = adtte[rows].copy()
+    used = [c for c in ("USUBJID", "AVAL", "CNSR", "PARAM", "STARTDSC") if c in adtte]
+    d = adtte.loc[rows, used]  # the columns read below only, not a copy of every ADTTE column
     d["USUBJID"] = _text(d["USUBJID"])
     d = d.merge(pop[["USUBJID", "cohort"]], on="USUBJID", how="inner")
     d["AVAL"] = pd.to_numeric(d["AVAL"], errors="coerce")

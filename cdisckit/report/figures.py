@@ -119,10 +119,29 @@ def _render(draw, alt: str, fmt: str, *args, tight: bool = True, **kw) -> str:
 MAX_SUBJECTS = 60
 
 
-def _rects(x0, widths, y0, heights) -> list:
-    """(n, 4, 2) rectangle vertices for one PolyCollection (one artist for any number of bars)."""
+def _rects(x0, widths, y0, heights) -> Any:  # an ndarray: matplotlib's stubs say Sequence, its code takes arrays
+    """(n, 4, 2) rectangle vertices for one PolyCollection (one artist for any number of bars). One 3-d array, not a
+    list of (4, 2) arrays: PolyCollection then closes all the polygons at once (the same paths, made without one
+    Path constructor call each).
+
+    >>> _rects([0, 2], [1, 1], [0, 0], [3, -1])[1].tolist()
+    [[2.0, 0.0], [3.0, 0.0], [3.0, -1.0], [2.0, -1.0]]
+    """
     x0, w, y0, h = (np.asarray(v, dtype=float) for v in (x0, widths, y0, heights))
-    return list(np.stack([np.c_[x0, y0], np.c_[x0 + w, y0], np.c_[x0 + w, y0 + h], np.c_[x0, y0 + h]], axis=1))
+    return np.stack([np.c_[x0, y0], np.c_[x0 + w, y0], np.c_[x0 + w, y0 + h], np.c_[x0, y0 + h]], axis=1)
+
+
+def _rgba(colours: list[str]) -> np.ndarray:
+    """(n, 4) RGBA of a list of colour names, each distinct name converted once: what a collection makes of the
+    list itself (``to_rgba_array``), without one conversion per subject (once more when the artist has an alpha).
+
+    >>> _rgba(["#ff0000", "#0000ff", "#ff0000"]).tolist()
+    [[1.0, 0.0, 0.0, 1.0], [0.0, 0.0, 1.0, 1.0], [1.0, 0.0, 0.0, 1.0]]
+    """
+    from matplotlib.colors import to_rgba_array
+
+    names, which = np.unique(np.asarray(colours, dtype=object).astype(str), return_inverse=True)
+    return to_rgba_array(list(names))[which.reshape(-1)] if len(colours) else np.zeros((0, 4))
 
 
 def _bor_handles(present):
@@ -146,7 +165,7 @@ def _waterfall_panel(ax, df: pd.DataFrame, label_subjects: bool) -> None:
     y = df["best_pchg"].to_numpy(dtype=float)
     x = np.arange(n, dtype=float) if label_subjects else np.arange(n, dtype=float) / max(n, 1) * 100
     w = 0.8 if label_subjects else 100.0 / max(n, 1)
-    colours = [BOR_COLOURS.get(b, "#4d4d4d") for b in df["BOR"]]
+    colours = _rgba([BOR_COLOURS.get(b, "#4d4d4d") for b in df["BOR"]])
     pc = PolyCollection(
         _rects(x - (w / 2 if label_subjects else 0), np.full(n, w), np.zeros(n), y),
         facecolors=colours,
@@ -236,7 +255,7 @@ def _draw_spider(df: pd.DataFrame, title: str, cohorts: list[str]):
     subj, coh = d["USUBJID"].to_numpy(object), d["cohort"].to_numpy(object)
     starts: Any = np.flatnonzero(np.r_[True, (subj[1:] != subj[:-1]) | (coh[1:] != coh[:-1])]) if len(d) else []
     segs = np.split(np.c_[d["ADY"].to_numpy(float), d["PCHG"].to_numpy(float)], starts[1:]) if len(d) else []
-    colours = [col.get(c, "#4d4d4d") for c in coh[starts]] if len(d) else []
+    colours: Any = _rgba([col.get(c, "#4d4d4d") for c in coh[starts]]) if len(d) else []
     ax.add_collection(
         LineCollection(segs, colors=colours, linewidths=0.5 if many else 1.0, alpha=0.15 if many else 0.85)
     )

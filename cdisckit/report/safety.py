@@ -21,6 +21,11 @@ import pandas as pd
 from .common import TOTAL, _cell, _na, _subjects, _text, _yes, labels_of, num
 
 SEVERITY_LABELS = {1: "Mild", 2: "Moderate", 3: "Severe"}
+#: The ADAE variables the safety tables read (with every ``*GRN`` grade, a candidate AESI scale).
+AE_COLUMNS = frozenset(
+    ["USUBJID", "TRTEMFL", "AESER", "AEOUT", "AESDTH", "AESIFL", "AESICAT", "ASTDY", "ADURN", "AEBODSYS", "AEDECOD"]
+    + ["ATOXGRN", "ASEVN"]
+)
 
 
 def scale_of(ae: pd.DataFrame) -> dict:
@@ -141,7 +146,7 @@ def safety(adsl, adae, cohorts) -> dict:
     if adae is None or "USUBJID" not in adae:
         return {**_na("ADAE not available"), "N": N}
     notes = []
-    ae = adae.drop(columns=[c for c in ("cohort",) if c in adae]).copy()
+    ae = adae[[c for c in adae.columns if c in AE_COLUMNS or str(c).endswith("GRN")]]  # not a copy of every column
     ae.attrs = dict(adae.attrs)
     ae["USUBJID"] = _text(ae["USUBJID"])
     ae = ae.merge(pop[["USUBJID", "cohort"]], on="USUBJID", how="inner")
