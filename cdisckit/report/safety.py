@@ -76,16 +76,16 @@ def worst_grade_counts(
     by = keys + ["USUBJID", "cohort"]
     g = ae[by + [grade_col]].groupby(by, dropna=False, sort=False)[grade_col].max().reset_index()
     g["grade"] = _grade_labels(g[grade_col])
+    # subjects per (keys, cohort, grade, grade >= high): one groupby over the subjects' rows; the counts by cohort
+    # and in total, any grade and >= high, are sums over this small table
+    by = keys + ["cohort"]
+    fine = g.assign(_high=g[grade_col] >= high).groupby(by + ["grade", "_high"], dropna=False).size().rename("n")
+    fine = fine.reset_index()
     parts = []
-    for cohort_split in (True, False):
-        by = keys + (["cohort"] if cohort_split else [])
-        d = g if cohort_split else g.assign(cohort=TOTAL)
-        by = keys + ["cohort"]
-        parts.append(d.groupby(by, dropna=False).size().rename("n").reset_index().assign(grade="Any"))
-        parts.append(d.groupby(by + ["grade"], dropna=False).size().rename("n").reset_index())
-        parts.append(
-            d[d[grade_col] >= high].groupby(by, dropna=False).size().rename("n").reset_index().assign(grade=f">={high}")
-        )
+    for d in (fine, fine.assign(cohort=TOTAL)):
+        parts.append(d.groupby(by, dropna=False)["n"].sum().reset_index().assign(grade="Any"))
+        parts.append(d.groupby(by + ["grade"], dropna=False)["n"].sum().reset_index())
+        parts.append(d[d["_high"]].groupby(by, dropna=False)["n"].sum().reset_index().assign(grade=f">={high}"))
     counts = pd.concat(parts, ignore_index=True)
     grades = (
         ["Any"] + [str(x) for x in levels] + (["Missing"] if (g["grade"] == "Missing").any() else []) + [f">={high}"]

@@ -108,3 +108,73 @@ def test_polycollection_from_arrays_draws_the_same_png(alpha):
     old = _png(lambda: LineCollection(segs, colors=names[:50], linewidths=0.5, alpha=alpha))
     new = _png(lambda: LineCollection(segs, colors=F._rgba(names[:50]), linewidths=0.5, alpha=alpha))
     assert old == new
+
+
+# ------------------------------------------------------------------------------------------ worst-grade counts
+def _worst_grade_counts_by_six_groupbys(ae, keys, N, grade_col, levels, high=3):
+    """The counting as it was: one groupby of the subjects' rows per count (any grade, by grade, >= high) and per
+    split (by cohort, in total)."""
+    from cdisckit.report.common import TOTAL
+    from cdisckit.report.safety import _grade_labels
+
+    by = keys + ["USUBJID", "cohort"]
+    g = ae[by + [grade_col]].groupby(by, dropna=False, sort=False)[grade_col].max().reset_index()
+    g["grade"] = _grade_labels(g[grade_col])
+    parts = []
+    for d in (g, g.assign(cohort=TOTAL)):
+        by = keys + ["cohort"]
+        parts.append(d.groupby(by, dropna=False).size().rename("n").reset_index().assign(grade="Any"))
+        parts.append(d.groupby(by + ["grade"], dropna=False).size().rename("n").reset_index())
+        parts.append(
+            d[d[grade_col] >= high].groupby(by, dropna=False).size().rename("n").reset_index().assign(grade=f">={high}")
+        )
+    counts = pd.concat(parts, ignore_index=True)
+    grades = ["Any"] + [str(x) for x in levels] + (["Missing"] if (g["grade"] == "Missing").any() else [])
+    grades.append(f">={high}")
+    key_rows = g[keys].drop_duplicates() if keys else pd.DataFrame(index=[0])
+    grid = key_rows.merge(pd.DataFrame({"cohort": list(N)}), how="cross").merge(
+        pd.DataFrame({"grade": grades}), how="cross"
+    )
+    out = grid.merge(counts, on=keys + ["cohort", "grade"], how="left")
+    out["n"] = out["n"].fillna(0).astype(int)
+    out["N"] = out["cohort"].map(N).astype(int)
+    out["pct"] = np.where(out["N"] > 0, 100.0 * out["n"] / out["N"].where(out["N"] > 0, 1), np.nan)
+    return out[keys + ["cohort", "grade", "n", "N", "pct"]]
+
+
+ae_rows = st.lists(
+    st.tuples(
+        st.sampled_from(["S1", "S2", "S3", "S4"]),
+        st.sampled_from(["A", "B", "Total"]),  # a cohort named as the total column, too
+        st.sampled_from(["SOC1", "SOC2"]),
+        st.sampled_from(["PT1", "PT2", "PT3"]),
+        st.sampled_from([1.0, 2.0, 3.0, 4.0, 5.0, 2.5, np.nan]),
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(ae_rows, st.sampled_from([[], ["AEBODSYS"], ["AEBODSYS", "AEDECOD"]]))
+def test_worst_grade_counts_equals_one_groupby_per_count(rows, keys):
+    from cdisckit.report.safety import worst_grade_counts
+
+    ae = pd.DataFrame(rows, columns=["USUBJID", "cohort", "AEBODSYS", "AEDECOD", "_grade"])
+    N = {"A": 5, "B": 0, "C": 3, "Total": 8}
+    want = _worst_grade_counts_by_six_groupbys(ae, keys, N, "_grade", [1, 2, 3, 4, 5])
+    pd.testing.assert_frame_equal(worst_grade_counts(ae, keys, N, "_grade", [1, 2, 3, 4, 5]), want)
+
+
+def test_worst_grade_counts_by_hand():
+    """S1: grades 1 and 3 (worst 3), S2: 2, S3: none recorded; cohort A = S1, S2; B = S3."""
+    from cdisckit.report.safety import worst_grade_counts
+
+    ae = pd.DataFrame(
+        {"USUBJID": ["S1", "S1", "S2", "S3"], "cohort": ["A", "A", "A", "B"], "_grade": [1.0, 3.0, 2.0, np.nan]}
+    )
+    out = worst_grade_counts(ae, [], {"A": 2, "B": 1, "Total": 3}, "_grade", [1, 2, 3]).set_index(["cohort", "grade"])
+    assert out.loc[("A", "Any"), "n"] == 2 and out.loc[("A", "3"), "n"] == 1 and out.loc[("A", "1"), "n"] == 0
+    assert out.loc[("A", ">=3"), "n"] == 1 and out.loc[("B", "Missing"), "n"] == 1 and out.loc[("B", ">=3"), "n"] == 0
+    assert out.loc[("Total", "Any"), "n"] == 3 and out.loc[("Total", "Any"), "pct"] == 100.0
+    assert out.loc[("Total", "2"), "pct"] == pytest.approx(100 / 3)
