@@ -87,5 +87,24 @@ def labels_of(df: pd.DataFrame | None) -> dict:
     return dict((df.attrs.get("column_labels") or {}) if df is not None else {})
 
 
+def without_attrs(adam: dict) -> dict:
+    """The same datasets as frames without ``attrs`` (shallow copies sharing the data): pandas deep-copies a frame's
+    attrs (the variable labels) into the result of every operation on it, a cost the report's tables need not pay
+    (they read the labels once, see :func:`labels_of`).
+
+    >>> df = pd.DataFrame({"A": [1]}); df.attrs["column_labels"] = {"A": "Alpha"}
+    >>> bare = without_attrs({"ADSL": df, "note": "kept"})
+    >>> bare["ADSL"].attrs, df.attrs["column_labels"], bare["note"], bare["ADSL"]["A"].tolist()
+    ({}, {'A': 'Alpha'}, 'kept', [1])
+    """
+    out = {}
+    for key, df in (adam or {}).items():
+        if isinstance(df, pd.DataFrame):
+            df = df.copy(deep=False)
+            df.attrs = {}
+        out[key] = df
+    return out
+
+
 def num(df: pd.DataFrame, col: str) -> pd.Series:
     return pd.to_numeric(df[col], errors="coerce") if col in df else pd.Series(np.nan, index=df.index)

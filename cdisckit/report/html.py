@@ -14,6 +14,7 @@ import pandas as pd
 from .. import __version__
 from ..io import staged_file
 from . import tables as T
+from .common import without_attrs
 from .efficacy_html import efficacy_section, os_section
 from .fmt import esc, fmt_ci, fmt_npct, fmt_rate, isnan, months, na, note, table
 from .sections import safety_section, subjects_section
@@ -318,7 +319,7 @@ def build_report(
     with _old_objects_frozen() as freeze:
         tabs = T.compute_tables(adam)
         freeze()  # + the tables and what their computation imported (scipy)
-        text = render_html(adam, tabs, run_summary=run_summary, title=title, fmt=figure_format)
+        text = render_html(without_attrs(adam), tabs, run_summary=run_summary, title=title, fmt=figure_format)
     out_path = Path(out_path)
     with staged_file(out_path) as tmp:
         tmp.write_text(text, encoding="utf-8")

@@ -123,9 +123,9 @@ def soc_pt(ae: pd.DataFrame, N: dict[str, int], grade_col: str, levels: list[int
     return both[cols].reset_index(drop=True)
 
 
-def _aesi_scales(aesi: pd.DataFrame, main: str | None) -> dict[str, tuple[str, str]]:
-    """Per AESI category: (grade column, scale name) of a study-declared grade populated for its records."""
-    labels = labels_of(aesi)
+def _aesi_scales(aesi: pd.DataFrame, main: str | None, labels: dict) -> dict[str, tuple[str, str]]:
+    """Per AESI category: (grade column, scale name) of a study-declared grade populated for its records; the scale
+    is named by the ADAE variable label of its column (``labels``), else by the column name."""
     cands = [c for c in aesi.columns if c.endswith("GRN") and c not in ("ATOXGRN", main)]
     out = {}
     for cat, sub in aesi.groupby("AESICAT"):
@@ -136,7 +136,8 @@ def _aesi_scales(aesi: pd.DataFrame, main: str | None) -> dict[str, tuple[str, s
     return out
 
 
-def safety(adsl, adae, cohorts) -> dict:
+def safety(adsl, adae, cohorts, ae_labels: dict | None = None) -> dict:
+    """The safety tables; ``ae_labels``: the ADAE variable labels (default: those ``adae`` carries in its attrs)."""
     if adsl is None or "USUBJID" not in adsl or "SAFFL" not in adsl:
         return _na("ADSL with SAFFL not available: safety population unknown")
     s = _subjects(adsl)
@@ -146,17 +147,16 @@ def safety(adsl, adae, cohorts) -> dict:
     if adae is None or "USUBJID" not in adae:
         return {**_na("ADAE not available"), "N": N}
     notes = []
+    labels = labels_of(adae) if ae_labels is None else ae_labels
     ae = adae[[c for c in adae.columns if c in AE_COLUMNS or str(c).endswith("GRN")]]  # not a copy of every column
-    ae.attrs = dict(adae.attrs)
+    ae.attrs = {}  # read once above: not deep-copied into every frame made from this one
     ae["USUBJID"] = _text(ae["USUBJID"])
     ae = ae.merge(pop[["USUBJID", "cohort"]], on="USUBJID", how="inner")
-    ae.attrs = dict(adae.attrs)
     if "TRTEMFL" in ae:
         teae = ae[_yes(ae, "TRTEMFL")].copy()
     else:
         teae = ae.copy()
         notes.append("TRTEMFL not in ADAE: all adverse events are counted")
-    teae.attrs = dict(adae.attrs)
     sc = scale_of(teae)
     teae["_grade"] = num(teae, sc["col"]) if sc["col"] else np.nan
     high = sc["high"]
@@ -214,8 +214,7 @@ def safety(adsl, adae, cohorts) -> dict:
     if not cats:
         out["aesi"] = _na("no adverse events of special interest (AESIFL/AESICAT) in ADAE")
         return out
-    aesi.attrs = dict(adae.attrs)
-    scales = _aesi_scales(aesi, sc["col"])
+    scales = _aesi_scales(aesi, sc["col"], labels)
     grades, onset = [], []
     for cat in cats:
         sub = aesi[aesi["AESICAT"] == cat].copy()

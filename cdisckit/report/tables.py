@@ -14,7 +14,19 @@ from __future__ import annotations
 import pandas as pd
 
 from . import subjects as S
-from .common import DAYS_PER_MONTH, OS_LANDMARKS, OVERALL, TIMEPOINTS, TOTAL, VERSIONS, _get, _na, cohort_order
+from .common import (
+    DAYS_PER_MONTH,
+    OS_LANDMARKS,
+    OVERALL,
+    TIMEPOINTS,
+    TOTAL,
+    VERSIONS,
+    _get,
+    _na,
+    cohort_order,
+    labels_of,
+    without_attrs,
+)
 from .efficacy import (
     criteria_in,
     efficacy,
@@ -51,6 +63,8 @@ def compute_tables(adam: dict[str, pd.DataFrame]) -> dict:
     (confirmed BOR counts, ORR/DCR by cohort and by dose level), ``PFS`` and ``DOR`` (KM summaries, medians in days,
     time origin, and the :class:`~cdisckit.report.stats.KMResult` per cohort); ``os`` adds ``landmarks``.
     """
+    ae_labels = labels_of(_get(adam, "ADAE"))
+    adam = without_attrs(adam)
     adsl, adae, adrs, adtte, adtr = (_get(adam, n) for n in ("ADSL", "ADAE", "ADRS", "ADTTE", "ADTR"))
     cohorts = cohort_order(adsl, adae, adrs, adtte)
     studyid = None
@@ -80,7 +94,7 @@ def compute_tables(adam: dict[str, pd.DataFrame]) -> dict:
         "demographics": S.demographics(adsl, arms) if has_adsl else _na("ADSL not available"),
         "exposure": S.exposure(adsl, arms) if has_adsl else _na("ADSL not available"),
         "deaths": S.deaths(adsl, arms) if has_adsl else _na("ADSL not available"),
-        "safety": safety(adsl, adae, cohorts),
+        "safety": safety(adsl, adae, cohorts, ae_labels),
         "efficacy": eff,
         "os": os_,
     }

@@ -178,3 +178,20 @@ def test_worst_grade_counts_by_hand():
     assert out.loc[("A", ">=3"), "n"] == 1 and out.loc[("B", "Missing"), "n"] == 1 and out.loc[("B", ">=3"), "n"] == 0
     assert out.loc[("Total", "Any"), "n"] == 3 and out.loc[("Total", "Any"), "pct"] == 100.0
     assert out.loc[("Total", "2"), "pct"] == pytest.approx(100 / 3)
+
+
+# ------------------------------------------------------------------------------------------ frames without attrs
+def test_tables_name_the_aesi_scale_by_its_label_though_frames_lose_their_attrs(adam):
+    """compute_tables works on frames without attrs (pandas would deep-copy them into every result) but reads the
+    ADAE labels first: the AESI scale is still named by the label of its grade variable, and the caller's frames
+    keep their attrs."""
+    from cdisckit.report import compute_tables
+
+    data = dict(adam)
+    data["ADAE"] = adam["ADAE"].copy()
+    data["ADAE"].attrs = {"label": "Adverse Events", "column_labels": {"ASTCTGRN": "ASTCT Consensus Grade (N)"}}
+    grades = compute_tables(data)["safety"]["aesi"]["grades"]
+    assert set(grades["scale"]) == {"ASTCT Consensus Grade"}
+    assert data["ADAE"].attrs["column_labels"] == {"ASTCTGRN": "ASTCT Consensus Grade (N)"}
+    data["ADAE"].attrs = {}
+    assert set(compute_tables(data)["safety"]["aesi"]["grades"]["scale"]) == {"ASTCT"}  # no label: the name
