@@ -388,6 +388,18 @@ def spider_data(adam: dict, prefix: str = "") -> pd.DataFrame:
     return t.sort_values(["USUBJID", "ADY"]).reset_index(drop=True)[cols]
 
 
+def date_by_subject(r: pd.DataFrame) -> pd.Series:
+    """ADT by USUBJID (text), the last record's where a subject has several: what ``dict(zip(USUBJID, ADT))`` maps,
+    without making one Timestamp object per record.
+
+    >>> date_by_subject(pd.DataFrame({"USUBJID": ["A", "B", "A"], "ADT": pd.to_datetime(["2024-01-02",
+    ...     "2024-01-05", "2024-02-01"])})).astype(str).to_dict()
+    {'B': '2024-01-05', 'A': '2024-02-01'}
+    """
+    dates = pd.Series(pd.to_datetime(r["ADT"]).to_numpy(), index=pd.Index(_text(r["USUBJID"]).to_numpy(), dtype=object))
+    return dates[~dates.index.duplicated(keep="last")]
+
+
 def swimmer_data(adam: dict, prefix: str = "") -> pd.DataFrame:
     """Per treated subject: days from the first dose (TRTSDT) to death or last known alive, first documented
     confirmed response (CRSP ADT), first CR, first progression (PD ADT), ongoing in the study."""
@@ -430,8 +442,8 @@ def swimmer_data(adam: dict, prefix: str = "") -> pd.DataFrame:
             r = _code_frame(adrs, f"{prefix}{code}", ["USUBJID", "AVALC", "ADT"])
             r = r[_text(r["AVALC"]) == "Y"]
             if "ADT" in r and not r.empty:
-                first[code] = dict(zip(_text(r["USUBJID"]), pd.to_datetime(r["ADT"])))
-        resp = first.get("CRSP") or first.get("RSP") or {}
+                first[code] = date_by_subject(r)
+        resp = first["CRSP"] if "CRSP" in first else first.get("RSP", {})
         st = pd.Series(start.to_numpy(), index=out.index)
         rdt = pd.to_datetime(out["USUBJID"].map(resp))
         out["resp_day"] = (rdt - st).dt.days.astype(float)

@@ -195,3 +195,21 @@ def test_tables_name_the_aesi_scale_by_its_label_though_frames_lose_their_attrs(
     assert data["ADAE"].attrs["column_labels"] == {"ASTCTGRN": "ASTCT Consensus Grade (N)"}
     data["ADAE"].attrs = {}
     assert set(compute_tables(data)["safety"]["aesi"]["grades"]["scale"]) == {"ASTCT"}  # no label: the name
+
+
+# ------------------------------------------------------------------------------------------ swimmer: first dates
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(st.sampled_from(["A", "B", "C", None]), st.integers(0, 400)), min_size=1, max_size=30))
+def test_date_by_subject_maps_as_the_dict_of_records(records):
+    """Mapping subjects through date_by_subject gives the dates ``dict(zip(USUBJID, ADT))`` gave (the last record
+    of a subject wins), NaT for a subject without a record."""
+    r = pd.DataFrame(
+        {
+            "USUBJID": pd.Series([u for u, _ in records], dtype=object),
+            "ADT": pd.Timestamp("2024-01-01") + pd.to_timedelta([d for _, d in records], unit="D"),
+        }
+    )
+    subjects = pd.Series(["A", "B", "C", "D"])
+    want = pd.to_datetime(subjects.map(dict(zip(E._text(r["USUBJID"]), pd.to_datetime(r["ADT"])))))
+    got = pd.to_datetime(subjects.map(E.date_by_subject(r)))
+    assert got.isna().equals(want.isna()) and (got.dropna() == want.dropna()).all()
