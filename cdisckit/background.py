@@ -139,6 +139,8 @@ def _child(write: int, fn, args, kwargs, mask) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        # the main process keeps the other core busy: the step writes its files on one thread (less memory)
+        os.environ.setdefault("CDISCKIT_THREADS", "1")
         try:
             message = (True, fn(*args, **kwargs))
         except BaseException as exc:  # everything goes back to the parent, which raises it

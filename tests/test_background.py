@@ -50,6 +50,17 @@ def test_a_step_runs_in_another_process_and_returns_its_value():
     assert pid != os.getpid()
 
 
+@forks
+def test_a_forked_step_writes_its_files_on_one_thread(monkeypatch):
+    """The main process keeps the other core busy: two writer threads in the step would only add memory."""
+    from cdisckit.threads import thread_count
+
+    monkeypatch.delenv("CDISCKIT_THREADS", raising=False)
+    with beside(thread_count) as step:
+        assert step.result() == 1
+    assert "CDISCKIT_THREADS" not in os.environ  # the caller's environment is its own
+
+
 @pytest.mark.parametrize("jobs", ["1", "", "x"])
 def test_without_cdisckit_jobs_2_the_step_runs_in_the_caller(monkeypatch, jobs):
     monkeypatch.setenv("CDISCKIT_JOBS", jobs)
