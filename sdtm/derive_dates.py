@@ -29,6 +29,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
+from cdisckit.dates import FAST_YEARS, calendar_dates, digit_shapes
 from cdisckit.errors import InputError
 
 MONTHS = {
@@ -125,16 +126,80 @@ def _assemble(parts: list[pd.Series]) -> pd.Series:
 def parse_date_text(uniq: pd.Series, fmt: str = "auto", pivot: int | None = None) -> tuple[pd.Series, pd.Series]:
     """Distinct raw date strings -> (ISO 8601 string or NaN, bad-value mask). Helper of :func:`derive_iso8601`.
 
+    Valid complete values in the usual shapes (``DD-MMM-YYYY``, ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` of ASCII
+    digits, years 1700 to 2200) are read with numpy (:func:`_fast_dates`), the others by the format's regex
+    (``_parse_date_text``); both give the same text.
+
     >>> iso, bad = parse_date_text(pd.Series(["07-Mar-2025", "UN-MAR-2025", "UN-UNK-2025", "2025-03", "31-FEB-2025"]))
     >>> iso.tolist()[:4], bad.tolist()
     (['2025-03-07', '2025-03', '2025', '2025-03'], [False, False, False, False, True])
     >>> parse_date_text(pd.Series(["03/07/25", "12/31/49", "01/01/50"]), "MM/DD/YY", pivot=1950)[0].tolist()
     ['2025-03-07', '2049-12-31', '1950-01-01']
     """
+    if fmt not in _FAST_FORMATS or not len(uniq):
+        return _parse_date_text(uniq, fmt, pivot)
+    up = uniq.astype("str").str.strip().str.upper().to_numpy(dtype=object)
+    fast, iso = _fast_dates(up, fmt)
+    if not fast.any():
+        return _parse_date_text(uniq, fmt, pivot)
+    out = pd.Series(iso, index=uniq.index, dtype=object)
+    bad = pd.Series(False, index=uniq.index)
+    if not fast.all():
+        rest_iso, rest_bad = _parse_date_text(uniq[~fast], fmt, pivot)
+        out[~fast], bad[~fast] = rest_iso.to_numpy(dtype=object), rest_bad.to_numpy(dtype=bool)
+    return out, bad
+
+
+#: Formats with a numpy path for their usual values (:func:`_fast_dates`).
+_FAST_FORMATS = ("auto", "DD-MMM-YYYY", "ISO")
+_MONTH_KEYS = np.array([(ord(m[0]) << 42) | (ord(m[1]) << 21) | ord(m[2]) for m in MONTHS], dtype=np.int64)
+
+
+def _fast_dates(up: np.ndarray, fmt: str) -> tuple[np.ndarray, np.ndarray]:
+    """(which values are read here, their ISO 8601 text) of stripped upper-case ``str`` values: valid
+    ``DD-MMM-YYYY`` (any of ``- / . space`` between the parts; formats auto and DD-MMM-YYYY) and ``YYYY``,
+    ``YYYY-MM``, ``YYYY-MM-DD`` (formats auto and ISO), all-digit, years 1700 to 2200. Every other value is left to
+    the regex parser, which also reports the bad ones.
+
+    >>> _fast_dates(np.array(["07-MAR-2025", "2025-03", "31-FEB-2025", "7-MAR-2025", "1600"], dtype=object), "auto")
+    (array([ True,  True, False, False, False]), array(['2025-03-07', '2025-03', None, None, None], dtype=object))
+    """
+    fast: np.ndarray = np.zeros(len(up), dtype=bool)
+    iso: np.ndarray = np.full(len(up), None, dtype=object)
+    if fmt in ("auto", "DD-MMM-YYYY"):
+        idx = np.flatnonzero(np.fromiter(map(len, up), dtype=np.int64, count=len(up)) == 11)
+        c = np.array(up[idx].tolist(), dtype="<U11").view(np.uint32).reshape(len(idx), 11).astype(np.int64)
+        digit = (c >= ord("0")) & (c <= ord("9"))
+        sep = np.isin(c, [ord(x) for x in "-/. "])
+        key = (c[:, 3] << 42) | (c[:, 4] << 21) | c[:, 5]
+        month = np.argmax(key[:, None] == _MONTH_KEYS[None, :], axis=1) + 1
+        ok = digit[:, [0, 1, 7, 8, 9, 10]].all(axis=1) & sep[:, 2] & sep[:, 6] & np.isin(key, _MONTH_KEYS)
+        d = c - ord("0")
+        year = d[:, 7] * 1000 + d[:, 8] * 100 + d[:, 9] * 10 + d[:, 10]
+        ok &= (year >= FAST_YEARS[0]) & (year <= FAST_YEARS[1])
+        ok &= ~np.isnat(calendar_dates(np.where(ok, year, 2000), month, np.where(ok, d[:, 0] * 10 + d[:, 1], 1)))
+        text: np.ndarray = np.zeros((len(idx), 10), dtype=np.uint32)
+        text[:, 0:4], text[:, 4], text[:, 7] = c[:, 7:11], ord("-"), ord("-")
+        text[:, 5], text[:, 6], text[:, 8:10] = month // 10 + ord("0"), month % 10 + ord("0"), c[:, 0:2]
+        iso[idx[ok]] = text[ok].view("<U10").ravel().astype(object)
+        fast[idx[ok]] = True
+    if fmt in ("auto", "ISO"):
+        idx, fields, count = digit_shapes(up)
+        year, month, day = fields[:, 0], fields[:, 1], fields[:, 2]
+        ok = (count <= 3) & (year >= FAST_YEARS[0]) & (year <= FAST_YEARS[1])
+        ok &= (count < 2) | ((month >= 1) & (month <= 12))
+        ok &= (count < 3) | ~np.isnat(calendar_dates(year, np.where(ok, month, 1), np.where(count == 3, day, 1)))
+        iso[idx[ok]] = up[idx[ok]]
+        fast[idx[ok]] = True
+    return fast, iso
+
+
+def _parse_date_text(uniq: pd.Series, fmt: str, pivot: int | None) -> tuple[pd.Series, pd.Series]:
+    """:func:`parse_date_text` by the format's regex (any value)."""
     up = uniq.astype("str").str.strip().str.upper().reset_index(drop=True)
     if fmt == "auto":
-        a, bad_a = parse_date_text(up, "DD-MMM-YYYY")
-        b, bad_b = parse_date_text(up, "ISO")
+        a, bad_a = _parse_date_text(up, "DD-MMM-YYYY", None)
+        b, bad_b = _parse_date_text(up, "ISO", None)
         return a.where(~bad_a, b).set_axis(uniq.index), (bad_a & bad_b).set_axis(uniq.index)
     cols = ["y", "yy", "mon", "m", "d", "H", "M", "S"]
     if fmt == "ISO":

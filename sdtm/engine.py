@@ -25,7 +25,7 @@ from .assign import Context, _template, blank_to_missing, condition_mask, evalua
 from .derive_dates import derive_iso8601
 from .derive_dm import run_derivation
 from .derive_long import derive_long_records
-from .derive_se import derive_epoch_from_se, derive_se
+from .derive_se import derive_epoch_from_se, derive_se, epoch_spans
 from .derive_seq import derive_seq, sort_by_keys
 from .derive_timing import derive_epoch, derive_study_day, derive_visitnum
 from .forms import check_forms, read_form
@@ -74,6 +74,7 @@ class _Mapper:
         self.calendar: dict[str, pd.DataFrame] = {}
         self.visit_calendar: pd.DataFrame | None = None  # USUBJID, VISITNUM, VISIT, DATE of every visit row (SV)
         self.se: pd.DataFrame | None = None  # subject elements, when the study has a trial design (EPOCH)
+        self.epoch_spans: pd.DataFrame | None = None  # epoch_spans(self.se), computed once
         self.date_cache: dict = {}
 
     # ------------------------------------------------------------ inputs
@@ -370,7 +371,9 @@ class _Mapper:
             if dtc in df.columns:
                 df[dy] = derive_study_day(df[dtc], per_row[ref_var]) if ref_var in per_row else np.nan
         if t.get("epoch") and self.se is not None and t["epoch"] in df.columns:
-            df["EPOCH"] = derive_epoch_from_se(df[t["epoch"]], df["USUBJID"], self.se)
+            if self.epoch_spans is None:
+                self.epoch_spans = epoch_spans(self.se)
+            df["EPOCH"] = derive_epoch_from_se(df[t["epoch"]], df["USUBJID"], self.se, self.epoch_spans)
         elif t.get("epoch") and self.study.get("epochs") and t["epoch"] in df.columns:
             df["EPOCH"] = derive_epoch(df[t["epoch"]], per_row, epochs=self.study["epochs"])
         for flag, how in (t.get("last_before_exposure") or {}).items():
