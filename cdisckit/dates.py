@@ -263,18 +263,19 @@ def digit_shapes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     idx = np.flatnonzero(np.isin(lengths, _ISO_LENGTHS))
     width = len(_ISO_SEPARATORS)
     chars = np.array(values[idx].tolist(), dtype=f"<U{width}").view(np.uint32).reshape(len(idx), width)
+    digits = chars - np.uint32(ord("0"))  # 0-9 for a digit; anything else wraps round to a larger number
     ln = lengths[idx]
-    used = np.arange(width)[None, :] < ln[:, None]
-    sep = _ISO_SEPARATORS[None, :]
-    digit = (chars >= ord("0")) & (chars <= ord("9"))
-    shape_ok = np.where(used, np.where(sep == 0, digit, chars == sep), True).all(axis=1)
-    idx, chars, ln = idx[shape_ok], chars[shape_ok].astype(np.int64) - ord("0"), ln[shape_ok]
+    ok: np.ndarray = np.ones(len(idx), dtype=bool)
+    for k, sep in enumerate(_ISO_SEPARATORS):  # column by column: a digit or the separator, or past the end
+        ok &= (ln <= k) | ((digits[:, k] <= 9) if sep == 0 else (chars[:, k] == sep))
+    idx, digits, ln = idx[ok], digits[ok], ln[ok]
     fields: np.ndarray = np.zeros((len(idx), 6), dtype=np.int64)
     for i, (a, b, _) in enumerate(_ISO_FIELDS):
-        part: np.ndarray = np.zeros(len(idx), dtype=np.int64)
+        present = ln >= b
+        part: np.ndarray = np.zeros(int(present.sum()), dtype=np.int64)
         for k in range(a, b):
-            part = part * 10 + chars[:, k]
-        fields[:, i] = np.where(ln >= b, part, 0)
+            part = part * 10 + digits[present, k]
+        fields[present, i] = part
     return idx, fields, (ln - 4) // 3 + 1  # 4 -> 1, 7 -> 2, ... 19 -> 6
 
 

@@ -183,7 +183,8 @@ def derive_epoch_from_se(
     lo = lo_u.to_numpy()[codes[has]]
     hi = hi_u.to_numpy()[codes[has]]
     span_subject, subjects = pd.factorize(spans["USUBJID"], use_na_sentinel=False)  # sorted: codes ascend
-    subject = pd.Index(subjects).get_indexer(usubjid.to_numpy()[has])
+    subj_codes, subj_uniq = pd.factorize(usubjid.iloc[has], use_na_sentinel=False)  # USUBJIDs repeat: look each up once
+    subject = pd.Index(subjects).get_indexer(subj_uniq)[subj_codes]
     dated = (subject >= 0) & ~np.isnat(lo) & ~np.isnat(hi)
     has, lo, hi, subject = has[dated], lo[dated], hi[dated], subject[dated]
     start = spans["S"].to_numpy(dtype="datetime64[ns]")

@@ -69,6 +69,7 @@ class _Mapper:
     def __init__(self, study, raw_dir, say):
         self.study, self.raw_dir, self.say = study, raw_dir, say
         self.raw: dict[str, pd.DataFrame] = {}
+        self.raw_rows: dict[str, pd.Series] = {}  # rows() of each whole raw form
         self.rec = Reconciler()
         self.cols = study["columns"]
         self.calendar: dict[str, pd.DataFrame] = {}
@@ -94,13 +95,18 @@ class _Mapper:
         return self.study["forms"][form]["subject"]
 
     def rows(self, form: str, df: pd.DataFrame) -> pd.Series:
-        """Record id of each row: the form's record column, else (no column, or blank) the 1-based row number."""
+        """Record id of each row: the form's record column, else (no column, or blank) the 1-based row number.
+        Those of the whole raw form are worked out once."""
+        whole = self.raw.get(form) is df
+        if whole and form in self.raw_rows:
+            return self.raw_rows[form]
         number = pd.Series(df.index + 1, index=df.index).astype("str")
         col = self.study["forms"][form]["record"]
-        if col is None or col not in df.columns:
-            return number
-        rec = df[col]
-        return rec.where(rec.ne(""), number)
+        rec = df[col] if col is not None and col in df.columns else None
+        out = number if rec is None else rec.where(rec.ne(""), number)
+        if whole:
+            self.raw_rows[form] = out
+        return out
 
     def iso(self, form: str, df: pd.DataFrame, col: str) -> pd.Series:
         fmt, pivot = self.study["forms"][form]["dates"].get(col, ("auto", None))

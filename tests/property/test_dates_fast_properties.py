@@ -32,9 +32,9 @@ ODD = st.one_of(st.sampled_from(CHARS), st.sampled_from(["UN", "UNK", "--", ".5"
 #: Two-digit components and years, the edges of the ranges first.
 TWO = st.one_of(st.sampled_from([0, 1, 2, 9, 10, 12, 13, 23, 24, 28, 29, 30, 31, 32, 59, 60, 99]), st.integers(0, 99))
 YEAR = st.one_of(st.sampled_from([1699, 1700, 1900, 2000, 2024, 2100, 2200, 2201, 0, 1500]), st.integers(0, 9999))
-MONTH = st.sampled_from(
-    ["JAN", "Feb", "mar", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC", "UNK", "XYZ"]
-)
+MONTH = st.sampled_from(["JAN", "Feb", "mar", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC", "XYZ"])
+UNKNOWN_MONTH = st.sampled_from(["UNK", "unk", "UNN", "UKN", "XXX", "---", "UN", "--", "NK"])
+UNKNOWN_DAY = st.sampled_from(["UN", "un", "UK", "NK", "XX", "--", "UNK", "U"])
 
 
 @st.composite
@@ -48,10 +48,12 @@ def iso_like(draw):
 
 @st.composite
 def dmy_like(draw):
-    """``DD-MMM-YYYY`` with any separators of ``- / . space``, day 00-39, maybe broken."""
-    day, year = draw(TWO), draw(YEAR)
+    """``DD-MMM-YYYY`` with any separators of ``- / . space``, a day or unknown-day marker, a month name or
+    unknown-month marker, maybe broken."""
+    day = draw(st.one_of(TWO.map(lambda d: f"{d:02d}"), UNKNOWN_DAY))
+    month, year = draw(st.one_of(MONTH, MONTH, UNKNOWN_MONTH)), draw(YEAR)
     sep = draw(st.sampled_from(["-", "/", ".", " ", "_"]))
-    text = f"{day:02d}{sep}{draw(MONTH)}{draw(st.sampled_from(['-', sep]))}{year:04d}"
+    text = f"{day}{sep}{month}{draw(st.sampled_from(['-', sep]))}{year:04d}"
     if draw(st.booleans()):
         text = draw(st.sampled_from(["", " ", "  "])) + text + draw(st.sampled_from(["", " "]))
     return _broken(draw, text)
@@ -88,6 +90,8 @@ VALUES = st.lists(
 
 EDGES = ["2025-13", "2025-00", "2025-02-29", "2024-02-29", "2100-02-29", "1699-01", "1700", "2200-12-31", "2201"]
 EDGES += ["31-APR-2025", "30-APR-2025", "00-JAN-2025", "29-FEB-2100", "29 feb 2000", "07_MAR_2025", "07-MAR-1699"]
+EDGES += ["UN-MAR-2025", "UN-UNK-2025", "07-UNK-2025", "31/XXX/2025", "32-UNK-2025", "00-UNK-2025", "UN-XYZ-2025"]
+EDGES += ["NK.JAN.2025", "XX XXX 2025", "UK-UNN-2025", "-- MAR 2025", "UN-MAR-UNKN", "UN---2025", "UN-UKN-1699"]
 
 
 @settings(max_examples=100)
