@@ -49,6 +49,10 @@ def per_unique(s: pd.Series, func: Callable[[pd.Series], pd.Series]) -> pd.Serie
     """
     codes, uniq = pd.factorize(s, use_na_sentinel=True)
     res = func(pd.Series(uniq))
+    if isinstance(res.dtype, np.dtype) and res.dtype.kind in "Mfb":  # numpy values: spread by a numpy take
+        fill = np.array([{"b": False, "f": np.nan, "M": np.datetime64("NaT")}[res.dtype.kind]], dtype=res.dtype)
+        values: np.ndarray = np.append(res.to_numpy(), fill)
+        return pd.Series(values[np.where(codes >= 0, codes, len(uniq))], index=s.index)
     missing = pd.Series([np.nan], dtype=res.dtype if res.dtype.kind in "Mb" else "object")
     if res.dtype.kind == "b":
         missing = pd.Series([False])
@@ -142,18 +146,24 @@ def dtc_to_dt(dtc) -> pd.Series:
 
 
 def _complete_dates(u: pd.Series) -> pd.Series:
-    """:func:`dtc_to_dt` of distinct values. ``str`` values whose first ten characters are an all-digit ``YYYY``,
-    ``YYYY-MM`` (NaT: partial) or ``YYYY-MM-DD`` with a year from 1700 to 2200 are read from their code points
-    (``calendar_dates``); the others by ``pd.to_datetime`` (``_complete_dates_parsed``)."""
+    """:func:`dtc_to_dt` of distinct values, from the code points of their first ten characters when they are
+    ``str``: an all-digit ``YYYY-MM-DD`` with a year from 1700 to 2200 is read with numpy's calendar
+    (``calendar_dates``), any other ASCII start is no complete date (NaT); the others (non-ASCII, other years)
+    go to ``pd.to_datetime`` (``_complete_dates_parsed``)."""
     values = u.to_numpy(dtype=object)
     out: np.ndarray = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
     fast: np.ndarray = np.zeros(len(values), dtype=bool)
     if len(values) and pd.api.types.infer_dtype(values, skipna=False) == "string":
-        heads = np.array(values.tolist(), dtype="<U10").astype(object)  # numpy cuts each value to 10 characters
-        idx, fields, count = digit_shapes(heads)
-        date = (count == 3) & (fields[:, 0] >= FAST_YEARS[0]) & (fields[:, 0] <= FAST_YEARS[1])
-        out[idx[date]] = calendar_dates(fields[date, 0], fields[date, 1], fields[date, 2])
-        fast[idx[date | (count < 3)]] = True
+        c = np.array(values.tolist(), dtype="<U10").view(np.uint32).reshape(len(values), 10)  # cut to 10
+        d = c.astype(np.int64) - ord("0")
+        digits = ((d[:, [0, 1, 2, 3, 5, 6, 8, 9]] >= 0) & (d[:, [0, 1, 2, 3, 5, 6, 8, 9]] <= 9)).all(axis=1)
+        year = d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3]
+        date = (
+            digits & (c[:, 4] == ord("-")) & (c[:, 7] == ord("-")) & (year >= FAST_YEARS[0]) & (year <= FAST_YEARS[1])
+        )
+        out[date] = calendar_dates(year[date], d[date, 5] * 10 + d[date, 6], d[date, 8] * 10 + d[date, 9])
+        ascii_head = (c < 128).all(axis=1)
+        fast = date | (ascii_head & ~(digits & (c[:, 4] == ord("-")) & (c[:, 7] == ord("-"))))
     rest = np.flatnonzero(~fast)
     if len(rest):
         out[rest] = _complete_dates_parsed(pd.Series(values[rest], dtype=object)).to_numpy()

@@ -24,6 +24,7 @@ from cdisckit.dates import (
     date_bounds,
     digit_shapes,
     impute_dtc_dt,
+    per_unique,
 )
 from cdisckit.sdtm.derive_dates import _fast_dates, _parse_date_text, parse_date_text
 
@@ -168,3 +169,23 @@ def test_hand_worked_values_of_the_fast_paths():
     assert pd.Series(got).dt.strftime("%Y-%m-%d").tolist() == [np.nan, "2024-02-29", np.nan, "2000-02-29"]
     iso, bad = parse_date_text(pd.Series([" 07-mar-2025", "07/MAR/2025", "07-MAR/2025", "1600-01-01", "2025-13"]))
     assert iso.tolist()[:4] == ["2025-03-07", "2025-03-07", "2025-03-07", "1600-01-01"] and bad.tolist()[-1]
+
+
+PER_ROW = {
+    "float": (lambda u: u.str.len().astype("float64"), np.nan),
+    "bool": (lambda u: u.str.startswith("20").astype(bool), False),
+    "date": (_complete_dates, pd.NaT),
+}
+
+
+@given(st.lists(st.one_of(st.none(), iso_like()), min_size=1, max_size=30), st.sampled_from(sorted(PER_ROW)))
+def test_per_unique_equals_the_function_of_every_row(values, kind):
+    func, fill = PER_ROW[kind]
+    s = pd.Series(values, dtype="str", index=np.arange(len(values)) * 2 + 1, name="X")
+    got = outcome(per_unique, s, func)
+    want = outcome(lambda: func(s.fillna("")).where(s.notna(), fill).rename(None))
+    if isinstance(want, type):  # a year before 1677: both raise
+        assert got is want
+        return
+    assert got.dtype == want.dtype and got.index.equals(s.index) and got.name is None
+    assert got.equals(want), (values, got.tolist(), want.tolist())
