@@ -426,6 +426,7 @@ class _Mapper:
                 domains, self.study["design"], study_id=self.study["study"], reference=self.study["study_day_reference"]
             )
         self.raw.clear()  # every form is mapped (and reconciled): the raw frames are not read again
+        self.raw_rows.clear()
         release_memory()
         datasets = {}
         for name, spec in specs.items():
