@@ -49,6 +49,10 @@ def per_unique(s: pd.Series, func: Callable[[pd.Series], pd.Series]) -> pd.Serie
     """
     codes, uniq = pd.factorize(s, use_na_sentinel=True)
     res = func(pd.Series(uniq))
+    if isinstance(res.dtype, np.dtype) and res.dtype.kind in "Mfb":  # numpy values: spread by a numpy take
+        fill = np.array([{"b": False, "f": np.nan, "M": np.datetime64("NaT")}[res.dtype.kind]], dtype=res.dtype)
+        values: np.ndarray = np.append(res.to_numpy(), fill)
+        return pd.Series(values[np.where(codes >= 0, codes, len(uniq))], index=s.index)
     missing = pd.Series([np.nan], dtype=res.dtype if res.dtype.kind in "Mb" else "object")
     if res.dtype.kind == "b":
         missing = pd.Series([False])
@@ -77,17 +81,40 @@ def is_iso8601(dtc: pd.Series) -> pd.Series:
 def parse_dtc(dtc: pd.Series) -> pd.DataFrame:
     """ISO 8601 strings (partial allowed) -> float columns year, month, day, hour, minute, second (NaN unknown).
 
+    Each distinct value is parsed once (:func:`_components`).
+
     >>> parse_dtc(pd.Series(["2025-03-07T10:05", "2025---07", None])).iloc[:, :4].values.tolist()
     [[2025.0, 3.0, 7.0, 10.0], [2025.0, nan, 7.0, nan], [nan, nan, nan, nan]]
     """
     t = _text(dtc)
     codes, uniq = pd.factorize(t, use_na_sentinel=True)
-    parts = pd.Series(uniq, dtype="str").str.extract(_SPLIT)
-    num = pd.DataFrame({c: pd.to_numeric(parts[c], errors="coerce") for c in COMPONENTS}).astype(float)
-    num = pd.concat([num, pd.DataFrame([[np.nan] * 6], columns=list(COMPONENTS))], ignore_index=True)
-    out = num.take(np.where(codes >= 0, codes, len(uniq)))
-    out.index = t.index
+    num = np.vstack([_components(np.asarray(uniq, dtype=object)), np.full((1, 6), np.nan)])
+    return pd.DataFrame(num[np.where(codes >= 0, codes, len(uniq))], index=t.index, columns=list(COMPONENTS))
+
+
+def _components(values: np.ndarray) -> np.ndarray:
+    """The six components (float, NaN unknown; n x 6) of an object array of distinct values, as ``_SPLIT`` reads
+    them. Values of ``str`` in the all-digit shapes of :func:`digit_shapes` are read from their code points, the
+    others through the regex (``_components_parsed``); both give the same numbers for the all-digit shapes."""
+    out = np.full((len(values), 6), np.nan)
+    if not len(values):
+        return out
+    fast: np.ndarray = np.zeros(len(values), dtype=bool)
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":
+        idx, fields, count = digit_shapes(values)
+        out[idx] = np.where(np.arange(6)[None, :] < count[:, None], fields, np.nan)
+        fast[idx] = True
+    rest = np.flatnonzero(~fast)
+    if len(rest):
+        out[rest] = _components_parsed(values[rest])
     return out
+
+
+def _components_parsed(values: np.ndarray) -> np.ndarray:
+    """:func:`_components` of any values through the ``_SPLIT`` regex (partial with "-", fractions, odd text)."""
+    parts = pd.Series(values, dtype="str").str.extract(_SPLIT)
+    num = pd.DataFrame({c: pd.to_numeric(parts[c], errors="coerce") for c in COMPONENTS}).astype(float)
+    return num.to_numpy(dtype=float)
 
 
 def precision(dtc: pd.Series) -> pd.Series:
@@ -113,14 +140,42 @@ def dtc_to_dt(dtc) -> pd.Series:
     s = dtc if isinstance(dtc, pd.Series) else pd.Series(dtc, dtype=object)
     if pd.api.types.is_datetime64_any_dtype(s):
         return s.dt.normalize().astype("datetime64[ns]")
+    if not (s.dtype == object or isinstance(s.dtype, pd.StringDtype)):
+        s = s.astype(object).where(s.notna(), None)  # text and object columns are factorised as they are
+    return per_unique(s, _complete_dates)
 
-    def conv(u: pd.Series) -> pd.Series:
-        u = u.astype("str")
-        head = u.str.slice(0, 10)
-        head = head.where(head.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False))
-        return pd.to_datetime(head, format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
 
-    return per_unique(s.astype(object).where(s.notna(), None), conv)
+def _complete_dates(u: pd.Series) -> pd.Series:
+    """:func:`dtc_to_dt` of distinct values, from the code points of their first ten characters when they are
+    ``str``: an all-digit ``YYYY-MM-DD`` with a year from 1700 to 2200 is read with numpy's calendar
+    (``calendar_dates``), any other ASCII start is no complete date (NaT); the others (non-ASCII, other years)
+    go to ``pd.to_datetime`` (``_complete_dates_parsed``)."""
+    values = u.to_numpy(dtype=object)
+    out: np.ndarray = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
+    fast: np.ndarray = np.zeros(len(values), dtype=bool)
+    if len(values) and pd.api.types.infer_dtype(values, skipna=False) == "string":
+        c = np.array(values.tolist(), dtype="<U10").view(np.uint32).reshape(len(values), 10)  # cut to 10
+        d = c.astype(np.int64) - ord("0")
+        digits = ((d[:, [0, 1, 2, 3, 5, 6, 8, 9]] >= 0) & (d[:, [0, 1, 2, 3, 5, 6, 8, 9]] <= 9)).all(axis=1)
+        year = d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3]
+        date = (
+            digits & (c[:, 4] == ord("-")) & (c[:, 7] == ord("-")) & (year >= FAST_YEARS[0]) & (year <= FAST_YEARS[1])
+        )
+        out[date] = calendar_dates(year[date], d[date, 5] * 10 + d[date, 6], d[date, 8] * 10 + d[date, 9])
+        ascii_head = (c < 128).all(axis=1)
+        fast = date | (ascii_head & ~(digits & (c[:, 4] == ord("-")) & (c[:, 7] == ord("-"))))
+    rest = np.flatnonzero(~fast)
+    if len(rest):
+        out[rest] = _complete_dates_parsed(pd.Series(values[rest], dtype=object)).to_numpy()
+    return pd.Series(out, index=u.index)
+
+
+def _complete_dates_parsed(u: pd.Series) -> pd.Series:
+    """:func:`_complete_dates` by ``pd.to_datetime`` (any value)."""
+    u = u.astype("str")
+    head = u.str.slice(0, 10)
+    head = head.where(head.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False))
+    return pd.to_datetime(head, format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
 
 
 def dtc_to_dtm(dtc: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -202,13 +257,45 @@ _ISO_SEPARATORS = np.array([0, 0, 0, 0, ord("-"), 0, 0, ord("-"), 0, 0, ord("T")
 _ISO_FIELDS = ((0, 4, 9999), (5, 7, 12), (8, 10, 31), (11, 13, 23), (14, 16, 59), (17, 19, 59))
 
 
+def digit_shapes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The complete-component ISO 8601 shapes of ASCII digits among an object array of ``str``.
+
+    Returns the positions of the values in one of the ``_ISO_LENGTHS`` shapes (``YYYY`` ... ``YYYY-MM-DDTHH:MM:SS``,
+    digits 0-9 and the separators exactly), their components (int64, n x 6, 0 where absent) and how many
+    components each has (1 to 6). Ranges are not checked.
+
+    >>> idx, fields, count = digit_shapes(np.array(["2024-03-05T10:20", "2024---09", "2024-13"], dtype=object))
+    >>> idx.tolist(), fields.tolist(), count.tolist()
+    ([0, 2], [[2024, 3, 5, 10, 20, 0], [2024, 13, 0, 0, 0, 0]], [5, 2])
+    """
+    n = len(values)
+    lengths = np.fromiter(map(len, values), dtype=np.int64, count=n)
+    idx = np.flatnonzero(np.isin(lengths, _ISO_LENGTHS))
+    width = len(_ISO_SEPARATORS)
+    chars = np.array(values[idx].tolist(), dtype=f"<U{width}").view(np.uint32).reshape(len(idx), width)
+    digits = chars - np.uint32(ord("0"))  # 0-9 for a digit; anything else wraps round to a larger number
+    ln = lengths[idx]
+    ok: np.ndarray = np.ones(len(idx), dtype=bool)
+    for k, sep in enumerate(_ISO_SEPARATORS):  # column by column: a digit or the separator, or past the end
+        ok &= (ln <= k) | ((digits[:, k] <= 9) if sep == 0 else (chars[:, k] == sep))
+    idx, digits, ln = idx[ok], digits[ok], ln[ok]
+    fields: np.ndarray = np.zeros((len(idx), 6), dtype=np.int64)
+    for i, (a, b, _) in enumerate(_ISO_FIELDS):
+        present = ln >= b
+        part: np.ndarray = np.zeros(int(present.sum()), dtype=np.int64)
+        for k in range(a, b):
+            part = part * 10 + digits[present, k]
+        fields[present, i] = part
+    return idx, fields, (ln - 4) // 3 + 1  # 4 -> 1, 7 -> 2, ... 19 -> 6
+
+
 def _iso_digits_of_str(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`iso_digits` of an object array of ``str``, vectorised with numpy for the usual shapes.
 
-    Values made of ASCII digits in one of the ``_ISO_LENGTHS`` shapes are read from their code points: every
-    component is known, the number of digits follows from the length, and the value is valid when month, day,
-    hour, minute and second are in ISO8601_REGEX's ranges (month and day from 1). Any other value (partial with
-    "-", fractional seconds, text) goes through the regex parser (``_iso_digits_parsed``).
+    Values in the all-digit shapes of :func:`digit_shapes` have every component known, the number of digits
+    follows from the shape, and the value is valid when month, day, hour, minute and second are in
+    ISO8601_REGEX's ranges (month and day from 1). Any other value (partial with "-", fractional seconds,
+    text) goes through the regex parser (``_iso_digits_parsed``).
     """
     n = len(values)
     valid: np.ndarray = np.zeros(n, dtype=bool)
@@ -216,34 +303,19 @@ def _iso_digits_of_str(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.n
     ndig: np.ndarray = np.zeros(n, dtype=np.int64)
     if not n:
         return valid, full, ndig
-    lengths = np.fromiter(map(len, values), dtype=np.int64, count=n)
-    fast = np.isin(lengths, _ISO_LENGTHS)
-    idx = np.flatnonzero(fast)
-    if len(idx):
-        width = len(_ISO_SEPARATORS)
-        chars = np.array(values[idx].tolist(), dtype=f"<U{width}").view(np.uint32).reshape(len(idx), width)
-        ln = lengths[idx]
-        used = np.arange(width)[None, :] < ln[:, None]
-        sep = _ISO_SEPARATORS[None, :]
-        digit = (chars >= ord("0")) & (chars <= ord("9"))
-        shape_ok = np.where(used, np.where(sep == 0, digit, chars == sep), True).all(axis=1)
-        keep = idx[shape_ok]
-        chars, ln = chars[shape_ok], ln[shape_ok]
-        number: np.ndarray = np.zeros(len(keep), dtype=np.int64)
-        ok: np.ndarray = np.ones(len(keep), dtype=bool)
-        for i, (a, b, top) in enumerate(_ISO_FIELDS):
-            present = ln >= b
-            part: np.ndarray = np.zeros(len(keep), dtype=np.int64)
-            for k in range(a, b):
-                part = part * 10 + (chars[:, k].astype(np.int64) - ord("0"))
-            part = np.where(present, part, 0)
-            if i:
-                low = 1 if i in (1, 2) else 0
-                ok &= ~present | ((part >= low) & (part <= top))
-            number = number * 10 ** (b - a) + part
-        valid[keep], full[keep] = ok, number
-        ndig[keep] = (ln - 4) // 3 * 2 + 4  # 4 -> 4, 7 -> 6, ... 19 -> 14
-        fast[idx[~shape_ok]] = False
+    idx, fields, count = digit_shapes(values)
+    number: np.ndarray = np.zeros(len(idx), dtype=np.int64)
+    ok: np.ndarray = np.ones(len(idx), dtype=bool)
+    for i, (a, b, top) in enumerate(_ISO_FIELDS):
+        part = fields[:, i]
+        if i:
+            present = count > i
+            low = 1 if i in (1, 2) else 0
+            ok &= ~present | ((part >= low) & (part <= top))
+        number = number * 10 ** (b - a) + part
+    valid[idx], full[idx], ndig[idx] = ok, number, (count - 1) * 2 + 4
+    fast: np.ndarray = np.zeros(n, dtype=bool)
+    fast[idx] = True
     rest = np.flatnonzero(~fast)
     if len(rest):
         v, f, d = _iso_digits_parsed(pd.Series(values[rest], dtype=object))
@@ -318,11 +390,75 @@ def _as_bounds(bounds, index) -> list[pd.Series]:
     return out
 
 
+#: Years whose dates are computed with numpy (``calendar_dates``); others by pandas as before (which also raises
+#: OutOfBoundsDatetime for years outside datetime64[ns]).
+FAST_YEARS = (1700, 2200)
+
+
 def _ymd(year: pd.Series, month: pd.Series, day: pd.Series) -> pd.Series:
+    """Dates (datetime64[ns]) of float year, month, day Series; NaT where one is missing or the date does not exist.
+
+    >>> _ymd(pd.Series([2024.0, 2023, 2024, None]), pd.Series([2.0, 2, 13, 1]), pd.Series([29.0, 29, 1, 1])).tolist()
+    [Timestamp('2024-02-29 00:00:00'), NaT, NaT, NaT]
+    """
+    ok = (year.notna() & month.notna() & day.notna()).to_numpy()
+    y = year.to_numpy(dtype=float, na_value=np.nan)
+    fast = ok & (y >= FAST_YEARS[0]) & (y <= FAST_YEARS[1])
+    out: np.ndarray = np.full(len(y), np.datetime64("NaT"), dtype="datetime64[ns]")
+    if fast.any():
+        m = month.to_numpy(dtype=float, na_value=np.nan)[fast]
+        d = day.to_numpy(dtype=float, na_value=np.nan)[fast]
+        out[fast] = calendar_dates(y[fast].astype(np.int64), m.astype(np.int64), d.astype(np.int64))
+    rest = ok & ~fast
+    if rest.any():
+        out[rest] = _ymd_parsed(year[rest], month[rest], day[rest]).to_numpy()
+    return pd.Series(out, index=year.index)
+
+
+def calendar_dates(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Dates (datetime64[ns]) of int64 year, month, day arrays with numpy's calendar; NaT where month is not 1-12
+    or day not 1 to the month's length.
+
+    >>> calendar_dates(np.array([2024, 2023, 2024]), np.array([2, 2, 0]), np.array([29, 29, 1])).astype(str).tolist()
+    ['2024-02-29T00:00:00.000000000', 'NaT', 'NaT']
+    """
+    ok = (m >= 1) & (m <= 12)
+    month = ((y - 1970) * 12 + np.where(ok, m, 1) - 1).astype("datetime64[M]")
+    first = month.astype("datetime64[D]")
+    length = ((month + 1).astype("datetime64[D]") - first).astype(np.int64)
+    ok &= (d >= 1) & (d <= length)
+    out = (first + np.where(ok, d, 1) - 1).astype("datetime64[ns]")
+    out[~ok] = np.datetime64("NaT")
+    return out
+
+
+def _ymd_parsed(year: pd.Series, month: pd.Series, day: pd.Series) -> pd.Series:
+    """:func:`_ymd` by ``pd.to_datetime`` (any year)."""
     ok = year.notna() & month.notna() & day.notna()
     frame = pd.DataFrame({"year": year.where(ok, 2000), "month": month.where(ok, 1), "day": day.where(ok, 1)})
     res = pd.to_datetime(frame.astype(int), errors="coerce")
     return res.where(ok).astype("datetime64[ns]")
+
+
+def date_bounds(dtc: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """First and last day (datetime64[ns]) a (partial) ISO 8601 date may be: ``2024-02`` spans 2024-02-01 to
+    2024-02-29, ``2024---15`` (month unknown) the whole year; NaT when the year is unknown or the date does not
+    exist. The dates :func:`impute_dtc_dt` gives with ``M``, ``first`` and ``last`` and no bounds, from one parse.
+
+    >>> lo, hi = date_bounds(pd.Series(["2024-02", "2024---15", "2024-03-05T10:00", "--03-05", None]))
+    >>> lo.dt.strftime("%Y-%m-%d").tolist(), hi.dt.strftime("%Y-%m-%d").tolist()
+    (['2024-02-01', '2024-01-01', '2024-03-05', nan, nan], ['2024-02-29', '2024-12-31', '2024-03-05', nan, nan])
+    """
+    return _period(parse_dtc(dtc))
+
+
+def _period(p: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """First and last day of the period :func:`parse_dtc` components allow (a day without its month is ignored)."""
+    y, m, d = p["year"], p["month"], p["day"]
+    lo = _ymd(y, m.fillna(1), d.where(m.notna()).fillna(1))
+    first_of_hi = _ymd(y, m.fillna(12), pd.Series(1.0, index=p.index))
+    hi = _ymd(y, m.fillna(12), d.where(m.notna()).fillna(first_of_hi.dt.days_in_month.astype(float)))
+    return lo, hi
 
 
 def impute_dtc_dt(
@@ -359,9 +495,7 @@ def impute_dtc_dt(
     # a missing month with a known day ("2024---15") imputes the month and the day (the day alone is meaningless)
     need = pd.Series(np.select([y.isna(), m.isna(), d.isna()], [3, 2, 1], 0), index=p.index)
     allowed = y.notna() & (need <= _LEVEL[highest_imputation])
-    lo = _ymd(y, m.fillna(1), d.where(m.notna()).fillna(1))
-    first_of_hi = _ymd(y, m.fillna(12), pd.Series(1.0, index=p.index))
-    hi = _ymd(y, m.fillna(12), d.where(m.notna()).fillna(first_of_hi.dt.days_in_month.astype(float)))
+    lo, hi = _period(p)
     partial = need > 0
     mins, maxs = _as_bounds(min_dates, p.index), _as_bounds(max_dates, p.index)
 

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from cdisckit.conditions import frame_mask
-from cdisckit.dates import dtc_to_dt, impute_dtc_dt, study_day
+from cdisckit.dates import date_bounds, dtc_to_dt, study_day
 from cdisckit.errors import InputError
 
 
@@ -145,8 +145,9 @@ def derive_se(datasets: dict[str, pd.DataFrame], design: dict, *, study_id: str,
     return se.drop(columns="_END").reset_index(drop=True)
 
 
-def _epoch_spans(se: pd.DataFrame) -> pd.DataFrame:
-    """Per subject, runs of consecutive elements with the same epoch as day ranges [start, end] (end NaT = open)."""
+def epoch_spans(se: pd.DataFrame) -> pd.DataFrame:
+    """Per subject, runs of consecutive elements with the same epoch as day ranges [S, E] (E NaT = open), sorted by
+    USUBJID and S: what :func:`derive_epoch_from_se` looks records up in (compute it once per SE)."""
     s = se[["USUBJID", "SESTDTC", "EPOCH"]].copy()
     s["_S"] = dtc_to_dt(s["SESTDTC"])
     s = s[s["_S"].notna()].sort_values(["USUBJID", "_S"], kind="stable")
@@ -158,31 +159,43 @@ def _epoch_spans(se: pd.DataFrame) -> pd.DataFrame:
     return runs.reset_index(drop=True)
 
 
-def derive_epoch_from_se(dtc: pd.Series, usubjid: pd.Series, se: pd.DataFrame) -> pd.Series:
-    """EPOCH of records (their --DTC and USUBJID) from the subjects' elements; see the module docstring."""
+#: Days (from 1970) are shifted by this before a subject's number is put above them in one int64 search key.
+_DAY_SHIFT = 1 << 20
+
+
+def derive_epoch_from_se(
+    dtc: pd.Series, usubjid: pd.Series, se: pd.DataFrame, spans: pd.DataFrame | None = None
+) -> pd.Series:
+    """EPOCH of records (their --DTC and USUBJID) from the subjects' elements; see the module docstring.
+
+    ``spans`` is :func:`epoch_spans` of ``se`` when already computed. A record's days [LO, HI] can only lie
+    wholly in its subject's last span starting on or before LO (an earlier span ends before that one starts), so
+    that span is found by ``numpy.searchsorted`` on (subject, start day) and the record's epoch is its epoch when
+    HI is not after the span's end.
+    """
     out = pd.Series(np.nan, index=dtc.index, dtype=object)
     if se is None or se.empty or dtc.isna().all():
         return out
     codes, uniq = pd.factorize(dtc, use_na_sentinel=True)
-    u = pd.Series(np.asarray(uniq, dtype=object), dtype=object)
-    lo_u = impute_dtc_dt(u, "M", "first")[0].to_numpy()
-    hi_u = impute_dtc_dt(u, "M", "last")[0].to_numpy()
-    has = codes >= 0
-    rec = pd.DataFrame(
-        {
-            "USUBJID": usubjid.to_numpy()[has],
-            "LO": lo_u[codes[has]],
-            "HI": hi_u[codes[has]],
-            "_I": np.flatnonzero(has),
-        }
-    )
-    rec = rec[rec["LO"].notna() & rec["HI"].notna()]
-    spans = _epoch_spans(se)
-    m = rec.merge(spans, on="USUBJID", how="inner")
-    inside = (m["LO"] >= m["S"]) & (m["E"].isna() | (m["HI"] <= m["E"]))
-    hit = m[inside].drop_duplicates("_I")
+    lo_u, hi_u = date_bounds(pd.Series(np.asarray(uniq, dtype=object), dtype=object))
+    spans = epoch_spans(se) if spans is None else spans
+    has = np.flatnonzero(codes >= 0)
+    lo = lo_u.to_numpy()[codes[has]]
+    hi = hi_u.to_numpy()[codes[has]]
+    span_subject, subjects = pd.factorize(spans["USUBJID"], use_na_sentinel=False)  # sorted: codes ascend
+    subj_codes, subj_uniq = pd.factorize(usubjid.iloc[has], use_na_sentinel=False)  # USUBJIDs repeat: look each up once
+    subject = pd.Index(subjects).get_indexer(subj_uniq)[subj_codes]
+    dated = (subject >= 0) & ~np.isnat(lo) & ~np.isnat(hi)
+    has, lo, hi, subject = has[dated], lo[dated], hi[dated], subject[dated]
+    start = spans["S"].to_numpy(dtype="datetime64[ns]")
+    end = spans["E"].to_numpy(dtype="datetime64[ns]")
+    keys = span_subject * _DAY_SHIFT * 2 + (start.astype("datetime64[D]").astype(np.int64) + _DAY_SHIFT)
+    wanted = subject * _DAY_SHIFT * 2 + (lo.astype("datetime64[D]").astype(np.int64) + _DAY_SHIFT)
+    j = np.searchsorted(keys, wanted, side="right") - 1
+    jj = np.maximum(j, 0)
+    hit = (j >= 0) & (span_subject[jj] == subject) & (np.isnat(end[jj]) | (hi <= end[jj]))
     values = out.to_numpy(copy=True)
-    values[hit["_I"].to_numpy()] = hit["EPOCH"].to_numpy()
+    values[has[hit]] = spans["EPOCH"].to_numpy(dtype=object)[jj[hit]]
     return pd.Series(values, index=dtc.index, dtype=object).where(lambda s: s.notna(), np.nan)
 
 

@@ -25,7 +25,7 @@ from .assign import Context, _template, blank_to_missing, condition_mask, evalua
 from .derive_dates import derive_iso8601
 from .derive_dm import run_derivation
 from .derive_long import derive_long_records
-from .derive_se import derive_epoch_from_se, derive_se
+from .derive_se import derive_epoch_from_se, derive_se, epoch_spans
 from .derive_seq import derive_seq, sort_by_keys
 from .derive_timing import derive_epoch, derive_study_day, derive_visitnum
 from .forms import check_forms, read_form
@@ -69,11 +69,13 @@ class _Mapper:
     def __init__(self, study, raw_dir, say):
         self.study, self.raw_dir, self.say = study, raw_dir, say
         self.raw: dict[str, pd.DataFrame] = {}
+        self.raw_rows: dict[str, pd.Series] = {}  # rows() of each whole raw form
         self.rec = Reconciler()
         self.cols = study["columns"]
         self.calendar: dict[str, pd.DataFrame] = {}
         self.visit_calendar: pd.DataFrame | None = None  # USUBJID, VISITNUM, VISIT, DATE of every visit row (SV)
         self.se: pd.DataFrame | None = None  # subject elements, when the study has a trial design (EPOCH)
+        self.epoch_spans: pd.DataFrame | None = None  # epoch_spans(self.se), computed once
         self.date_cache: dict = {}
 
     # ------------------------------------------------------------ inputs
@@ -93,13 +95,18 @@ class _Mapper:
         return self.study["forms"][form]["subject"]
 
     def rows(self, form: str, df: pd.DataFrame) -> pd.Series:
-        """Record id of each row: the form's record column, else (no column, or blank) the 1-based row number."""
+        """Record id of each row: the form's record column, else (no column, or blank) the 1-based row number.
+        Those of the whole raw form are worked out once."""
+        whole = self.raw.get(form) is df
+        if whole and form in self.raw_rows:
+            return self.raw_rows[form]
         number = pd.Series(df.index + 1, index=df.index).astype("str")
         col = self.study["forms"][form]["record"]
-        if col is None or col not in df.columns:
-            return number
-        rec = df[col]
-        return rec.where(rec.ne(""), number)
+        rec = df[col] if col is not None and col in df.columns else None
+        out = number if rec is None else rec.where(rec.ne(""), number)
+        if whole:
+            self.raw_rows[form] = out
+        return out
 
     def iso(self, form: str, df: pd.DataFrame, col: str) -> pd.Series:
         fmt, pivot = self.study["forms"][form]["dates"].get(col, ("auto", None))
@@ -370,7 +377,9 @@ class _Mapper:
             if dtc in df.columns:
                 df[dy] = derive_study_day(df[dtc], per_row[ref_var]) if ref_var in per_row else np.nan
         if t.get("epoch") and self.se is not None and t["epoch"] in df.columns:
-            df["EPOCH"] = derive_epoch_from_se(df[t["epoch"]], df["USUBJID"], self.se)
+            if self.epoch_spans is None:
+                self.epoch_spans = epoch_spans(self.se)
+            df["EPOCH"] = derive_epoch_from_se(df[t["epoch"]], df["USUBJID"], self.se, self.epoch_spans)
         elif t.get("epoch") and self.study.get("epochs") and t["epoch"] in df.columns:
             df["EPOCH"] = derive_epoch(df[t["epoch"]], per_row, epochs=self.study["epochs"])
         for flag, how in (t.get("last_before_exposure") or {}).items():
@@ -417,6 +426,7 @@ class _Mapper:
                 domains, self.study["design"], study_id=self.study["study"], reference=self.study["study_day_reference"]
             )
         self.raw.clear()  # every form is mapped (and reconciled): the raw frames are not read again
+        self.raw_rows.clear()
         release_memory()
         datasets = {}
         for name, spec in specs.items():
