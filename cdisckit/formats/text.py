@@ -138,6 +138,41 @@ def _normal_name(encoding: str) -> str:
     return codecs.lookup(encoding).name
 
 
+def is_utf8(encoding: str | None) -> bool:
+    """Whether text in ``encoding`` is read as UTF-8 (``None``: the default policy, UTF-8 first)."""
+    return encoding is None or _normal_name(encoding) == "utf-8"
+
+
+def utf8_distinct(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(table, codes) of a fixed-width UTF-8 column without NUL bytes, else None: ``table`` holds the distinct
+    right-trimmed values (object array of ``str``, then ``None``), ``codes`` each row's position in it (int64,
+    -1 for a blank value). The values are found on the fixed-width bytes, then only the distinct ones are
+    validated as UTF-8 and trimmed (the fast path of :func:`decode_fixed_width`, whose values it gives)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n, w = cells.shape
+    if n == 0 or w == 0 or int(cells.min()) == 0:
+        return None
+    fixed = pa.FixedSizeBinaryArray.from_buffers(pa.binary(w), n, [None, pa.py_buffer(cells)])
+    encoded = pc.dictionary_encode(fixed)
+    try:
+        distinct = encoded.dictionary.cast(pa.string())  # validates UTF-8
+    except pa.ArrowInvalid:
+        return None
+    values = pc.utf8_rtrim(distinct, characters=" ").to_numpy(zero_copy_only=False)
+    codes = encoded.indices.to_numpy().astype(np.int64)
+    blank = np.flatnonzero(values == "")  # at most one: the all-blank value
+    if len(blank):
+        k = int(blank[0])
+        values = np.delete(values, k)
+        codes = np.where(codes == k, -1, codes - (codes > k))
+    table: np.ndarray = np.empty(len(values) + 1, dtype=object)
+    table[:-1] = values
+    table[-1] = None
+    return table, codes
+
+
 def decode_fixed_width(
     block: np.ndarray,
     *,
@@ -164,16 +199,10 @@ def decode_fixed_width(
     if n == 0 or w == 0:
         return np.full(n, None, dtype=object)
     contig = np.ascontiguousarray(block)
-    utf8 = encoding is None or _normal_name(encoding) == "utf-8"
-    if utf8 and int(contig.min()) > 0:  # no NUL: a view of the fixed-width bytes, trimmed by arrow
-        offsets = pa.py_buffer(np.arange(0, (n + 1) * w, w, dtype=np.int64))
-        text = pa.Array.from_buffers(pa.large_binary(), n, [None, offsets, pa.py_buffer(contig)])
-        try:
-            text = text.cast(pa.large_string())  # validates UTF-8 (instant for ASCII)
-        except pa.ArrowInvalid:
-            pass
-        else:
-            return _to_objects(pc.utf8_rtrim(text, characters=" "))
+    coded = utf8_distinct(contig) if is_utf8(encoding) else None  # no NUL, valid UTF-8: by distinct values
+    if coded is not None:
+        distinct, codes = coded
+        return distinct[codes]
     data, offsets_np = _compact(contig)
     valid = offsets_np[1:] > offsets_np[:-1]
     validity = pa.py_buffer(np.packbits(valid, bitorder="little"))
@@ -231,19 +260,6 @@ def _decode_error(raw: bytes, encoding: str) -> UnicodeDecodeError:
 
 def _first_row(indices: np.ndarray, failed: list[int]) -> int:
     return int(np.argmax(np.isin(indices, failed)))
-
-
-def _to_objects(arr) -> np.ndarray:
-    """Object array of the string array's values (``None`` for nulls and ''); equal values share one ``str``."""
-    import pyarrow.compute as pc
-
-    encoded = pc.dictionary_encode(arr)
-    table: np.ndarray = np.empty(len(encoded.dictionary) + 1, dtype=object)
-    table[:-1] = encoded.dictionary.to_numpy(zero_copy_only=False)
-    table[:-1][table[:-1] == ""] = None
-    table[-1] = None
-    idx = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    return table[idx]
 
 
 def decode_text(raw: bytes, *, file: object, what: str, encoding: str | None = None, warn: Warn | None = None) -> str:

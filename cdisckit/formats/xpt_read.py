@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..errors import InputError
 from .ibm import ibm_to_ieee
-from .text import Warn, decode_fixed_width, decode_text
+from .text import Warn, decode_fixed_width, decode_text, is_utf8, utf8_distinct
 from .xpt import _BANG, _HEAD, NAMESTR, RECORD, SAS_EPOCH
 
 # SAS formats that mark a numeric as a date (days since 1960) or a datetime (seconds since 1960): pyreadstat's lists.
@@ -264,7 +264,7 @@ def _copy_group(data: np.ndarray, n: int, row_len: int, starts: np.ndarray, widt
 
 def _decode_column(cells: np.ndarray, out: np.ndarray, name: str, kw: dict, text_codes: dict | None) -> None:
     """A text variable into ``out`` (object array of ``str`` / ``None``), its codes into ``text_codes``."""
-    coded = _utf8_distinct(cells) if kw["encoding"] is None or _is_utf8(kw["encoding"]) else None
+    coded = utf8_distinct(cells) if is_utf8(kw["encoding"]) else None
     if coded is None:  # NUL bytes, text that is not UTF-8, or another encoding: the general decoder
         out[:] = decode_fixed_width(cells, variable=name, **kw)
         return
@@ -272,42 +272,6 @@ def _decode_column(cells: np.ndarray, out: np.ndarray, name: str, kw: dict, text
     np.take(table, codes, out=out)  # code -1 (missing) takes the table's last entry, None
     if text_codes is not None:
         text_codes[name] = (codes, pd.Series(table[:-1], dtype=object))
-
-
-def _is_utf8(encoding: str) -> bool:
-    import codecs
-
-    return codecs.lookup(encoding).name == "utf-8"
-
-
-def _utf8_distinct(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """(table, codes) of a fixed-width UTF-8 column without NUL bytes, else None: ``table`` holds the distinct
-    right-trimmed values (object array of ``str``, then ``None``), ``codes`` each row's position in it (int64,
-    -1 for a blank value). The values are found on the fixed-width bytes, then only the distinct ones are
-    validated as UTF-8 and trimmed: the same values :func:`decode_fixed_width` gives, one ``str`` per value."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    n, w = cells.shape
-    if n == 0 or int(cells.min()) == 0:
-        return None
-    fixed = pa.FixedSizeBinaryArray.from_buffers(pa.binary(w), n, [None, pa.py_buffer(cells)])
-    encoded = pc.dictionary_encode(fixed)
-    try:
-        distinct = encoded.dictionary.cast(pa.string())  # validates UTF-8
-    except pa.ArrowInvalid:
-        return None
-    values = pc.utf8_rtrim(distinct, characters=" ").to_numpy(zero_copy_only=False)
-    codes = encoded.indices.to_numpy().astype(np.int64)
-    blank = np.flatnonzero(values == "")  # at most one: the all-blank value
-    if len(blank):
-        k = int(blank[0])
-        values = np.delete(values, k)
-        codes = np.where(codes == k, -1, codes - (codes > k))
-    table: np.ndarray = np.empty(len(values) + 1, dtype=object)
-    table[:-1] = values
-    table[-1] = None
-    return table, codes
 
 
 def _frame(blocks: dict[str, np.ndarray], placement: dict[str, list[int]], names: list[str], n: int) -> pd.DataFrame:
